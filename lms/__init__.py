@@ -1,0 +1,67 @@
+"""lms: learning progress for PPG bagi Guru Tertentu (Sertifikasi Pendidik)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+from lms import api, models  # noqa: F401 - models: every table registered before migrations look
+from lms.auth.cli import tokens_cli, users_cli
+from lms.auth.devidp.server import create_server as create_dev_idp_server
+from lms.auth.devidp.views import bp as devidp_bp
+from lms.auth.login import load_user
+from lms.auth.oidc import register_client
+from lms.auth.views import bp as auth_bp
+from lms.celery_app import celery_init_app
+from lms.config import load_config
+from lms.core import i18n
+from lms.core.cli import demo_command
+from lms.core.db import render_migration_item
+from lms.core.errors import register_error_handlers
+from lms.core.security import register_security_headers
+from lms.core.views import bp as core_bp
+from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(overrides: Mapping | None = None, *, env: Mapping[str, str] | None = None) -> Flask:
+    """Build the app: config -> extensions -> blueprints -> celery."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_config(Path(app.instance_path), env))
+    if overrides:
+        app.config.update(overrides)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)
+    app.cli.add_command(demo_command)
+    celery_init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
+                     render_item=render_migration_item)
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    register_client(app)
+    register_error_handlers(app)
+    register_security_headers(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    api.register(app)
+    if app.config["DEV_IDP"]:
+        app.extensions["lms_dev_idp_server"] = create_dev_idp_server(app)
+        app.register_blueprint(devidp_bp)

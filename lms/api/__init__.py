@@ -1,0 +1,14 @@
+"""The JSON API under /api/v1: bearer tokens or the browser session, JSON errors, an OpenAPI 3 document."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from lms.api import me, openapi  # noqa: F401 - each module attaches its routes to the blueprint
+from lms.api.blueprint import bp
+from lms.extensions import csrf
+
+
+def register(app: Flask) -> None:
+    csrf.exempt(bp)
+    app.register_blueprint(bp)

@@ -1,0 +1,89 @@
+"""Login through OpenID Connect, the refusal page, and logout."""
+
+from __future__ import annotations
+
+from authlib.integrations.base_client.errors import OAuthError
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+from joserfc.errors import JoseError
+from requests import RequestException
+
+from lms.auth import oidc
+from lms.auth.services import LoginRefused, check_admissible, claims_from_id_token, login_from_claims
+from lms.core.time import now_utc
+from lms.extensions import db, limiter
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+NEXT_KEY = "lms_login_next"
+SELECT_ACCOUNT_KEY = "lms_select_account"
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.get("/login")
+@limiter.limit("30/minute")
+def login():
+    client = oidc.client()
+    if client is None:
+        return render_template("auth/failed.html", message=_(
+            "Login belum dikonfigurasi. Atur LMS_OIDC_ISSUER, atau LMS_DEV_IDP=1 untuk pengembangan.")), 503
+    session[NEXT_KEY] = _safe_next(request.args.get("next"))
+    extra = {}
+    # After "Keluar", or when asked, the provider must let the person pick another account.
+    if session.pop(SELECT_ACCOUNT_KEY, False) or request.args.get("select_account"):
+        extra["prompt"] = "select_account"
+    return client.authorize_redirect(url_for("auth.callback", _external=True), **extra)
+
+
+@bp.get("/callback")
+@limiter.limit("30/minute")
+def callback():
+    client = oidc.client()
+    if client is None:
+        return redirect(url_for("core.home"))
+    if request.args.get("error"):
+        return _failed(_("Penyedia akun menolak permintaan masuk: %(error)s", error=request.args["error"]))
+    try:
+        token = client.authorize_access_token()
+    except (OAuthError, JoseError, ValueError, KeyError, RequestException) as exc:
+        current_app.logger.warning("login callback rejected: %s: %s", type(exc).__name__, exc)
+        return _failed(_("Proses masuk tidak valid atau sudah kedaluwarsa. Silakan coba lagi."))
+    userinfo = token.get("userinfo") or {}
+    issuer = client.load_server_metadata().get("issuer") or current_app.config["OIDC_ISSUER"]
+    claims = claims_from_id_token(issuer, userinfo)
+    try:
+        check_admissible(claims, current_app.config["ALLOWED_EMAIL_DOMAINS"],
+                         require_hd=current_app.config["OIDC_REQUIRE_HD"])
+        user = login_from_claims(claims, now=now_utc())
+    except LoginRefused as refusal:
+        db.session.rollback()
+        current_app.logger.info("login refused (%s) for a %s account", refusal.reason,
+                                claims.email.rpartition("@")[2] or "?")
+        logout_user()
+        session.clear()
+        session[SELECT_ACCOUNT_KEY] = True
+        return render_template("auth/refused.html", refusal=refusal, email=claims.email), 403
+    db.session.commit()
+    target = session.get(NEXT_KEY)
+    session.clear()  # a fresh session for the logged-in user (no fixation)
+    login_user(user)
+    return redirect(target or url_for("core.home"))
+
+
+def _failed(message: str):
+    session.pop(NEXT_KEY, None)
+    return render_template("auth/failed.html", message=message), 400
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    session.clear()
+    session[SELECT_ACCOUNT_KEY] = True
+    return redirect(url_for("core.home"))

@@ -1,0 +1,113 @@
+"""Settings, read from ``LMS_*`` environment variables when the app is created (never at import)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+DEFAULT_ALLOWED_DOMAINS = ("belajar.id",)
+TRUE_VALUES = {"1", "true", "yes", "on"}
+
+
+class ConfigError(RuntimeError):
+    """The environment describes a configuration that must not run."""
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    value = env.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in TRUE_VALUES
+
+
+def _domains(raw: str | None) -> tuple[str, ...]:
+    if not raw:
+        return DEFAULT_ALLOWED_DOMAINS
+    return tuple(d.strip().lower().rstrip(".") for d in raw.split(",") if d.strip())
+
+
+def _dev_secret_key(instance_path: Path) -> str:
+    """A development secret kept under instance/, so sessions survive a restart of `make run`."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> dict:
+    """Build the Flask config mapping from the environment."""
+    env = os.environ if env is None else env
+    environment = env.get("LMS_ENV", "development").strip().lower()
+    production = environment == "production"
+    dev_idp = _flag(env, "LMS_DEV_IDP")
+    if production and dev_idp:
+        raise ConfigError("LMS_DEV_IDP=1 is refused when LMS_ENV=production: the development provider lets anyone in.")
+
+    secret_key = env.get("LMS_SECRET_KEY")
+    if not secret_key:
+        if production:
+            raise ConfigError("LMS_SECRET_KEY must be set when LMS_ENV=production.")
+        secret_key = _dev_secret_key(instance_path)
+
+    base_url = env.get("LMS_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    issuer = env.get("LMS_OIDC_ISSUER", "").rstrip("/")
+    if not issuer and dev_idp:
+        issuer = f"{base_url}/dev-idp"
+    client_id = env.get("LMS_OIDC_CLIENT_ID") or ("lms-dev" if dev_idp else "")
+    client_secret = env.get("LMS_OIDC_CLIENT_SECRET") or ""
+    if dev_idp and not client_secret:
+        # Both sides of the embedded provider derive the same secret; nothing to configure.
+        client_secret = hmac.new(secret_key.encode(), b"lms-dev-idp-client", hashlib.sha256).hexdigest()
+
+    database_url = env.get("LMS_DATABASE_URL") or f"sqlite:///{instance_path / 'lms.sqlite'}"
+    broker_url = env.get("LMS_BROKER_URL") or "filesystem://"
+    redis_url = env.get("LMS_REDIS_URL", "")
+
+    return {
+        "ENV_NAME": environment,
+        "PRODUCTION": production,
+        "SECRET_KEY": secret_key,
+        "BASE_URL": base_url,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
+        "SQLALCHEMY_RECORD_QUERIES": _flag(env, "LMS_RECORD_QUERIES"),
+        "OIDC_ISSUER": issuer,
+        "OIDC_CLIENT_ID": client_id,
+        "OIDC_CLIENT_SECRET": client_secret,
+        "OIDC_REQUIRE_HD": _flag(env, "LMS_OIDC_REQUIRE_HD", default=True),
+        "ALLOWED_EMAIL_DOMAINS": _domains(env.get("LMS_ALLOWED_EMAIL_DOMAINS")),
+        "DEV_IDP": dev_idp,
+        "DEV_IDP_ISSUER": f"{base_url}/dev-idp",
+        "DEV_IDP_KEY_PATH": env.get("LMS_DEV_IDP_KEY_PATH") or str(instance_path / "dev_idp_key.json"),
+        "BROKER_URL": broker_url,
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": env.get("LMS_RATELIMIT_STORAGE_URL") or redis_url or "memory://",
+        "API_TOKEN_DEFAULT_DAYS": int(env.get("LMS_API_TOKEN_DAYS", "30")),
+        "SESSION_COOKIE_NAME": "lms_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
+        "LANGUAGES": ("id", "en"),
+    }
+
+
+def _engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        # Web threads and the worker share the file: wait for a lock instead of failing at once.
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}

@@ -1,0 +1,17 @@
+"""Core periodic tasks."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from lms.core import heartbeat
+from lms.core.time import now_utc
+from lms.extensions import db
+
+
+@shared_task(name="core.heartbeat")
+def beat() -> str:
+    """Record that a worker is alive (shown by /healthz)."""
+    heartbeat.record_beat(now=now_utc())
+    db.session.commit()
+    return "ok"

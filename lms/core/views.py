@@ -1,0 +1,43 @@
+"""Pages that belong to no domain: home, health, language choice."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from lms.core.i18n import LANG_COOKIE
+from lms.core.time import now_utc
+from lms.extensions import csrf, db
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/")
+def home():
+    return render_template("core/home.html", user=current_user)
+
+
+@bp.get("/healthz")
+@csrf.exempt
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any database failure means unhealthy
+        current_app.logger.warning("health check failed: %s", exc)
+        return jsonify({"status": "error", "database": "unavailable"}), 503
+    return jsonify({"status": "ok", "database": "ok", "time": now_utc().isoformat()})
+
+
+@bp.post("/lang")
+def set_language():
+    lang = request.form.get("lang", "id")
+    if lang not in current_app.config["LANGUAGES"]:
+        lang = "id"
+    target = request.form.get("next") or url_for("core.home")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("core.home")
+    response = redirect(target)
+    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
+                        secure=current_app.config["PRODUCTION"], httponly=True)
+    return response

@@ -1,0 +1,20 @@
+"""Unbound extensions; ``create_app`` attaches them with ``init_app``."""
+
+from authlib.integrations.flask_client import OAuth
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+
+from lms.core.db import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+oauth = OAuth()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+limiter = Limiter(key_func=get_remote_address)
