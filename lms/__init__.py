@@ -51,6 +51,7 @@ def _init_extensions(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.register_template_globals(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     register_client(app)

@@ -1,6 +1,5 @@
 """Unbound extensions; ``create_app`` attaches them with ``init_app``."""
 
-from authlib.integrations.flask_client import OAuth
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -13,7 +12,6 @@ from lms.core.db import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-oauth = OAuth()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

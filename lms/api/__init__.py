@@ -6,6 +6,7 @@ from flask import Flask
 
 from lms.api import me, openapi  # noqa: F401 - each module attaches its routes to the blueprint
 from lms.api.blueprint import bp
+from lms.auth import api as auth_api  # noqa: F401
 from lms.extensions import csrf
 
 

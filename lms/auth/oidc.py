@@ -1,16 +1,21 @@
-"""The OIDC client for belajar.id (or the embedded development provider): one code path for both."""
+"""The OIDC client for belajar.id (or the embedded development provider): one code path for both.
+
+Authlib's ``OAuth`` registry caches its clients, so each app gets its own registry (in ``app.extensions``)
+rather than sharing a module-level one across apps.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
-
-from lms.extensions import oauth
+from authlib.integrations.flask_client import OAuth
+from flask import Flask, current_app
 
 CLIENT_NAME = "belajarid"
+EXTENSION_KEY = "lms_oauth"
 
 
 def register_client(app: Flask) -> None:
-    oauth.init_app(app)
+    oauth = OAuth(app)
+    app.extensions[EXTENSION_KEY] = oauth
     issuer = app.config["OIDC_ISSUER"]
     if not issuer:
         return
@@ -25,4 +30,4 @@ def register_client(app: Flask) -> None:
 
 def client():
     """The registered client, or None when no provider is configured."""
-    return oauth._registry.get(CLIENT_NAME) and oauth.create_client(CLIENT_NAME)
+    return current_app.extensions[EXTENSION_KEY].create_client(CLIENT_NAME)

@@ -55,7 +55,11 @@ def callback():
         current_app.logger.warning("login callback rejected: %s: %s", type(exc).__name__, exc)
         return _failed(_("Proses masuk tidak valid atau sudah kedaluwarsa. Silakan coba lagi."))
     userinfo = token.get("userinfo") or {}
-    issuer = client.load_server_metadata().get("issuer") or current_app.config["OIDC_ISSUER"]
+    issuer = client.load_server_metadata().get("issuer")
+    if issuer != current_app.config["OIDC_ISSUER"]:
+        # The discovery document must name the issuer we were configured with (OIDC Discovery §4.3).
+        current_app.logger.error("provider issuer %r differs from LMS_OIDC_ISSUER", issuer)
+        return _failed(_("Konfigurasi penyedia akun tidak cocok. Hubungi Pusat Bantuan."))
     claims = claims_from_id_token(issuer, userinfo)
     try:
         check_admissible(claims, current_app.config["ALLOWED_EMAIL_DOMAINS"],

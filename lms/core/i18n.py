@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import current_app, has_request_context, request
+from flask_babel import get_locale
 
 LANG_COOKIE = "lms_lang"
 
@@ -21,3 +22,7 @@ def select_locale() -> str:
     if request.path.startswith("/api/") and request.headers.get("Accept-Language"):
         return request.accept_languages.best_match(languages, default="id")
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register_template_globals(app) -> None:
+    app.jinja_env.globals["get_locale"] = get_locale

@@ -62,23 +62,22 @@ def jwks():
 @bp.route("/authorize", methods=["GET", "POST"])
 def authorize():
     server = _server()
-    if request.method == "POST":
-        account = find_account(request.form.get("account", ""))
-        if account is None:
-            return _chooser(error="Akun tidak dikenal."), 400
-        response = server.create_authorization_response(grant_user=account)
-        response.set_cookie(REMEMBER_COOKIE, _serializer().dumps(account.sub), httponly=True, samesite="Lax")
-        return response
-
-    remembered = _remembered()
+    chosen = request.method == "POST"
+    account = find_account(request.form.get("account", "")) if chosen else _remembered()
+    if chosen and account is None:
+        return _chooser(error="Akun tidak dikenal."), 400
     try:
-        grant = server.get_consent_grant(end_user=remembered)
+        grant = server.get_consent_grant(end_user=account)
     except OAuth2Error as error:
         return server.handle_error_response(request, error)
+    if chosen:
+        response = server.create_authorization_response(grant=grant, grant_user=account)
+        response.set_cookie(REMEMBER_COOKIE, _serializer().dumps(account.sub), httponly=True, samesite="Lax")
+        return response
     prompts = set((request.args.get("prompt") or "").split())
-    if remembered is not None and not prompts & {"select_account", "login", "consent"}:
+    if account is not None and not prompts & {"select_account", "login", "consent"}:
         # Signed in at the provider already and no prompt asked for: answer at once, as a real one does.
-        return server.create_authorization_response(grant_user=remembered)
+        return server.create_authorization_response(grant=grant, grant_user=account)
     return _chooser(client_id=grant.client.get_client_id())
 
 
