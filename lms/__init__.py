@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -29,8 +30,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 def create_app(overrides: Mapping | None = None, *, env: Mapping[str, str] | None = None) -> Flask:
     """Build the app: config -> extensions -> blueprints -> celery."""
-    app = Flask(__name__, instance_relative_config=True)
-    app.config.update(load_config(Path(app.instance_path), env))
+    environ = os.environ if env is None else env
+    # LMS_INSTANCE_PATH moves the instance folder (SQLite file, keys, embedded broker) elsewhere.
+    app = Flask(__name__, instance_path=environ.get("LMS_INSTANCE_PATH") or None, instance_relative_config=True)
+    app.config.update(load_config(Path(app.instance_path), environ))
     if overrides:
         app.config.update(overrides)
 

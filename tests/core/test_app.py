@@ -1,0 +1,123 @@
+"""Health, security headers, CSRF, languages, configuration guards, and the OpenAPI document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from lms import create_app
+from lms.config import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["database"] == "ok" and response.get_json()["status"] == "ok"
+
+
+def test_healthz_is_503_when_the_database_does_not_answer(tmp_path):
+    app = create_app({"TESTING": True}, env={"LMS_DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/db.sqlite",
+                                              "LMS_SECRET_KEY": "x"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503 and response.get_json()["database"] == "unavailable"
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    headers = response.headers
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Cache-Control"] == "no-store"
+    assert "Strict-Transport-Security" not in headers  # only behind TLS in production
+
+
+def test_production_config_guards(tmp_path):
+    with pytest.raises(ConfigError, match="LMS_SECRET_KEY"):
+        create_app(env={"LMS_ENV": "production"})
+    with pytest.raises(ConfigError, match="LMS_DEV_IDP"):
+        create_app(env={"LMS_ENV": "production", "LMS_SECRET_KEY": "s", "LMS_DEV_IDP": "1"})
+    app = create_app(env={"LMS_ENV": "production", "LMS_SECRET_KEY": "s",
+                          "LMS_DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite",
+                          "LMS_OIDC_ISSUER": "https://accounts.example.com"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["DEV_IDP"] is False
+    assert not any(r.rule.startswith("/dev-idp") for r in app.url_map.iter_rules())
+    response = app.test_client().get("/")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_environment_settings_are_read(tmp_path):
+    app = create_app(env={"LMS_DATABASE_URL": f"sqlite:///{tmp_path}/e.sqlite", "LMS_SECRET_KEY": "k",
+                          "LMS_OIDC_ISSUER": "https://idp.example.org/", "LMS_OIDC_CLIENT_ID": "cid",
+                          "LMS_OIDC_CLIENT_SECRET": "cs", "LMS_BROKER_URL": "redis://127.0.0.1:6379/3",
+                          "LMS_ALLOWED_EMAIL_DOMAINS": "belajar.id, Madrasah.ID"})
+    assert app.config["OIDC_ISSUER"] == "https://idp.example.org"
+    assert (app.config["OIDC_CLIENT_ID"], app.config["OIDC_CLIENT_SECRET"]) == ("cid", "cs")
+    assert app.config["ALLOWED_EMAIL_DOMAINS"] == ("belajar.id", "madrasah.id")
+    assert app.extensions["celery"].conf.broker_url == "redis://127.0.0.1:6379/3"
+
+
+def test_forms_need_a_csrf_token(client):
+    assert client.post("/lang", data={"lang": "en"}).status_code == 400
+
+
+def test_indonesian_by_default_and_english_when_chosen(app):
+    client = app.test_client()
+    page = client.get("/").get_data(as_text=True)
+    assert "Masuk dengan akun belajar.id" in page and 'lang="id"' in page
+    client.set_cookie("lms_lang", "en")
+    page = client.get("/").get_data(as_text=True)
+    assert "Log in with your belajar.id account" in page and 'lang="en"' in page
+
+
+def test_language_switch_sets_the_cookie(app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    response = client.post("/lang", data={"lang": "en", "next": "/healthz"})
+    assert response.status_code == 302 and response.headers["Location"] == "/healthz"
+    assert "Log in with" in client.get("/").get_data(as_text=True)
+    # An outside target is ignored.
+    assert client.post("/lang", data={"lang": "id", "next": "//evil.example"}).headers["Location"] == "/"
+
+
+def test_api_errors_follow_accept_language(client):
+    assert client.get("/api/v1/me").get_json()["message"] == "Silakan masuk terlebih dahulu."
+    english = client.get("/api/v1/me", headers={"Accept-Language": "en"}).get_json()
+    assert english["message"] == "Please log in first."
+
+
+def test_every_user_facing_string_has_an_english_translation():
+    with open(ROOT / "lms/translations/en/LC_MESSAGES/messages.po", "rb") as f:
+        catalog = read_po(f)
+    translated = {m.id for m in catalog if m.id and m.string and "fuzzy" not in m.flags}
+    found = set()
+    method_map = [("lms/**.py", "python"), ("lms/templates/**.html", "jinja2")]
+    keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
+    for _, _, message, *_ in extract_from_dir(str(ROOT), method_map=method_map, keywords=keywords):
+        found.add(message if isinstance(message, str) else message[0])
+    missing = sorted(found - translated)
+    assert not missing, f"run `make messages` and translate: {missing}"
+
+
+def test_openapi_documents_every_api_route(app):
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    assert document["openapi"].startswith("3.")
+    documented = {(path, method) for path, ops in document["paths"].items() for method in ops}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.endpoint == "api.openapi_document":
+            continue
+        path = rule.rule.removeprefix("/api/v1").replace("<", "{").replace(">", "}")
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (path, method.lower()) in documented, f"{method} {path} is not in the OpenAPI document"
+
+
+def test_unknown_pages_are_404_in_the_right_format(client):
+    assert client.get("/api/v1/nothing").get_json()["code"] == "not_found"
+    assert client.get("/nothing").status_code == 404
