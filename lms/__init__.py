@@ -33,6 +33,7 @@ def create_app(overrides: Mapping | None = None, *, env: Mapping[str, str] | Non
     environ = os.environ if env is None else env
     # LMS_INSTANCE_PATH moves the instance folder (SQLite file, keys, embedded broker) elsewhere.
     app = Flask(__name__, instance_path=environ.get("LMS_INSTANCE_PATH") or None, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(load_config(Path(app.instance_path), environ))
     if overrides:
         app.config.update(overrides)

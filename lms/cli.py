@@ -6,6 +6,7 @@ import os
 
 import click
 from flask.cli import FlaskGroup
+from werkzeug.serving import run_simple
 
 from lms import create_app
 
@@ -26,7 +27,9 @@ def serve(host: str, port: int, debug: bool) -> None:
     public_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
     os.environ.setdefault("LMS_BASE_URL", f"http://{public_host}:{port}")
     app = create_app()
-    app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
+    app.debug = debug
+    click.echo(f" * lms serving on http://{public_host}:{port}/ (development server; production: gunicorn)")
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=debug)
 
 
 @main.command("worker", context_settings={"ignore_unknown_options": True})

@@ -1,0 +1,73 @@
+"""Start the real `lms` commands as processes, isolated in their own instance folder."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+LMS = str(Path(sys.executable).parent / "lms")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def lms_env(instance: Path, **extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
+    env.update({"LMS_INSTANCE_PATH": str(instance), "LMS_SECRET_KEY": "process-test-secret"})
+    env.update(extra)
+    return env
+
+
+def lms(env: dict, *args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run([LMS, *args], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"lms {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def start(env: dict, log: Path, *args: str) -> subprocess.Popen:
+    handle = open(log, "w")  # noqa: SIM115 - closed in stop()
+    proc = subprocess.Popen([LMS, *args], env=env, stdout=handle, stderr=subprocess.STDOUT)
+    proc.log_handle = handle
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    proc.log_handle.close()
+
+
+def wait_until(check, *, what: str, timeout: float = 60.0, proc: subprocess.Popen | None = None, log=None):
+    """Poll another process's progress (not the clock of the code under test)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"process exited while waiting for {what}:\n{log.read_text() if log else ''}")
+        result = check()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}:\n{log.read_text() if log else ''}")
+
+
+def wait_for_http(url: str, proc: subprocess.Popen, log: Path) -> None:
+    def up():
+        try:
+            return requests.get(url, timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    wait_until(up, what=url, proc=proc, log=log)

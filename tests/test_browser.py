@@ -1,0 +1,73 @@
+"""In Debian's Chromium: the demo teacher logs in through the embedded provider and logs out,
+against `lms serve` started the way `make run` starts it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.conftest import ARTIFACTS, CHROMIUM, service_unavailable
+from tests.core.processes import free_port, lms, lms_env, start, stop, wait_for_http
+
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+
+@pytest.fixture
+def served_app(tmp_path):
+    port = free_port()
+    env = lms_env(tmp_path / "instance", LMS_DEV_IDP="1")
+    lms(env, "db", "upgrade")
+    lms(env, "demo")
+    log = tmp_path / "serve.log"
+    server = start(env, log, "serve", "--port", str(port))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{base}/healthz", server, log)
+        yield base
+    finally:
+        stop(server)
+
+
+@pytest.fixture
+def browser():
+    if not os.path.exists(CHROMIUM):
+        service_unavailable("Chromium", f"{CHROMIUM} not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_demo_teacher_logs_in_and_out(served_app, browser):
+    from playwright.sync_api import expect
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(locale="id-ID")
+    page.goto(served_app + "/")
+    page.get_by_test_id("login").click()
+    expect(page.get_by_role("heading", name="Pilih akun")).to_be_visible()
+    page.locator("button[data-email='guru.demo@guru.sd.belajar.id']").click()
+    expect(page.get_by_test_id("who")).to_have_text("Guru Demo")
+    expect(page.get_by_test_id("email")).to_have_text("guru.demo@guru.sd.belajar.id")
+    page.screenshot(path=str(ARTIFACTS / "login-guru.png"), full_page=True)
+
+    page.get_by_test_id("logout").click()
+    expect(page.get_by_test_id("login")).to_be_visible()
+    expect(page.get_by_test_id("who")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "logout.png"), full_page=True)
+
+    # The next login asks which account to use, and the gmail account is refused with no session.
+    page.get_by_test_id("login").click()
+    expect(page.get_by_role("heading", name="Pilih akun")).to_be_visible()
+    page.locator("button[data-email='tamu.demo@gmail.com']").click()
+    expect(page.get_by_test_id("refused")).to_be_visible()
+    expect(page.get_by_test_id("who")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / "refused-gmail.png"), full_page=True)
+    assert (ARTIFACTS / "login-guru.png").stat().st_size > 0
