@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d lms/translations
+	$(BIN)/pybabel compile --use-fuzzy -d lms/translations
 
 run: install
 	LMS_DEV_IDP=$${LMS_DEV_IDP-1} $(BIN)/lms db upgrade
