@@ -21,9 +21,15 @@ from lms.core import i18n
 from lms.core.cli import demo_command
 from lms.core.db import render_migration_item
 from lms.core.errors import register_error_handlers
+from lms.core.formatting import register_filters
 from lms.core.security import register_security_headers
 from lms.core.views import bp as core_bp
+from lms.dashboard.views import bp as dashboard_bp
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.journal.views import bp as journal_bp
+from lms.modules.cli import curriculum_cli
+from lms.modules.views import bp as learning_bp
+from lms.posttest.views import bp as posttest_bp
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -43,6 +49,7 @@ def create_app(overrides: Mapping | None = None, *, env: Mapping[str, str] | Non
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(curriculum_cli)
     celery_init_app(app)
     return app
 
@@ -56,6 +63,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.register_template_globals(app)
+    register_filters(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     register_client(app)
@@ -66,6 +74,10 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(learning_bp)
+    app.register_blueprint(posttest_bp)
+    app.register_blueprint(journal_bp)
     api.register(app)
     if app.config["DEV_IDP"]:
         app.extensions["lms_dev_idp_server"] = create_dev_idp_server(app)

@@ -2,7 +2,13 @@
 
 from lms.auth.devidp.models import DevIdpCode
 from lms.auth.models import ApiToken, Identity, User, UserRole
+from lms.cohorts.models import Cohort, Enrollment
 from lms.core.audit import AuditEvent
 from lms.core.heartbeat import WorkerHeartbeat
+from lms.journal.models import JournalEntry, Prompt
+from lms.modules.models import Curriculum, Materi, MateriProgress, Module
+from lms.posttest.models import Attempt, Option, Question
 
-__all__ = ["ApiToken", "AuditEvent", "DevIdpCode", "Identity", "User", "UserRole", "WorkerHeartbeat"]
+__all__ = ["ApiToken", "Attempt", "AuditEvent", "Cohort", "Curriculum", "DevIdpCode", "Enrollment", "Identity",
+           "JournalEntry", "Materi", "MateriProgress", "Module", "Option", "Prompt", "Question", "User", "UserRole",
+           "WorkerHeartbeat"]

@@ -8,6 +8,7 @@ from lms.api import me, openapi  # noqa: F401 - each module attaches its routes 
 from lms.api.blueprint import bp
 from lms.auth import api as auth_api  # noqa: F401
 from lms.extensions import csrf
+from lms.modules import api as modules_api  # noqa: F401
 
 
 def register(app: Flask) -> None:

@@ -7,6 +7,7 @@ from flask import g, jsonify
 from lms.api.auth import api_login_required
 from lms.api.blueprint import bp
 from lms.api.openapi import document, json_schema
+from lms.cohorts.services import current_enrollment
 
 document("/me", "get", summary="The logged-in account", tag="akun", responses={
     "200": {"description": "The account", "content": json_schema("Me")},
@@ -23,5 +24,9 @@ def get_me():
 
 
 def participant_summary(user):
-    """The participant's cohort and status; ``None`` until enrollments exist for this account."""
-    return None
+    """The participant's cohort and status, or ``None`` for someone in no cohort."""
+    enrollment = current_enrollment(user.id)
+    if enrollment is None:
+        return None
+    return {"cohort": enrollment.cohort.code, "status": enrollment.status,
+            "programme_year": enrollment.programme_year}

@@ -29,7 +29,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
     identities: Mapped[list[Identity]] = relationship(back_populates="user", cascade="all, delete-orphan")
-    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin",
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="joined",
                                                   foreign_keys="UserRole.user_id")
 
     @property

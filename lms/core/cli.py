@@ -1,4 +1,4 @@
-"""`lms demo`: demo accounts and roles (cohorts and curricula join as their domains arrive)."""
+"""`lms demo`: the demo cohorts, curriculum and accounts."""
 
 from __future__ import annotations
 
@@ -6,30 +6,23 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from lms.auth import services as auth_services
+from lms.core.demo import DEMO_ROLES, generate_participants, load_demo
 from lms.core.time import now_utc
 from lms.extensions import db
 
-DEMO_ROLES = {
-    "guru.demo@guru.sd.belajar.id": ("guru",),
-    "admin.demo@belajar.id": ("admin_angkatan",),
-    "bantuan.demo@belajar.id": ("helpdesk",),
-    "super.demo@belajar.id": ("superadmin",),
-}
-
-
-def load_demo(now) -> None:
-    allowed = current_app.config["ALLOWED_EMAIL_DOMAINS"]
-    for email, roles in DEMO_ROLES.items():
-        user = auth_services.get_or_create_account(email, now=now, allowed_domains=allowed)
-        for role in roles:
-            auth_services.grant_role(user, role, now=now)
-
 
 @click.command("demo")
+@click.option("--participants", type=click.IntRange(min=0), default=0,
+              help="Also generate N synthetic participants with varied progress in the DEMO cohort.")
 @with_appcontext
-def demo_command() -> None:
-    """Load the demo accounts (idempotent)."""
-    load_demo(now_utc())
+def demo_command(participants: int) -> None:
+    """Load the demo cohorts, curriculum and accounts (idempotent)."""
+    now = now_utc()
+    demo = load_demo(now, allowed_domains=current_app.config["ALLOWED_EMAIL_DOMAINS"])
     db.session.commit()
-    click.echo("Demo data loaded: " + ", ".join(DEMO_ROLES))
+    click.echo(f"Demo data loaded: cohorts PGT2024-T1, PGT2024-T2, PGT2024-DJ, DEMO "
+               f"({demo.learning_start} – {demo.learning_end}); accounts {', '.join(DEMO_ROLES)}")
+    if participants:
+        made = generate_participants(demo, participants, now=now)
+        db.session.commit()
+        click.echo(f"{made} synthetic participants added to DEMO")

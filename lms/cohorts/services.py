@@ -1,0 +1,111 @@
+"""Cohort rules: windows in whole local days, enrollments, and which window state applies now."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
+
+from lms.auth.models import User
+from lms.cohorts.errors import WindowClosed, WindowNotOpen
+from lms.cohorts.models import Cohort, Enrollment, window_instants
+from lms.core.errors import Invalid
+from lms.extensions import db
+from lms.modules.models import Curriculum
+
+
+class WindowState(StrEnum):
+    BEFORE = "before"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def window_state(enrollment: Enrollment, now: datetime) -> WindowState:
+    if now < enrollment.cohort.learning_opens_at:
+        return WindowState.BEFORE
+    if now < enrollment.closes_at():
+        return WindowState.OPEN
+    return WindowState.CLOSED
+
+
+def require_open(enrollment: Enrollment, now: datetime) -> None:
+    """Raise unless the participant's learning window is open at ``now`` (extensions honoured)."""
+    state = window_state(enrollment, now)
+    if state is WindowState.BEFORE:
+        raise WindowNotOpen()
+    if state is WindowState.CLOSED:
+        raise WindowClosed()
+
+
+def current_enrollment(user_id: int) -> Enrollment | None:
+    """The participant's enrollment of the latest programme year, with its cohort and curriculum (one query)."""
+    return db.session.scalar(
+        select(Enrollment)
+        .join(Enrollment.cohort)
+        .outerjoin(Cohort.curriculum)
+        .options(contains_eager(Enrollment.cohort).contains_eager(Cohort.curriculum))
+        .where(Enrollment.user_id == user_id)
+        .order_by(Enrollment.programme_year.desc(), Cohort.learning_opens_at.desc())
+        .limit(1)
+    )
+
+
+def check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise Invalid(details={"timezone": str(_l("Zona waktu tidak dikenal: %(tz)s", tz=name))}) from exc
+    return name
+
+
+def set_windows(cohort: Cohort, *, learning_start: date, learning_end: date, timezone: str,
+                registration_start: date | None = None, registration_end: date | None = None) -> None:
+    errors = {}
+    if learning_end < learning_start:
+        errors["learning_end"] = str(_l("Tanggal akhir harus sama atau sesudah tanggal mulai."))
+    if registration_start and registration_end and registration_end < registration_start:
+        errors["registration_end"] = str(_l("Tanggal akhir pendaftaran harus sesudah tanggal mulainya."))
+    if errors:
+        raise Invalid(details=errors)
+    cohort.timezone = check_timezone(timezone)
+    cohort.learning_opens_at, cohort.learning_closes_at = window_instants(learning_start, learning_end, timezone)
+    cohort.registration_opens_at = window_instants(registration_start, registration_start, timezone)[0] \
+        if registration_start else None
+    cohort.registration_closes_at = window_instants(registration_end, registration_end, timezone)[1] \
+        if registration_end else None
+
+
+def create_cohort(*, code: str, name: str, programme_year: int, learning_start: date, learning_end: date,
+                  timezone: str = "Asia/Jakarta", curriculum: Curriculum | None = None,
+                  registration_start: date | None = None, registration_end: date | None = None) -> Cohort:
+    if db.session.scalar(select(Cohort.id).where(Cohort.code == code)) is not None:
+        raise Invalid(details={"code": str(_l("Kode angkatan %(code)s sudah dipakai.", code=code))})
+    cohort = Cohort(code=code, name=name, programme_year=programme_year, curriculum=curriculum)
+    set_windows(cohort, learning_start=learning_start, learning_end=learning_end, timezone=timezone,
+                registration_start=registration_start, registration_end=registration_end)
+    db.session.add(cohort)
+    db.session.flush()
+    return cohort
+
+
+def enroll(user: User, cohort: Cohort, *, now: datetime, kode_kabkota: str | None = None,
+           status: str | None = None) -> Enrollment:
+    """Enroll ``user`` in ``cohort`` (idempotent for the same cohort)."""
+    existing = db.session.scalar(select(Enrollment).where(Enrollment.user_id == user.id,
+                                                          Enrollment.programme_year == cohort.programme_year))
+    if existing is not None:
+        if existing.cohort_id != cohort.id:
+            raise Invalid(_l("%(email)s sudah terdaftar di angkatan lain pada tahun program yang sama.",
+                             email=user.email))
+        return existing
+    if status is None:
+        status = "aktif" if cohort.learning_open_at(now) else "menunggu"
+    enrollment = Enrollment(user=user, cohort=cohort, programme_year=cohort.programme_year, status=status,
+                            kode_kabkota=kode_kabkota, created_at=now)
+    db.session.add(enrollment)
+    db.session.flush()
+    return enrollment

@@ -1,0 +1,118 @@
+"""Demo data: the 2024 cohorts of the seed, one cohort open today, the demo curriculum and accounts."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, insert, select
+
+from lms.auth import services as auth_services
+from lms.auth.models import User
+from lms.cohorts import services as cohorts
+from lms.cohorts.models import Cohort, Enrollment
+from lms.extensions import db
+from lms.journal.models import JournalEntry
+from lms.modules.curriculum_file import import_curriculum, parse_curriculum
+from lms.modules.models import Curriculum, Materi, MateriProgress, Module
+from lms.posttest.models import Attempt
+
+DEMO_ROLES = {
+    "guru.demo@guru.sd.belajar.id": ("guru",),
+    "admin.demo@belajar.id": ("admin_angkatan",),
+    "bantuan.demo@belajar.id": ("helpdesk",),
+    "super.demo@belajar.id": ("superadmin",),
+}
+#: (code, name, programme year, first day, last day) — the 2024 schedule of seed 000.
+COHORTS_2024 = (
+    ("PGT2024-T1", "Piloting PPG bagi Guru Tertentu tahap 1", 2024, date(2024, 7, 24), date(2024, 9, 4)),
+    ("PGT2024-T2", "Piloting PPG bagi Guru Tertentu tahap 2", 2024, date(2024, 8, 29), date(2024, 10, 8)),
+    ("PGT2024-DJ", "PPG bagi Guru Tertentu (Dalam Jabatan)", 2024, date(2024, 9, 23), date(2024, 11, 4)),
+)
+DEMO_TEACHER = "guru.demo@guru.sd.belajar.id"
+#: Makassar (WITA), so that the dashboard shows the deadline in WIB and in the teacher's own zone.
+DEMO_TEACHER_KABKOTA = "7371"
+SYNTHETIC_KABKOTA = ("3171", "3273", "3578", "5171", "6471", "7371", "8171", "9171", "1171", "5371")
+
+
+def demo_curriculum_source() -> str:
+    return resources.files("lms.modules").joinpath("data/demo_curriculum.yaml").read_text(encoding="utf-8")
+
+
+def load_demo(now: datetime, *, allowed_domains) -> Cohort:
+    curriculum, _ = import_curriculum(parse_curriculum(demo_curriculum_source()))
+    for code, name, year, first, last in COHORTS_2024:
+        _upsert_cohort(code, name, year, first, last, curriculum)
+    today = now.astimezone(ZoneInfo("Asia/Jakarta")).date()
+    demo = _upsert_cohort("DEMO", "Angkatan Demo", today.year, today - timedelta(days=14), today + timedelta(days=30),
+                          curriculum)
+    for email, roles in DEMO_ROLES.items():
+        user = auth_services.get_or_create_account(email, now=now, allowed_domains=allowed_domains)
+        for role in roles:
+            auth_services.grant_role(user, role, now=now)
+    teacher = auth_services.find_user(DEMO_TEACHER)
+    if teacher.name == "":
+        teacher.name = "Guru Demo"
+    cohorts.enroll(teacher, demo, now=now, kode_kabkota=DEMO_TEACHER_KABKOTA)
+    return demo
+
+
+def _upsert_cohort(code, name, year, first, last, curriculum: Curriculum) -> Cohort:
+    cohort = db.session.scalar(select(Cohort).where(Cohort.code == code))
+    if cohort is None:
+        return cohorts.create_cohort(code=code, name=name, programme_year=year, learning_start=first,
+                                     learning_end=last, curriculum=curriculum)
+    cohort.name, cohort.curriculum = name, curriculum
+    cohorts.set_windows(cohort, learning_start=first, learning_end=last, timezone=cohort.timezone,
+                        registration_start=cohort.registration_start, registration_end=cohort.registration_end)
+    return cohort
+
+
+def generate_participants(cohort: Cohort, count: int, *, now: datetime, seed: int = 2024, batch: int = 5000) -> int:
+    """Add ``count`` synthetic participants to ``cohort`` with varied progress (for benchmarks)."""
+    rng = random.Random(seed)
+    start = db.session.scalar(select(func.count(User.id)))
+    materi = db.session.execute(select(Materi.id, Module.id).join(Module)
+                                .where(Module.curriculum_id == cohort.curriculum_id)
+                                .order_by(Module.position, Materi.position)).all()
+    module_ids = list(dict.fromkeys(m for _, m in materi))
+    made = 0
+    while made < count:
+        size = min(batch, count - made)
+        numbers = range(start + made, start + made + size)
+        emails = [f"peserta{n:07d}@guru.sd.belajar.id" for n in numbers]
+        db.session.execute(insert(User), [{"email": e, "name": f"Peserta {n}", "created_at": now, "active": True}
+                                          for e, n in zip(emails, numbers, strict=True)])
+        ids = db.session.scalars(select(User.id).where(User.email.in_(emails))).all()
+        db.session.execute(insert(Enrollment), [
+            {"user_id": uid, "cohort_id": cohort.id, "programme_year": cohort.programme_year, "status": "aktif",
+             "kode_kabkota": rng.choice(SYNTHETIC_KABKOTA), "created_at": now} for uid in ids])
+        enrollments = db.session.execute(select(Enrollment.id).where(Enrollment.user_id.in_(ids))).scalars().all()
+        _synthetic_progress(enrollments, materi, module_ids, rng, now)
+        made += size
+    db.session.flush()
+    return made
+
+
+def _synthetic_progress(enrollments, materi, module_ids, rng, now) -> None:
+    progress_rows, attempts, journals = [], [], []
+    for enrollment_id in enrollments:
+        done_modules = rng.randint(0, len(module_ids))
+        extra = rng.randint(0, 3)
+        for materi_id, module_id in materi:
+            index = module_ids.index(module_id)
+            if index < done_modules or (index == done_modules and extra > 0):
+                progress_rows.append({"enrollment_id": enrollment_id, "materi_id": materi_id, "done_at": now})
+                if index == done_modules:
+                    extra -= 1
+        for module_id in module_ids[:done_modules]:
+            attempts.append({"enrollment_id": enrollment_id, "module_id": module_id, "score": rng.randint(0, 5),
+                             "max_score": 5, "answers": {}, "submitted_at": now})
+            journals.append({"enrollment_id": enrollment_id, "module_id": module_id, "draft_answers": {},
+                             "submitted_answers": {}, "status": "submitted", "updated_at": now,
+                             "submitted_at": now, "version": 1})
+    for table, rows in ((MateriProgress, progress_rows), (Attempt, attempts), (JournalEntry, journals)):
+        if rows:
+            db.session.execute(insert(table), rows)

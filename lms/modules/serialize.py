@@ -1,0 +1,45 @@
+"""JSON shapes of progress (SPEC §6), shared by the API and the dashboard's script."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from lms.cohorts.models import Enrollment
+from lms.cohorts.services import WindowState, window_state
+from lms.modules.progress import Progress
+
+
+def registration_state(enrollment: Enrollment, progress: Progress, now: datetime) -> dict:
+    """UKPPPG registration: eligible when complete; open in the cohort's registration window, which by
+    default runs from completion until the end of the participant's learning window."""
+    cohort = enrollment.cohort
+    opens = cohort.registration_opens_at
+    closes = cohort.registration_closes_at or enrollment.closes_at()
+    in_window = (opens is None or opens <= now) and now < closes
+    return {"eligible": progress.complete, "open": progress.complete and in_window, "registered": False,
+            "opens_at": opens.isoformat() if opens else None, "closes_at": closes.isoformat()}
+
+
+def progress_json(enrollment: Enrollment, progress: Progress, now: datetime) -> dict:
+    cohort = enrollment.cohort
+    state = window_state(enrollment, now)
+    step = progress.next_step(enrollment.last_materi_id)
+    return {
+        "cohort": {"code": cohort.code, "name": cohort.name, "learning_start": cohort.learning_start.isoformat(),
+                   "learning_end": cohort.learning_end.isoformat(), "timezone": cohort.timezone,
+                   "open": state is WindowState.OPEN, "window": state.value,
+                   "closes_at": enrollment.closes_at().isoformat(),
+                   "extended": enrollment.extended_until is not None},
+        "status": enrollment.status,
+        "percent": progress.percent,
+        "complete": progress.complete,
+        "modules": [{
+            "id": m.id, "code": m.code, "title": m.title, "unlocked": m.unlocked, "complete": m.complete,
+            "materi": [{"id": x.id, "title": x.title, "done": x.done, "minutes": x.minutes} for x in m.materi],
+            "posttest": {"done": m.posttest_done, "attempts": m.attempts, "unlocked": m.posttest_unlocked,
+                         "best_score": m.best_score, "max_score": m.max_score},
+            "journal": {"done": m.journal_done, "status": m.journal_status, "unlocked": m.journal_unlocked},
+        } for m in progress.modules],
+        "next": {"kind": step.kind, "module_id": step.module_id, "materi_id": step.materi_id},
+        "registration": registration_state(enrollment, progress, now),
+    }

@@ -1,0 +1,82 @@
+"""Learning rules for modules and materi: what is unlocked, marking materi done, completion."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from lms.cohorts.errors import NotUnlocked, WindowNotOpen
+from lms.cohorts.models import Enrollment
+from lms.cohorts.services import WindowState, require_open, window_state
+from lms.core.errors import NotFound
+from lms.extensions import db
+from lms.modules.models import Materi, MateriProgress, Module
+from lms.modules.progress import ModuleState, Progress, compute_progress
+
+
+def get_module(enrollment: Enrollment, module_id: int) -> Module:
+    """A module of the participant's curriculum; anything else is 404."""
+    module = db.session.get(Module, module_id)
+    if module is None or module.curriculum_id != enrollment.cohort.curriculum_id:
+        raise NotFound()
+    return module
+
+
+def get_materi(enrollment: Enrollment, materi_id: int) -> Materi:
+    materi = db.session.get(Materi, materi_id)
+    if materi is None or materi.module.curriculum_id != enrollment.cohort.curriculum_id:
+        raise NotFound()
+    return materi
+
+
+def module_state(progress: Progress, module: Module) -> ModuleState:
+    state = progress.module(module.id)
+    if state is None:
+        raise NotFound()
+    return state
+
+
+def require_readable(enrollment: Enrollment, now: datetime) -> None:
+    """Materi can be read while the window is open and after it closes, never before it opens."""
+    if window_state(enrollment, now) is WindowState.BEFORE:
+        raise WindowNotOpen()
+
+
+def open_materi(enrollment: Enrollment, materi: Materi, *, now: datetime) -> ModuleState:
+    """Reading a materi: check access and remember it, so that the participant resumes there."""
+    require_readable(enrollment, now)
+    state = module_state(compute_progress(enrollment), materi.module)
+    if not state.unlocked:
+        raise NotUnlocked()
+    if window_state(enrollment, now) is WindowState.OPEN and enrollment.last_materi_id != materi.id:
+        enrollment.last_materi_id = materi.id
+    return state
+
+
+def complete_materi(enrollment: Enrollment, materi: Materi, *, now: datetime) -> Progress:
+    """Mark a materi done (idempotent): the window must be open and its module unlocked."""
+    require_open(enrollment, now)
+    if not module_state(compute_progress(enrollment), materi.module).unlocked:
+        raise NotUnlocked()
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(insert(MateriProgress).values(enrollment_id=enrollment.id, materi_id=materi.id, done_at=now)
+                       .on_conflict_do_nothing())
+    enrollment.last_materi_id = materi.id
+    return record_completion(enrollment, now=now)
+
+
+def record_completion(enrollment: Enrollment, *, now: datetime) -> Progress:
+    """Recompute progress after a change; note the moment everything was first complete."""
+    db.session.flush()
+    progress = compute_progress(enrollment)
+    if progress.complete and enrollment.completed_at is None:
+        enrollment.completed_at = now
+    return progress
+
+
+def next_materi_id(module: Module, materi: Materi) -> int | None:
+    return db.session.scalar(select(Materi.id).where(Materi.module_id == module.id, Materi.position > materi.position)
+                             .order_by(Materi.position).limit(1))

@@ -1,0 +1,59 @@
+"""Post-test pages: take it, see the score and explanations as practice feedback, retake."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from lms.cohorts.access import participant_required
+from lms.cohorts.services import window_state
+from lms.core.errors import Invalid
+from lms.core.time import now_utc
+from lms.extensions import db
+from lms.modules import services as modules
+from lms.posttest import services
+
+bp = Blueprint("posttest", __name__, url_prefix="/sertifikasi/modul/<int:module_id>/post-test")
+
+
+@bp.get("/")
+@participant_required
+def take(module_id: int):
+    now = now_utc()
+    module = modules.get_module(g.enrollment, module_id)
+    services.check_posttest_open(g.enrollment, module, now=now)
+    return render_template("posttest/take.html", module=module, questions=services.questions_for(module),
+                           chosen={}, errors={}, window=window_state(g.enrollment, now).value,
+                           last=services.latest_attempt(g.enrollment, module))
+
+
+@bp.post("/")
+@participant_required
+def submit(module_id: int):
+    now = now_utc()
+    module = modules.get_module(g.enrollment, module_id)
+    answers = {key.removeprefix("q"): value for key, value in request.form.items() if key.startswith("q")}
+    try:
+        result = services.submit_attempt(g.enrollment, module, answers, now=now)
+    except Invalid as exc:
+        db.session.rollback()
+        questions = services.questions_for(module)
+        chosen = {int(k): int(v) for k, v in answers.items() if k.isdigit() and v.isdigit()}
+        return render_template("posttest/take.html", module=module, questions=questions, chosen=chosen,
+                               errors=exc.details, message=exc.message, window=window_state(g.enrollment, now).value,
+                               last=None), 422
+    db.session.commit()
+    return redirect(url_for("posttest.result", module_id=module_id, attempt=result.attempt.id))
+
+
+@bp.get("/hasil")
+@participant_required
+def result(module_id: int):
+    now = now_utc()
+    module = modules.get_module(g.enrollment, module_id)
+    services.check_posttest_open(g.enrollment, module, now=now)
+    attempt = services.latest_attempt(g.enrollment, module)
+    if attempt is None:
+        return redirect(url_for("posttest.take", module_id=module_id))
+    questions = services.questions_for(module)
+    return render_template("posttest/result.html", module=module, questions=questions,
+                           result=services.result_of(attempt, questions), window=window_state(g.enrollment, now).value)
