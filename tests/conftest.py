@@ -228,3 +228,20 @@ def live_server(make_app):
     yield LiveServer(url, app)
     server.shutdown()
     thread.join(timeout=10)
+
+
+# --- learning path ----------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def learning(app):
+    from tests.learning import Learning
+
+    return Learning(app)
+
+
+@pytest.fixture
+def during(frozen_clock):
+    """The clock frozen inside the default test cohort's window (1–30 Nov 2026, WIB)."""
+    from tests.learning import DURING
+
+    return frozen_clock(DURING)

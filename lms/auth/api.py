@@ -44,7 +44,7 @@ def list_users():
         if role not in ROLES:
             raise Invalid(details={"role": f"one of {', '.join(ROLES)}"})
         query = query.join(UserRole, UserRole.user_id == User.id).where(UserRole.role == role)
-    return jsonify({"users": [_account(u) for u in db.session.scalars(query)]})
+    return jsonify({"users": [_account(u) for u in db.session.scalars(query).unique()]})
 
 
 @bp.put("/users/<email>/roles/<role>")

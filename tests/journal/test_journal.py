@@ -1,0 +1,212 @@
+"""Learning journals: shape, drafts, submission with minimum lengths, revisions, versions, locks and windows."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.auth.models import User
+from lms.extensions import db
+from lms.journal.models import JournalEntry
+from lms.posttest.models import Question
+
+EMAIL = "guru.satu@guru.sd.belajar.id"
+AFTER = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # 1 Dec 2026 00:00 WIB
+LONG = "Saya belajar banyak tentang peserta didik."  # 42 characters, over the minimum of 20
+LONG2 = "Saya akan mencoba diskusi kelompok kecil."
+
+
+class Participant:
+    def __init__(self, app, learning, **curriculum):
+        self.app = app
+        self.client = app.test_client()
+        learning.participant(cohort_id=learning.cohort(curriculum_id=learning.curriculum(**curriculum)))
+        self.headers = learning.headers(EMAIL)
+        self.modules = self.progress()["modules"]
+
+    def progress(self) -> dict:
+        return self.client.get("/api/v1/me/progress", headers=self.headers).get_json()
+
+    def module_id(self, index=0) -> int:
+        return self.modules[index]["id"]
+
+    def finish_materi(self, index=0):
+        for materi in self.modules[index]["materi"]:
+            assert self.client.post(f"/api/v1/materi/{materi['id']}/complete", headers=self.headers).status_code == 200
+
+    def take_posttest(self, index=0):
+        with self.app.app_context():
+            questions = db.session.scalars(select(Question).where(Question.module_id == self.module_id(index))).all()
+            answers = {str(q.id): q.options[0].id for q in questions}
+        response = self.client.post(f"/api/v1/posttests/{self.module_id(index)}/attempts",
+                                    json={"answers": answers}, headers=self.headers)
+        assert response.status_code == 201
+
+    def get(self, index=0):
+        return self.client.get(f"/api/v1/journals/{self.module_id(index)}", headers=self.headers)
+
+    def put(self, answers, submit=False, index=0, **extra):
+        return self.client.put(f"/api/v1/journals/{self.module_id(index)}", headers=self.headers,
+                               json={"answers": answers, "submit": submit, **extra})
+
+    def prompt_ids(self, index=0) -> list[str]:
+        return [str(p["id"]) for p in self.get(index).get_json()["prompts"]]
+
+    def entries(self) -> int:
+        with self.app.app_context():
+            return db.session.scalar(select(func.count(JournalEntry.id)))
+
+
+@pytest.fixture
+def participant(app, learning, during):
+    return Participant(app, learning, prompts=2)
+
+
+@pytest.fixture
+def ready(participant):
+    """Module 1: materi and post-test done, so its journal is open."""
+    participant.finish_materi()
+    participant.take_posttest()
+    return participant
+
+
+def test_get_shape_and_status_from_empty_to_draft_to_submitted(ready):
+    body = ready.get().get_json()
+    assert [p["text"] for p in body["prompts"]] == ["Refleksi 1.1", "Refleksi 1.2"]
+    assert all(set(p) >= {"id", "text", "min_length"} and p["min_length"] == 20 for p in body["prompts"])
+    assert body["answers"] == {} and body["status"] == "empty"
+    p1, p2 = ready.prompt_ids()
+
+    assert ready.put({p1: LONG}).status_code == 200
+    body = ready.get().get_json()
+    assert body["status"] == "draft" and body["answers"] == {p1: LONG}
+
+    assert ready.put({p2: LONG2}, submit=True).status_code == 200
+    body = ready.get().get_json()
+    assert body["status"] == "submitted" and body["answers"] == {p1: LONG, p2: LONG2}
+
+
+def test_a_draft_needs_no_minimum_length(ready):
+    p1, _ = ready.prompt_ids()
+    response = ready.put({p1: "Baru"})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "draft" and body["answers"] == {p1: "Baru"}
+    assert ready.progress()["modules"][0]["journal"]["done"] is False
+
+
+def test_too_short_submission_is_refused_but_the_draft_is_saved(ready):
+    p1, p2 = ready.prompt_ids()
+    response = ready.put({p1: LONG, p2: "  Terlalu pendek  "}, submit=True)
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["code"] == "invalid" and body["message"]
+    assert set(body["errors"]) == {p2} and "20" in body["errors"][p2]
+    assert body["draft_saved"] is True and body["status"] == "draft"
+    saved = ready.get().get_json()
+    assert saved["answers"] == {p1: LONG, p2: "  Terlalu pendek  "} and saved["status"] == "draft"
+    assert ready.progress()["modules"][0]["journal"]["done"] is False
+
+
+def test_valid_submission_marks_the_journal_done(ready):
+    p1, p2 = ready.prompt_ids()
+    response = ready.put({p1: LONG, p2: LONG2}, submit=True)
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "submitted"
+    module = ready.progress()["modules"][0]
+    assert module["journal"]["done"] is True and module["complete"] is True
+
+
+def test_revision_after_submission_stays_submitted_until_resubmitted(ready):
+    p1, p2 = ready.prompt_ids()
+    ready.put({p1: LONG, p2: LONG2}, submit=True)
+    revised = LONG2 + " Dan saya menambahkan catatan."
+    body = ready.put({p2: revised}).get_json()
+    assert body["status"] == "submitted" and body["has_unsubmitted_changes"] is True
+    body = ready.get().get_json()
+    assert body["answers"][p2] == revised and body["has_unsubmitted_changes"] is True
+    assert ready.progress()["modules"][0]["journal"]["done"] is True
+
+    # A too-short revision submitted is refused and the earlier submission still counts.
+    assert ready.put({p1: "pendek"}, submit=True).status_code == 422
+    body = ready.get().get_json()
+    assert body["status"] == "submitted" and body["has_unsubmitted_changes"] is True
+
+    body = ready.put({p1: LONG}, submit=True).get_json()
+    assert body["status"] == "submitted" and body["has_unsubmitted_changes"] is False
+    with ready.app.app_context():
+        entry = db.session.scalar(select(JournalEntry))
+        assert entry.submitted_answers == {p1: LONG, p2: revised}
+
+
+def test_a_stale_version_is_refused_and_overwrites_nothing(ready):
+    p1, _ = ready.prompt_ids()
+    first = ready.put({p1: "tab satu"}).get_json()["version"]
+    second = ready.put({p1: "tab satu, lebih baru"}, version=first).get_json()["version"]
+    assert second > first
+    response = ready.put({p1: "tab dua yang lama"}, version=first)
+    assert response.status_code == 409
+    assert response.get_json()["code"] == "version_conflict" and response.get_json()["message"]
+    body = ready.get().get_json()
+    assert body["answers"] == {p1: "tab satu, lebih baru"} and body["version"] == second
+
+
+@pytest.mark.parametrize("foreign", ["other_module", "unknown"])
+def test_an_unknown_prompt_is_refused_and_nothing_saved(ready, foreign):
+    p1, _ = ready.prompt_ids()
+    if foreign == "other_module":
+        ready.finish_materi(1)
+        ready.take_posttest(1)
+        bad = ready.prompt_ids(1)[0]
+    else:
+        bad = "999999"
+    response = ready.put({p1: LONG, bad: LONG})
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["code"] == "invalid" and bad in body["errors"]
+    assert ready.entries() == 0
+    assert ready.get().get_json()["status"] == "empty"
+
+
+def test_saving_is_refused_after_the_window_and_the_draft_is_unchanged(ready, frozen_clock):
+    p1, _ = ready.prompt_ids()
+    ready.put({p1: "draf sebelum tutup"})
+    frozen_clock(AFTER)
+    response = ready.put({p1: "draf sesudah tutup"})
+    assert response.status_code == 423
+    assert response.get_json()["code"] == "window_closed"
+    assert ready.put({p1: LONG}, submit=True).status_code == 423
+    body = ready.get().get_json()
+    assert body["answers"] == {p1: "draf sebelum tutup"} and body["status"] == "draft"
+
+
+def test_journal_is_locked_until_the_posttest_is_done(participant):
+    participant.finish_materi()
+    response = participant.client.get(f"/api/v1/journals/{participant.module_id()}", headers=participant.headers)
+    assert response.status_code == 409 and response.get_json()["code"] == "not_unlocked"
+    response = participant.put({"1": LONG})
+    assert response.status_code == 409 and response.get_json()["code"] == "not_unlocked"
+    assert participant.entries() == 0
+
+
+def test_form_post_with_a_too_short_answer_keeps_the_typed_text(app, ready):
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.email == EMAIL))
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+    p1, p2 = ready.prompt_ids()
+    url = f"/sertifikasi/modul/{ready.module_id()}/jurnal/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, data={f"p{p1}": LONG, f"p{p2}": "Masih singkat", "action": "submit", "version": ""})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert re.search(rf'<textarea[^>]*name="p{p2}"[^>]*>Masih singkat</textarea>', page)
+    assert re.search(rf'<textarea[^>]*name="p{p1}"[^>]*>{LONG}</textarea>', page)
+    assert 'data-testid="journal-error"' in page
+    assert ready.get().get_json()["answers"] == {p1: LONG, p2: "Masih singkat"}

@@ -1,0 +1,75 @@
+"""The dashboard and /api/v1/me/progress issue a fixed number of SQL statements (at most 4),
+whatever the number of modules."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from lms.extensions import db
+
+MAX_STATEMENTS = 4
+
+
+@contextmanager
+def counted(app):
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def progressed_participant(app, learning, modules: int) -> str:
+    curriculum_id = learning.curriculum(code=f"KUR-{modules}", modules=modules, materi=3, questions=2, prompts=2)
+    cohort_id = learning.cohort(code=f"C-{modules}", curriculum_id=curriculum_id)
+    learning.participant(cohort_id=cohort_id)
+    headers = learning.headers()
+    client = app.test_client()
+    progress = client.get("/api/v1/me/progress", headers=headers).get_json()
+    first = progress["modules"][0]
+    for materi in first["materi"]:
+        client.post(f"/api/v1/materi/{materi['id']}/complete", headers=headers)
+    return progress
+
+
+@pytest.mark.parametrize("modules", [4, 40])
+def test_dashboard_statement_count_is_fixed(app, learning, during, modules):
+    progressed_participant(app, learning, modules)
+    with app.app_context():
+        from lms.auth.models import User
+
+        user_id = db.session.scalar(db.select(User.id).where(User.email == "guru.satu@guru.sd.belajar.id"))
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+    with counted(app) as statements:
+        page = client.get("/sertifikasi/")
+    assert page.status_code == 200
+    assert page.get_data(as_text=True).count('data-testid="module-') == modules
+    assert len(statements) <= MAX_STATEMENTS, statements
+
+
+@pytest.mark.parametrize("modules", [4, 40])
+def test_progress_api_statement_count_is_fixed(app, learning, during, modules):
+    progressed_participant(app, learning, modules)
+    client = app.test_client()
+    with app.app_context():
+        from lms.auth.models import User
+
+        user_id = db.session.scalar(db.select(User.id).where(User.email == "guru.satu@guru.sd.belajar.id"))
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+    with counted(app) as statements:
+        body = client.get("/api/v1/me/progress").get_json()
+    assert len(body["modules"]) == modules and body["modules"][0]["materi"][0]["done"] is True
+    assert len(statements) <= MAX_STATEMENTS, statements
