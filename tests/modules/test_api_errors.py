@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from lms.extensions import db
 from lms.cohorts.models import Cohort
+from lms.extensions import db
 from lms.journal.models import JournalEntry
 from lms.modules.models import Curriculum, MateriProgress
 from lms.posttest.models import Attempt, Question

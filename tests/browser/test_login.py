@@ -3,44 +3,9 @@ against `lms serve` started the way `make run` starts it."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.conftest import ARTIFACTS, CHROMIUM, service_unavailable
-from tests.core.processes import free_port, lms, lms_env, start, stop, wait_for_http
-
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
-
-
-@pytest.fixture
-def served_app(tmp_path):
-    port = free_port()
-    env = lms_env(tmp_path / "instance", LMS_DEV_IDP="1")
-    lms(env, "db", "upgrade")
-    lms(env, "demo")
-    log = tmp_path / "serve.log"
-    server = start(env, log, "serve", "--port", str(port))
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{base}/healthz", server, log)
-        yield base
-    finally:
-        stop(server)
-
-
-@pytest.fixture
-def browser():
-    if not os.path.exists(CHROMIUM):
-        service_unavailable("Chromium", f"{CHROMIUM} not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+from tests.conftest import ARTIFACTS
 
 
 @pytest.mark.browser
