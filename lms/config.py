@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import os
@@ -28,6 +29,10 @@ def _domains(raw: str | None) -> tuple[str, ...]:
     if not raw:
         return DEFAULT_ALLOWED_DOMAINS
     return tuple(d.strip().lower().rstrip(".") for d in raw.split(",") if d.strip())
+
+
+def _derived(secret: str, purpose: str) -> bytes:
+    return hashlib.sha256(f"lms:{purpose}:{secret}".encode()).digest()
 
 
 def _dev_secret_key(instance_path: Path) -> str:
@@ -67,6 +72,12 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         # Both sides of the embedded provider derive the same secret; nothing to configure.
         client_secret = hmac.new(secret_key.encode(), b"lms-dev-idp-client", hashlib.sha256).hexdigest()
 
+    nik_hmac_key = env.get("LMS_NIK_HMAC_KEY")
+    nik_encryption_key = env.get("LMS_NIK_ENCRYPTION_KEY")
+    if production and not (nik_hmac_key and nik_encryption_key):
+        raise ConfigError("LMS_NIK_HMAC_KEY and LMS_NIK_ENCRYPTION_KEY must be set when LMS_ENV=production "
+                          "(NIK is personal data: its lookup hash and its encryption need their own keys).")
+
     database_url = env.get("LMS_DATABASE_URL") or f"sqlite:///{instance_path / 'lms.sqlite'}"
     broker_url = env.get("LMS_BROKER_URL") or "filesystem://"
     redis_url = env.get("LMS_REDIS_URL", "")
@@ -91,6 +102,18 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": env.get("LMS_RATELIMIT_STORAGE_URL") or redis_url or "memory://",
         "API_TOKEN_DEFAULT_DAYS": int(env.get("LMS_API_TOKEN_DAYS", "30")),
+        # Development defaults are derived from the secret key; production sets its own (see above).
+        "NIK_HMAC_KEY": nik_hmac_key.encode() if nik_hmac_key else _derived(secret_key, "nik-hmac"),
+        "NIK_ENCRYPTION_KEY": nik_encryption_key.encode() if nik_encryption_key
+        else base64.urlsafe_b64encode(_derived(secret_key, "nik-fernet")),
+        "MAIL_SERVER": env.get("LMS_MAIL_SERVER", ""),
+        "MAIL_PORT": int(env.get("LMS_MAIL_PORT", "587")),
+        "MAIL_USE_TLS": _flag(env, "LMS_MAIL_USE_TLS", default=True),
+        "MAIL_USERNAME": env.get("LMS_MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("LMS_MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env.get("LMS_MAIL_SENDER", "Sertifikasi Pendidik <noreply@belajar.id>"),
+        "ROSTER_SYNC_MAX_BYTES": int(env.get("LMS_ROSTER_SYNC_MAX_BYTES", str(512 * 1024))),
+        "UPLOAD_FOLDER": str(instance_path / "uploads"),
         "SESSION_COOKIE_NAME": "lms_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -2,13 +2,16 @@
 
 from lms.auth.devidp.models import DevIdpCode
 from lms.auth.models import ApiToken, Identity, User, UserRole
-from lms.cohorts.models import Cohort, Enrollment
+from lms.cohorts.models import Cohort, Enrollment, Extension, Reminder
+from lms.cohorts.roster_models import RosterEntry, RosterImport, RosterImportRow
 from lms.core.audit import AuditEvent
 from lms.core.heartbeat import WorkerHeartbeat
 from lms.journal.models import JournalEntry, Prompt
 from lms.modules.models import Curriculum, Materi, MateriProgress, Module
+from lms.notifications.models import OutboxMessage
 from lms.posttest.models import Attempt, Option, Question
 
-__all__ = ["ApiToken", "Attempt", "AuditEvent", "Cohort", "Curriculum", "DevIdpCode", "Enrollment", "Identity",
-           "JournalEntry", "Materi", "MateriProgress", "Module", "Option", "Prompt", "Question", "User", "UserRole",
+__all__ = ["ApiToken", "Attempt", "AuditEvent", "Cohort", "Curriculum", "DevIdpCode", "Enrollment", "Extension",
+           "Identity", "JournalEntry", "Materi", "MateriProgress", "Module", "Option", "OutboxMessage", "Prompt",
+           "Question", "Reminder", "RosterEntry", "RosterImport", "RosterImportRow", "User", "UserRole",
            "WorkerHeartbeat"]

@@ -48,6 +48,8 @@ class Cohort(db.Model):
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: When null, registration closes with the learning window.
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the enforcement pass recorded that registration closed.
+    registration_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     curriculum = relationship("Curriculum")
 
@@ -114,3 +116,32 @@ class Enrollment(db.Model):
         """The end of this participant's learning window: the cohort's, or a later personal extension."""
         end = self.cohort.learning_closes_at
         return max(end, self.extended_until) if self.extended_until else end
+
+
+class Extension(db.Model):
+    """A personal extension of one participant's learning window (the latest one applies)."""
+
+    __tablename__ = "extensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"), index=True)
+    #: The new end of the window (exclusive instant, UTC).
+    until: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(String(500))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Reminder(db.Model):
+    """A reminder milestone (H-7, H-3, H-1) reached by one participant: claimed once, whatever the workers."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("enrollment_id", "milestone", name="once_per_milestone"),
+                      CheckConstraint("milestone IN ('H-7', 'H-3', 'H-1')", name="known_milestone"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
+    milestone: Mapped[str] = mapped_column(String(4))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: True when a later milestone was already due at claim time (after downtime): recorded, not sent.
+    skipped: Mapped[bool] = mapped_column(default=False)

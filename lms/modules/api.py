@@ -135,7 +135,11 @@ def put_journal(module_id: int):
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         raise Invalid(details={"version": "integer"})
     module = modules.get_module(g.enrollment, module_id)
-    result = journal.save_journal(g.enrollment, module, body.get("answers") or {}, submit=bool(body.get("submit")),
+    submit = body.get("submit", False)
+    if not isinstance(submit, bool):
+        raise Invalid(details={"submit": "boolean"})
+    # Without "answers", a submission submits the saved draft as it is.
+    result = journal.save_journal(g.enrollment, module, body.get("answers", {}), submit=submit,
                                   now=now_utc(), version=version)
     db.session.commit()  # the draft is kept even when the submission is refused
     payload = _journal_json(result.view)

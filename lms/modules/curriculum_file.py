@@ -73,7 +73,9 @@ def parse_curriculum(source: str) -> dict:
     c = _Checker()
     root = c.mapping(data, "$")
     out = {"code": c.text(root, "code", "$", max_length=40), "title": c.text(root, "title", "$"),
-           "sequential": bool(root.get("sequential", False)), "modules": []}
+           "sequential": root.get("sequential", False), "modules": []}
+    if not isinstance(out["sequential"], bool):
+        c.fail("$.sequential", _l("harus true atau false"))
     codes = set()
     for i, raw in enumerate(c.items(root, "modules", "$", 1, 100)):
         path = f"modules[{i}]"
@@ -141,8 +143,9 @@ def _in_use(curriculum: Curriculum) -> bool:
 
 
 def _shape(modules) -> list:
-    return [(m["code"], len(m["materi"]), len(m["questions"]), [len(q["options"]) for q in m["questions"]],
-             len(m["prompts"])) for m in modules]
+    # The answer key is part of the shape: changing it would contradict the stored practice scores.
+    return [(m["code"], len(m["materi"]), len(m["questions"]),
+             [(len(q["options"]), q["answer"]) for q in m["questions"]], len(m["prompts"])) for m in modules]
 
 
 def _existing_shape(curriculum: Curriculum) -> list:
@@ -151,8 +154,8 @@ def _existing_shape(curriculum: Curriculum) -> list:
         questions = db.session.scalars(select(Question).where(Question.module_id == module.id)
                                        .order_by(Question.position)).all()
         prompts = db.session.scalars(select(Prompt).where(Prompt.module_id == module.id)).all()
-        shape.append((module.code, len(module.materi), len(questions), [len(q.options) for q in questions],
-                      len(prompts)))
+        keys = [(len(q.options), next(i for i, o in enumerate(q.options) if o.is_correct)) for q in questions]
+        shape.append((module.code, len(module.materi), len(questions), keys, len(prompts)))
     return shape
 
 
@@ -169,7 +172,8 @@ def import_curriculum(data: dict) -> tuple[Curriculum, str]:
         if _shape(data["modules"]) != _existing_shape(curriculum):
             raise CurriculumErrors(_l(
                 "Kurikulum %(code)s sudah dipakai peserta: hanya teksnya yang boleh diubah, bukan susunan modul, "
-                "materi, soal, atau pertanyaan jurnal. Impor sebagai kurikulum dengan kode baru.", code=data["code"]))
+                "materi, soal, kunci jawaban, atau pertanyaan jurnal. Impor sebagai kurikulum dengan kode baru.",
+                code=data["code"]))
         curriculum.title, curriculum.sequential = data["title"], data["sequential"]
         _update_text(curriculum, data["modules"])
         db.session.flush()
@@ -210,7 +214,7 @@ def _update_text(curriculum: Curriculum, modules: list[dict]) -> None:
         for question, q in zip(questions, m["questions"], strict=True):
             question.text, question.explanation = q["text"], q["explanation"]
             for j, option in enumerate(question.options):
-                option.text, option.is_correct = q["options"][j], j == q["answer"]
+                option.text = q["options"][j]
         prompts = db.session.scalars(select(Prompt).where(Prompt.module_id == module.id)
                                      .order_by(Prompt.position)).all()
         for prompt, p in zip(prompts, m["prompts"], strict=True):

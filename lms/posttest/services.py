@@ -58,9 +58,8 @@ def parse_answers(questions: list[Question], answers: Mapping) -> dict[int, int]
     errors: dict[str, str] = {}
     chosen: dict[int, int] = {}
     for key, value in answers.items():
-        try:
-            question_id, option_id = int(key), int(value)
-        except (TypeError, ValueError):
+        question_id, option_id = _as_id(key), _as_id(value)
+        if question_id is None or option_id is None:
             errors[str(key)] = str(_l("Pilihan tidak valid."))
             continue
         question = by_id.get(question_id)
@@ -76,6 +75,17 @@ def parse_answers(questions: list[Question], answers: Mapping) -> dict[int, int]
     if errors:
         raise Invalid(_l("Jawab semua soal sebelum mengirim post-test."), details=errors)
     return chosen
+
+
+def _as_id(value) -> int | None:
+    """An id from JSON or a form: an integer, or a string of digits; never a fraction or a boolean."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
 
 
 def submit_attempt(enrollment: Enrollment, module: Module, answers: Mapping, *, now: datetime) -> AttemptResult:

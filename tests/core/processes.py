@@ -20,6 +20,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+PRODUCTION_KEYS = {"LMS_NIK_HMAC_KEY": "test-nik-hmac-key",
+                   "LMS_NIK_ENCRYPTION_KEY": "q2y9c6b0Hj8m1VwR3tZk5pL7xN4aS2dF0gJ8hK6lM1o="}
+
+
 def lms_env(instance: Path, **extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
     env.update({"LMS_INSTANCE_PATH": str(instance), "LMS_SECRET_KEY": "process-test-secret"})
@@ -34,8 +38,13 @@ def lms(env: dict, *args: str) -> subprocess.CompletedProcess:
 
 
 def start(env: dict, log: Path, *args: str) -> subprocess.Popen:
+    """Start `lms ARGS...` in the background."""
+    return spawn([LMS, *args], env, log)
+
+
+def spawn(argv: list[str], env: dict, log: Path) -> subprocess.Popen:
     handle = open(log, "w")  # noqa: SIM115 - closed in stop()
-    proc = subprocess.Popen([LMS, *args], env=env, stdout=handle, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(argv, env=env, stdout=handle, stderr=subprocess.STDOUT)
     proc.log_handle = handle
     return proc
 

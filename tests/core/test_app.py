@@ -11,6 +11,7 @@ from babel.messages.pofile import read_po
 
 from lms import create_app
 from lms.config import ConfigError
+from tests.core.processes import PRODUCTION_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,7 +46,9 @@ def test_production_config_guards(tmp_path):
         create_app(env={"LMS_ENV": "production"})
     with pytest.raises(ConfigError, match="LMS_DEV_IDP"):
         create_app(env={"LMS_ENV": "production", "LMS_SECRET_KEY": "s", "LMS_DEV_IDP": "1"})
-    app = create_app(env={"LMS_ENV": "production", "LMS_SECRET_KEY": "s",
+    with pytest.raises(ConfigError, match="LMS_NIK_HMAC_KEY"):
+        create_app(env={"LMS_ENV": "production", "LMS_SECRET_KEY": "s"})
+    app = create_app(env={"LMS_ENV": "production", "LMS_SECRET_KEY": "s", **PRODUCTION_KEYS,
                           "LMS_DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite",
                           "LMS_OIDC_ISSUER": "https://accounts.example.com"})
     assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["DEV_IDP"] is False

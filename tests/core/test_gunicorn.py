@@ -8,24 +8,19 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.core.processes import free_port, lms, lms_env, stop, wait_for_http
+from tests.core.processes import PRODUCTION_KEYS, free_port, lms, lms_env, spawn, stop, wait_for_http
 
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 
 
 @pytest.mark.slow
 def test_gunicorn_serves_the_app(tmp_path):
-    import subprocess
-
-    env = lms_env(tmp_path / "instance", LMS_ENV="production", LMS_OIDC_ISSUER="https://accounts.example.com",
+    env = lms_env(tmp_path / "instance", LMS_ENV="production", **PRODUCTION_KEYS, LMS_OIDC_ISSUER="https://accounts.example.com",
                   LMS_OIDC_CLIENT_ID="cid", LMS_OIDC_CLIENT_SECRET="secret")
     lms(env, "db", "upgrade")
     port = free_port()
     log = tmp_path / "gunicorn.log"
-    handle = open(log, "w")
-    proc = subprocess.Popen([GUNICORN, "-w", "2", "-b", f"127.0.0.1:{port}", "lms:create_app()"], env=env,
-                            stdout=handle, stderr=subprocess.STDOUT)
-    proc.log_handle = handle
+    proc = spawn([GUNICORN, "-w", "2", "-b", f"127.0.0.1:{port}", "lms:create_app()"], env, log)
     try:
         wait_for_http(f"http://127.0.0.1:{port}/healthz", proc, log)
         home = requests.get(f"http://127.0.0.1:{port}/", timeout=10)

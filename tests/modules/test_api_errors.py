@@ -198,9 +198,6 @@ def test_422_when_journal_answers_are_not_an_object(journal_open, answers):
     assert world.stored() == (2, 1, 0)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: lms/modules/api.py put_journal passes `body.get('answers') or {}` to "
-                                       "the service, so a falsy non-object (an empty list, \"\", 0, false) is "
-                                       "silently taken as {} and a draft entry is created instead of a 422 invalid")
 @pytest.mark.parametrize("answers", [[], ""])
 def test_422_when_journal_answers_are_an_empty_non_object(journal_open, answers):
     world = journal_open

@@ -1,0 +1,90 @@
+"""Rosters: who is a participant of which cohort (one row per NIK), and the jobs that import them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.core.db import UTCDateTime
+from lms.extensions import db
+
+
+class RosterEntry(db.Model):
+    __tablename__ = "roster_entries"
+    __table_args__ = (
+        # One NIK, and one account, per programme year (a participant belongs to one cohort of a year).
+        UniqueConstraint("programme_year", "nik_hash", name="nik_per_year"),
+        UniqueConstraint("programme_year", "email", name="email_per_year"),
+        Index("ix_roster_entries_nik_hash", "nik_hash"),
+        Index("ix_roster_entries_cohort_kabkota", "cohort_id", "kode_kabkota"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    programme_year: Mapped[int] = mapped_column()
+    #: HMAC-SHA256 of the NIK (keyed): how a NIK is looked up without storing it in clear.
+    nik_hash: Mapped[str] = mapped_column(String(64))
+    #: The NIK, Fernet-encrypted; readable only by roles that need it.
+    nik_encrypted: Mapped[str] = mapped_column(Text)
+    nama: Mapped[str] = mapped_column(String(200))
+    #: The belajar.id account the participant is registered with (lower-case).
+    email: Mapped[str] = mapped_column(String(254))
+    npsn: Mapped[str] = mapped_column(String(8))
+    satuan_pendidikan: Mapped[str] = mapped_column(String(200))
+    kode_kabkota: Mapped[str] = mapped_column(String(4))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    cohort = relationship("Cohort")
+
+
+class RosterImport(db.Model):
+    """One upload of a roster file: its state, progress, and outcome."""
+
+    __tablename__ = "roster_imports"
+    __table_args__ = (CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="known_status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    #: Where a queued upload waits for the worker (deleted once imported).
+    stored_path: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    #: Data lines read so far / in the file (the header is not counted).
+    rows_read: Mapped[int] = mapped_column(default=0)
+    rows_total: Mapped[int | None] = mapped_column()
+    error_count: Mapped[int] = mapped_column(default=0)
+    #: {inserted, updated, unchanged, accounts_created, enrollments_created} once done.
+    stats: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: A problem with the whole file (not UTF-8, empty, missing columns).
+    file_error: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    cohort = relationship("Cohort")
+
+
+class RosterImportRow(db.Model):
+    """Staging: the rows of an import, checked here with set-based SQL before any roster row changes."""
+
+    __tablename__ = "roster_import_rows"
+    __table_args__ = (Index("ix_roster_import_rows_import_line", "import_id", "line"),
+                      Index("ix_roster_import_rows_import_nik", "import_id", "nik_hash"),
+                      Index("ix_roster_import_rows_import_email", "import_id", "email"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("roster_imports.id", ondelete="CASCADE"))
+    #: Line number in the file (the header is line 1).
+    line: Mapped[int] = mapped_column()
+    nik_hash: Mapped[str | None] = mapped_column(String(64))
+    nik_encrypted: Mapped[str | None] = mapped_column(Text)
+    nama: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    npsn: Mapped[str | None] = mapped_column(String(8))
+    satuan_pendidikan: Mapped[str | None] = mapped_column(String(200))
+    kode_kabkota: Mapped[str | None] = mapped_column(String(4))
+    #: Why the row is refused; null for a good row.
+    error: Mapped[str | None] = mapped_column(Text)
