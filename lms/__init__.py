@@ -16,6 +16,7 @@ from lms.auth.login import load_user
 from lms.auth.oidc import register_client
 from lms.auth.views import bp as auth_bp
 from lms.celery_app import celery_init_app
+from lms.cohorts.cli import reminders_cli, roster_cli, windows_cli
 from lms.config import load_config
 from lms.core import i18n
 from lms.core.cli import demo_command
@@ -25,7 +26,7 @@ from lms.core.formatting import register_filters
 from lms.core.security import register_security_headers
 from lms.core.views import bp as core_bp
 from lms.dashboard.views import bp as dashboard_bp
-from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from lms.journal.views import bp as journal_bp
 from lms.modules.cli import curriculum_cli
 from lms.modules.views import bp as learning_bp
@@ -50,6 +51,8 @@ def create_app(overrides: Mapping | None = None, *, env: Mapping[str, str] | Non
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(curriculum_cli)
+    for group in (roster_cli, windows_cli, reminders_cli):
+        app.cli.add_command(group)
     celery_init_app(app)
     return app
 
@@ -59,6 +62,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
                      render_item=render_migration_item)
     csrf.init_app(app)
+    mail.init_app(app)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)

@@ -11,11 +11,14 @@ from celery import Celery, Task
 from flask import Flask
 
 #: Modules whose tasks the worker registers.
-TASK_MODULES = ["lms.core.tasks"]
+TASK_MODULES = ["lms.core.tasks", "lms.cohorts.tasks", "lms.notifications.tasks"]
 
 #: The periodic tasks, in one place.
 BEAT_SCHEDULE: dict = {
     "core-heartbeat": {"task": "core.heartbeat", "schedule": 60.0},
+    "cohorts-enforce-windows": {"task": "cohorts.enforce_windows", "schedule": 60.0},
+    "cohorts-send-reminders": {"task": "cohorts.send_reminders", "schedule": 300.0},
+    "notifications-deliver-outbox": {"task": "notifications.deliver_outbox", "schedule": 60.0},
 }
 
 

@@ -143,5 +143,7 @@ class Reminder(db.Model):
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
     milestone: Mapped[str] = mapped_column(String(4))
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: The pass that claimed it: only that pass queues its message.
+    run_id: Mapped[str] = mapped_column(String(32), index=True)
     #: True when a later milestone was already due at claim time (after downtime): recorded, not sent.
     skipped: Mapped[bool] = mapped_column(default=False)

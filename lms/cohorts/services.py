@@ -12,8 +12,9 @@ from sqlalchemy.orm import contains_eager
 
 from lms.auth.models import User
 from lms.cohorts.errors import WindowClosed, WindowNotOpen
-from lms.cohorts.models import Cohort, Enrollment, window_instants
-from lms.core.errors import Invalid
+from lms.cohorts.models import Cohort, Enrollment, Extension, window_instants
+from lms.core import audit
+from lms.core.errors import Invalid, NotFound
 from lms.extensions import db
 from lms.modules.models import Curriculum
 
@@ -108,4 +109,46 @@ def enroll(user: User, cohort: Cohort, *, now: datetime, kode_kabkota: str | Non
                             kode_kabkota=kode_kabkota, created_at=now)
     db.session.add(enrollment)
     db.session.flush()
+    return enrollment
+
+
+def extend_participant(enrollment: Enrollment, until: date, *, reason: str, now: datetime,
+                       actor_id: int | None) -> Extension:
+    """Give one participant a personal end of the learning window (the last day ``until``, inclusive)."""
+    reason = (reason or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = str(_l("Alasan perpanjangan wajib diisi."))
+    end = window_instants(until, until, enrollment.cohort.timezone)[1]
+    if end <= enrollment.cohort.learning_closes_at:
+        errors["until"] = str(_l("Tanggal perpanjangan harus sesudah akhir masa pembelajaran angkatan (%(d)s).",
+                                 d=enrollment.cohort.learning_end.isoformat()))
+    if errors:
+        raise Invalid(details=errors)
+    extension = Extension(enrollment_id=enrollment.id, until=end, reason=reason[:500], granted_by_id=actor_id,
+                          granted_at=now)
+    db.session.add(extension)
+    previous = enrollment.extended_until
+    enrollment.extended_until = end
+    if end > now and enrollment.status in ("tuntas", "tidak_tuntas") and enrollment.completed_at is None:
+        enrollment.status = "aktif"
+    audit.record("enrollment.extend", "enrollment", enrollment.id, actor_id=actor_id, now=now,
+                 data={"until": end.isoformat(), "previous": previous.isoformat() if previous else None,
+                       "reason": reason[:500], "cohort": enrollment.cohort.code})
+    db.session.flush()
+    return extension
+
+
+def find_cohort(code: str) -> Cohort:
+    cohort = db.session.scalar(select(Cohort).where(Cohort.code == code))
+    if cohort is None:
+        raise NotFound(_l("Angkatan %(code)s tidak ditemukan.", code=code))
+    return cohort
+
+
+def find_enrollment(cohort: Cohort, email: str) -> Enrollment:
+    enrollment = db.session.scalar(select(Enrollment).join(User, User.id == Enrollment.user_id)
+                                   .where(Enrollment.cohort_id == cohort.id, User.email == email.strip().lower()))
+    if enrollment is None:
+        raise NotFound(_l("%(email)s bukan peserta angkatan %(code)s.", email=email, code=cohort.code))
     return enrollment

@@ -1,0 +1,109 @@
+"""Progress of a cohort grouped by province, kab/kota or school: one grouped SQL query, no rows in Python."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from sqlalchemy import case, distinct, func, select
+
+from lms.auth.models import User
+from lms.cohorts.models import Cohort, Enrollment
+from lms.cohorts.roster_models import RosterEntry
+from lms.core.errors import Invalid
+from lms.core.regions import kabkota_name, province_name
+from lms.extensions import db
+from lms.journal.models import JournalEntry
+from lms.modules.models import Materi, MateriProgress, Module
+from lms.posttest.models import Attempt
+
+GROUPS = ("cohort", "province", "kabkota", "school")
+STATUSES = ("menunggu", "aktif", "tuntas", "tidak_tuntas")
+
+
+@dataclass
+class ReportRow:
+    key: str
+    name: str
+    participants: int
+    by_status: dict[str, int]
+    complete: int
+    average_percent: float
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "name": self.name, "participants": self.participants, **self.by_status,
+                "complete": self.complete, "average_percent": self.average_percent}
+
+
+def parts_total(cohort: Cohort) -> int:
+    if cohort.curriculum_id is None:
+        return 0
+    materi = db.session.scalar(select(func.count(Materi.id)).join(Module)
+                               .where(Module.curriculum_id == cohort.curriculum_id)) or 0
+    modules = db.session.scalar(select(func.count(Module.id)).where(Module.curriculum_id == cohort.curriculum_id)) or 0
+    return materi + 2 * modules
+
+
+def progress_report(cohort: Cohort, group: str) -> list[ReportRow]:
+    if group not in GROUPS:
+        raise Invalid(details={"group": ", ".join(GROUPS)})
+    total = parts_total(cohort) or 1
+    mine = Enrollment.cohort_id == cohort.id
+    materi = (select(MateriProgress.enrollment_id.label("eid"), func.count().label("n"))
+              .join(Enrollment, Enrollment.id == MateriProgress.enrollment_id).where(mine)
+              .group_by(MateriProgress.enrollment_id).subquery())
+    tests = (select(Attempt.enrollment_id.label("eid"), func.count(distinct(Attempt.module_id)).label("n"))
+             .join(Enrollment, Enrollment.id == Attempt.enrollment_id).where(mine)
+             .group_by(Attempt.enrollment_id).subquery())
+    journals = (select(JournalEntry.enrollment_id.label("eid"), func.count().label("n"))
+                .join(Enrollment, Enrollment.id == JournalEntry.enrollment_id)
+                .where(mine, JournalEntry.status == "submitted").group_by(JournalEntry.enrollment_id).subquery())
+    done = (func.coalesce(materi.c.n, 0) + func.coalesce(tests.c.n, 0) + func.coalesce(journals.c.n, 0))
+    if group == "cohort":
+        key, name = func.min(Enrollment.cohort_id), None
+        group_by = ()
+    elif group == "province":
+        key = func.substr(Enrollment.kode_kabkota, 1, 2)
+        group_by, name = (key,), None
+    elif group == "kabkota":
+        key = Enrollment.kode_kabkota
+        group_by, name = (key,), None
+    else:
+        key = RosterEntry.npsn
+        name = func.min(RosterEntry.satuan_pendidikan)
+        group_by = (key,)
+    columns = [key.label("key"), func.count(Enrollment.id).label("participants")]
+    columns += [func.sum(case((Enrollment.status == s, 1), else_=0)).label(s) for s in STATUSES]
+    columns += [func.sum(case((Enrollment.completed_at.is_not(None), 1), else_=0)).label("complete"),
+                func.avg(done * 100.0 / total).label("average")]
+    if name is not None:
+        columns.append(name.label("name"))
+    query = (select(*columns).select_from(Enrollment)
+             .outerjoin(materi, materi.c.eid == Enrollment.id).outerjoin(tests, tests.c.eid == Enrollment.id)
+             .outerjoin(journals, journals.c.eid == Enrollment.id).where(mine))
+    if group == "school":
+        query = (query.join(User, User.id == Enrollment.user_id)
+                 .outerjoin(RosterEntry, (RosterEntry.email == User.email) & (RosterEntry.cohort_id == cohort.id)))
+    if group_by:
+        query = query.group_by(*group_by).order_by(*group_by)
+    report = []
+    for row in db.session.execute(query).mappings():
+        if row["participants"] == 0:
+            continue
+        key_value = cohort.code if group == "cohort" else (row["key"] or "-")
+        label = {"cohort": lambda _: cohort.name, "province": province_name, "kabkota": kabkota_name,
+                 "school": lambda _: row.get("name") or "-"}[group](row["key"])
+        report.append(ReportRow(str(key_value), label, row["participants"], {s: int(row[s] or 0) for s in STATUSES},
+                                int(row["complete"] or 0), round(float(row["average"] or 0), 1)))
+    return report
+
+
+def report_csv(rows: list[ReportRow], group: str) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([group, "nama", "peserta", *STATUSES, "selesai_semua", "rata_rata_persen"])
+    for row in rows:
+        writer.writerow([row.key, row.name, row.participants, *(row.by_status[s] for s in STATUSES), row.complete,
+                         row.average_percent])
+    return out.getvalue()
