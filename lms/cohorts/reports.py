@@ -92,11 +92,20 @@ def progress_report(cohort: Cohort, group: str) -> list[ReportRow]:
         if row["participants"] == 0:
             continue
         key_value = cohort.code if group == "cohort" else (row["key"] or "-")
-        label = {"cohort": lambda _: cohort.name, "province": province_name, "kabkota": kabkota_name,
-                 "school": lambda _: row.get("name") or "-"}[group](row["key"])
+        label = _label(group, cohort, row)
         report.append(ReportRow(str(key_value), label, row["participants"], {s: int(row[s] or 0) for s in STATUSES},
                                 int(row["complete"] or 0), round(float(row["average"] or 0), 1)))
     return report
+
+
+def _label(group: str, cohort: Cohort, row) -> str:
+    if group == "cohort":
+        return cohort.name
+    if group == "province":
+        return province_name(row["key"])
+    if group == "kabkota":
+        return kabkota_name(row["key"])
+    return row.get("name") or "-"
 
 
 def report_csv(rows: list[ReportRow], group: str) -> str:
