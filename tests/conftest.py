@@ -245,3 +245,22 @@ def during(frozen_clock):
     from tests.learning import DURING
 
     return frozen_clock(DURING)
+
+
+@pytest.fixture
+def pg_app(postgresql_databases, dev_idp_key_path, tmp_path):
+    """An app on PostgreSQL only, for behaviour under real concurrency."""
+    factory = AppFactory(postgresql_databases, dev_idp_key_path, tmp_path, [])
+    yield factory()
+    for app, url in factory.made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        postgresql_databases.reset(url)
+
+
+@pytest.fixture
+def pg_learning(pg_app):
+    from tests.learning import Learning
+
+    return Learning(pg_app)

@@ -1,0 +1,1 @@
+"""Cohort-admin pages: cohorts and their timeline, windows, participants, extensions, rosters, progress, outbox."""

@@ -1,0 +1,118 @@
+"""Form parsing for the admin pages: typed text in, values or per-field errors out (typed text always kept)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import PurePosixPath
+
+from flask_babel import gettext as _
+from werkzeug.datastructures import FileStorage
+
+from lms.cohorts.models import Cohort
+from lms.core.errors import Invalid
+from lms.core.regions import WIB, WIT, WITA
+
+TIMEZONES = (WIB, WITA, WIT)
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+COHORT_FIELDS = ("code", "name", "programme_year", "learning_start", "learning_end", "registration_start",
+                 "registration_end", "timezone", "curriculum_id")
+EXTENSION_FIELDS = ("email", "until", "reason")
+
+
+@dataclass
+class FormState:
+    """What the admin typed, and what was wrong with it, to show the form again."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def typed(cls, form, names) -> FormState:
+        return cls({name: (form.get(name) or "").strip() for name in names})
+
+
+def cohort_values(cohort: Cohort) -> dict[str, str]:
+    """An existing cohort as the edit form shows it."""
+    def iso(day: date | None) -> str:
+        return day.isoformat() if day else ""
+
+    return {"code": cohort.code, "name": cohort.name, "programme_year": str(cohort.programme_year),
+            "learning_start": iso(cohort.learning_start), "learning_end": iso(cohort.learning_end),
+            "registration_start": iso(cohort.registration_start), "registration_end": iso(cohort.registration_end),
+            "timezone": cohort.timezone, "curriculum_id": str(cohort.curriculum_id or "")}
+
+
+def _date(values: dict, name: str, errors: dict, *, required: bool) -> date | None:
+    text = values.get(name, "")
+    if not text:
+        if required:
+            errors[name] = _("Tanggal wajib diisi.")
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors[name] = _("Tanggal tidak valid: gunakan format TTTT-BB-HH (misalnya 2024-07-24).")
+        return None
+
+
+def parse_cohort(state: FormState, *, creating: bool, curriculum_ids: set[int]) -> dict:
+    """Parsed keyword arguments for the cohort services; raises ``Invalid`` with every field's error."""
+    values, errors = state.values, {}
+    parsed: dict = {}
+    if creating:
+        if not CODE_PATTERN.match(values.get("code", "")):
+            errors["code"] = _("Kode wajib diisi: huruf, angka, titik, garis bawah atau tanda hubung, "
+                               "maksimal 32 karakter.")
+        parsed["code"] = values.get("code", "")
+    parsed["name"] = values.get("name", "")
+    if not parsed["name"] or len(parsed["name"]) > 200:
+        errors["name"] = _("Nama angkatan wajib diisi (maksimal 200 karakter).")
+    try:
+        parsed["programme_year"] = int(values.get("programme_year", ""))
+        if not 2000 <= parsed["programme_year"] <= 2100:
+            raise ValueError
+    except ValueError:
+        errors["programme_year"] = _("Tahun program harus berupa tahun, misalnya 2024.")
+    for name in ("learning_start", "learning_end"):
+        parsed[name] = _date(values, name, errors, required=True)
+    for name in ("registration_start", "registration_end"):
+        parsed[name] = _date(values, name, errors, required=False)
+    parsed["timezone"] = values.get("timezone") or WIB
+    if parsed["timezone"] not in TIMEZONES:
+        errors["timezone"] = _("Pilih zona waktu WIB, WITA, atau WIT.")
+    parsed["curriculum_id"] = None
+    if values.get("curriculum_id"):
+        try:
+            parsed["curriculum_id"] = int(values["curriculum_id"])
+        except ValueError:
+            parsed["curriculum_id"] = -1
+        if parsed["curriculum_id"] not in curriculum_ids:
+            errors["curriculum_id"] = _("Pilih kurikulum dari daftar.")
+    if errors:
+        raise Invalid(details=errors)
+    return parsed
+
+
+def parse_extension(state: FormState) -> tuple[str, date, str]:
+    values, errors = state.values, {}
+    if not values.get("email"):
+        errors["email"] = _("E-mail peserta wajib diisi.")
+    until = _date(values, "until", errors, required=True)
+    if not values.get("reason"):
+        errors["reason"] = _("Alasan perpanjangan wajib diisi.")
+    if errors:
+        raise Invalid(details=errors)
+    return values["email"], until, values["reason"]
+
+
+def roster_filename(upload: FileStorage | None) -> str:
+    """The uploaded file's own name (no client path); refuses a missing file or a name not ending in .csv."""
+    name = PurePosixPath((upload.filename or "").replace("\\", "/")).name if upload else ""
+    if not name:
+        raise Invalid(_("Pilih berkas CSV daftar peserta untuk diunggah."), details={"file": _("Berkas wajib dipilih.")})
+    if not name.lower().endswith(".csv"):
+        raise Invalid(_("Berkas harus CSV (nama berakhiran .csv), bukan %(name)s. Simpan daftar peserta sebagai "
+                        "CSV UTF-8 lalu unggah lagi.", name=name), details={"file": _("Bukan berkas .csv.")})
+    return name

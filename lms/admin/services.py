@@ -1,0 +1,193 @@
+"""What the admin pages read and change: each function one or two fixed SQL statements, whatever the sizes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased, contains_eager
+
+from lms.auth.models import User
+from lms.cohorts import services as cohorts
+from lms.cohorts.models import STATUSES, Cohort, Enrollment, Extension
+from lms.cohorts.roster_models import RosterEntry, RosterImport
+from lms.core import audit
+from lms.core.errors import Invalid, NotFound
+from lms.extensions import db
+from lms.modules.models import Curriculum
+from lms.notifications.models import OutboxMessage
+from lms.notifications.services import Rendered, render
+
+PER_PAGE = 50
+HISTORY_LIMIT = 20
+
+
+@dataclass
+class Page:
+    rows: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+# --- cohorts --------------------------------------------------------------------------------------------------
+
+def cohorts_with_counts() -> list[tuple[Cohort, int]]:
+    """Every cohort with its curriculum and participant count, by learning start (one statement)."""
+    counts = (select(Enrollment.cohort_id, func.count().label("n")).group_by(Enrollment.cohort_id).subquery())
+    query = (select(Cohort, func.coalesce(counts.c.n, 0))
+             .outerjoin(counts, counts.c.cohort_id == Cohort.id)
+             .outerjoin(Cohort.curriculum).options(contains_eager(Cohort.curriculum))
+             .order_by(Cohort.learning_opens_at, Cohort.code))
+    return [(cohort, n) for cohort, n in db.session.execute(query)]
+
+
+def curricula() -> list[Curriculum]:
+    return list(db.session.scalars(select(Curriculum).order_by(Curriculum.code)))
+
+
+def create_cohort(*, curriculum_id: int | None, **fields) -> Cohort:
+    curriculum = db.session.get(Curriculum, curriculum_id) if curriculum_id else None
+    return cohorts.create_cohort(curriculum=curriculum, **fields)
+
+
+def _snapshot(cohort: Cohort) -> dict:
+    def iso(day: date | None) -> str | None:
+        return day.isoformat() if day else None
+
+    return {"learning_start": iso(cohort.learning_start), "learning_end": iso(cohort.learning_end),
+            "registration_start": iso(cohort.registration_start), "registration_end": iso(cohort.registration_end),
+            "timezone": cohort.timezone, "programme_year": cohort.programme_year, "name": cohort.name,
+            "curriculum_id": cohort.curriculum_id}
+
+
+def update_cohort(cohort: Cohort, *, name: str, programme_year: int, curriculum_id: int | None,
+                  learning_start: date, learning_end: date, timezone: str, registration_start: date | None,
+                  registration_end: date | None, actor_id: int | None, now: datetime) -> None:
+    """Change a cohort's name, year, curriculum and windows, audited. Bad input changes nothing."""
+    if programme_year != cohort.programme_year:
+        # Enrollments and roster rows carry the year: one cohort per participant per year is enforced on it.
+        taken = db.session.scalar(select(func.count()).select_from(Enrollment).where(Enrollment.cohort_id == cohort.id))
+        taken += db.session.scalar(select(func.count()).select_from(RosterEntry)
+                                   .where(RosterEntry.cohort_id == cohort.id))
+        if taken:
+            raise Invalid(details={"programme_year": str(_l(
+                "Tahun program tidak dapat diubah: angkatan ini sudah memiliki peserta. Buat angkatan baru untuk "
+                "tahun program lain."))})
+    old = _snapshot(cohort)
+    cohorts.set_windows(cohort, learning_start=learning_start, learning_end=learning_end, timezone=timezone,
+                        registration_start=registration_start, registration_end=registration_end)
+    cohort.name, cohort.programme_year, cohort.curriculum_id = name, programme_year, curriculum_id
+    new = _snapshot(cohort)
+    audit.record("cohort.update", "cohort", cohort.code, actor_id=actor_id, now=now, data={"old": old, "new": new})
+    db.session.flush()
+
+
+# --- one cohort -----------------------------------------------------------------------------------------------
+
+def status_counts(cohort: Cohort) -> dict[str, int]:
+    counts = dict.fromkeys(STATUSES, 0)
+    counts.update(db.session.execute(select(Enrollment.status, func.count()).where(Enrollment.cohort_id == cohort.id)
+                                     .group_by(Enrollment.status)).all())
+    return counts
+
+
+def enrollments_page(cohort: Cohort, *, status: str | None, search: str | None, page: int,
+                     per_page: int = PER_PAGE) -> Page:
+    """One page of participants with their account, filtered; rows and total in one statement."""
+    conditions = [Enrollment.cohort_id == cohort.id]
+    if status:
+        conditions.append(Enrollment.status == status)
+    if search:
+        needle = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(User.email.like(f"%{needle}%", escape="\\"))
+    query = (select(Enrollment.id, User.email, User.name, Enrollment.kode_kabkota, Enrollment.status,
+                    Enrollment.completed_at, Enrollment.extended_until, func.count().over().label("total"))
+             .join(User, User.id == Enrollment.user_id).where(*conditions)
+             .order_by(User.email).limit(per_page).offset((page - 1) * per_page))
+    rows = db.session.execute(query).mappings().all()
+    total = rows[0]["total"] if rows else _count_when_past_the_end(conditions, page)
+    return Page(list(rows), page, per_page, total)
+
+
+def _count_when_past_the_end(conditions, page: int) -> int:
+    if page == 1:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(Enrollment)
+                             .join(User, User.id == Enrollment.user_id).where(*conditions))
+
+
+def extensions_of(cohort: Cohort, limit: int = 100) -> list:
+    granter = aliased(User)
+    query = (select(Extension.until, Extension.reason, Extension.granted_at, User.email.label("email"),
+                    granter.email.label("granted_by"))
+             .join(Enrollment, Enrollment.id == Extension.enrollment_id)
+             .join(User, User.id == Enrollment.user_id)
+             .outerjoin(granter, granter.id == Extension.granted_by_id)
+             .where(Enrollment.cohort_id == cohort.id)
+             .order_by(Extension.granted_at.desc(), Extension.id.desc()).limit(limit))
+    return list(db.session.execute(query).mappings())
+
+
+def imports_of(cohort: Cohort, limit: int = HISTORY_LIMIT) -> list:
+    query = (select(RosterImport, User.email).outerjoin(User, User.id == RosterImport.created_by_id)
+             .where(RosterImport.cohort_id == cohort.id)
+             .order_by(RosterImport.created_at.desc(), RosterImport.id.desc()).limit(limit))
+    return list(db.session.execute(query))
+
+
+def extend(cohort: Cohort, email: str, until: date, reason: str, *, actor_id: int | None, now: datetime):
+    """Extend one participant of ``cohort``; an unknown e-mail is a field error like any other."""
+    try:
+        enrollment = cohorts.find_enrollment(cohort, email)
+    except NotFound as exc:
+        raise Invalid(details={"email": str(exc)}) from exc
+    return cohorts.extend_participant(enrollment, until, reason=reason, now=now, actor_id=actor_id)
+
+
+# --- outbox ---------------------------------------------------------------------------------------------------
+
+@dataclass
+class OutboxRow:
+    message: OutboxMessage
+    rendered: Rendered
+
+
+def outbox_page(*, page: int, per_page: int = PER_PAGE) -> Page:
+    """Latest messages first, rendered with their participant and cohort loaded in the same statement."""
+    query = (select(OutboxMessage, Enrollment, func.count().over().label("total"))
+             .outerjoin(Enrollment, Enrollment.id == OutboxMessage.enrollment_id)
+             .outerjoin(Enrollment.user).outerjoin(Enrollment.cohort)
+             # The account's roles are not needed to render: no extra join for them.
+             .options(contains_eager(Enrollment.user).lazyload(User.role_rows), contains_eager(Enrollment.cohort))
+             .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+             .limit(per_page).offset((page - 1) * per_page))
+    result = db.session.execute(query).unique().all()
+    total = result[0].total if result else (
+        0 if page == 1 else db.session.scalar(select(func.count()).select_from(OutboxMessage)))
+    rows = [OutboxRow(message, render(message, enrollment)) for message, enrollment, _ in result]
+    return Page(rows, page, per_page, total)
+
+
+def outbox_counts() -> dict[str, int]:
+    def tally(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    unsent = OutboxMessage.sent_at.is_(None)
+    pending, sent, failed = db.session.execute(select(
+        tally(unsent), tally(~unsent), tally(and_(unsent, OutboxMessage.error.is_not(None))))).one()
+    return {"pending": pending, "sent": sent, "failed": failed}

@@ -1,0 +1,217 @@
+"""Cohort-admin pages: thin views that parse, call one service, commit, then render or redirect."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.utils import secure_filename
+
+from lms.admin import forms, services, timeline
+from lms.admin.forms import FormState
+from lms.cohorts import reports, roster, tasks
+from lms.cohorts import services as cohorts
+from lms.cohorts.models import STATUSES, Cohort
+from lms.cohorts.roster_models import RosterImport
+from lms.core.access import role_required
+from lms.core.errors import Invalid, NotFound
+from lms.core.formatting import deadline_text, moment_text
+from lms.core.regions import WIB, kabkota_name, zone, zone_label
+from lms.core.time import now_utc
+from lms.extensions import db
+from lms.notifications.services import smtp_configured
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+STATUS_LABELS = {"menunggu": _l("Menunggu"), "aktif": _l("Aktif"), "tuntas": _l("Tuntas"),
+                 "tidak_tuntas": _l("Tidak tuntas")}
+GROUP_LABELS = {"cohort": _l("Angkatan"), "province": _l("Provinsi"), "kabkota": _l("Kabupaten/kota"),
+                "school": _l("Satuan pendidikan")}
+JOB_LABELS = {"queued": _l("Dalam antrean"), "running": _l("Sedang diproses"), "done": _l("Selesai"),
+              "failed": _l("Gagal")}
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {"status_labels": STATUS_LABELS, "job_labels": JOB_LABELS, "kabkota_name": kabkota_name,
+            "zone_label": zone_label, "wib": lambda instant: moment_text(instant, WIB) if instant else "–",
+            "timezones": forms.TIMEZONES}
+
+
+def _page_arg() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+# --- cohorts --------------------------------------------------------------------------------------------------
+
+@bp.get("/")
+@role_required("admin_angkatan")
+def index():
+    rows = services.cohorts_with_counts()
+    picture = timeline.build([cohort for cohort, _count in rows], now_utc().astimezone(zone(WIB)).date())
+    return render_template("admin/index.html", rows=rows, timeline=picture)
+
+
+def _render_cohort_form(state: FormState, cohort: Cohort | None, status: int = 200):
+    return render_template("admin/cohort_form.html", form=state, cohort=cohort,
+                           curricula=services.curricula()), status
+
+
+@bp.route("/cohorts/new", methods=["GET", "POST"])
+@role_required("admin_angkatan")
+def new_cohort():
+    if request.method == "GET":
+        return _render_cohort_form(FormState({"timezone": WIB}), None)
+    state = FormState.typed(request.form, forms.COHORT_FIELDS)
+    try:
+        fields = forms.parse_cohort(state, creating=True, curriculum_ids={c.id for c in services.curricula()})
+        cohort = services.create_cohort(**fields)
+    except Invalid as exc:
+        db.session.rollback()
+        state.errors = exc.details or {"code": str(exc)}
+        return _render_cohort_form(state, None, 422)
+    db.session.commit()
+    flash(_("Angkatan %(code)s dibuat.", code=cohort.code), "success")
+    return redirect(url_for("admin.cohort", code=cohort.code))
+
+
+@bp.route("/cohorts/<code>/edit", methods=["GET", "POST"])
+@role_required("admin_angkatan")
+def edit_cohort(code: str):
+    cohort = cohorts.find_cohort(code)
+    if request.method == "GET":
+        return _render_cohort_form(FormState(forms.cohort_values(cohort)), cohort)
+    state = FormState.typed(request.form, forms.COHORT_FIELDS)
+    state.values["code"] = cohort.code
+    try:
+        fields = forms.parse_cohort(state, creating=False, curriculum_ids={c.id for c in services.curricula()})
+        services.update_cohort(cohort, **fields, actor_id=current_user.id, now=now_utc())
+    except Invalid as exc:
+        db.session.rollback()
+        state.errors = exc.details or {"name": str(exc)}
+        return _render_cohort_form(state, cohort, 422)
+    db.session.commit()
+    flash(_("Angkatan %(code)s diperbarui.", code=cohort.code), "success")
+    return redirect(url_for("admin.cohort", code=cohort.code))
+
+
+def _render_cohort(cohort: Cohort, *, extension: FormState | None = None, upload_error: str | None = None,
+                   status: int = 200):
+    chosen = request.args.get("status") if request.args.get("status") in STATUSES else None
+    search = (request.args.get("q") or "").strip()
+    page = services.enrollments_page(cohort, status=chosen, search=search or None, page=_page_arg())
+    windows = {"opens": moment_text(cohort.learning_opens_at, cohort.timezone),
+               "closes": deadline_text(cohort.learning_closes_at, cohort.timezone),
+               "registration_opens": moment_text(cohort.registration_opens_at, cohort.timezone)
+               if cohort.registration_opens_at else None,
+               "registration_closes": deadline_text(cohort.registration_closes_at, cohort.timezone)
+               if cohort.registration_closes_at else None}
+    return render_template("admin/cohort.html", cohort=cohort, windows=windows, counts=services.status_counts(cohort),
+                           page=page, chosen=chosen, search=search, extension=extension or FormState(),
+                           extensions=services.extensions_of(cohort), imports=services.imports_of(cohort),
+                           upload_error=upload_error), status
+
+
+@bp.get("/cohorts/<code>")
+@role_required("admin_angkatan")
+def cohort(code: str):
+    return _render_cohort(cohorts.find_cohort(code))
+
+
+@bp.post("/cohorts/<code>/extensions")
+@role_required("admin_angkatan")
+def extend_participant(code: str):
+    cohort = cohorts.find_cohort(code)
+    state = FormState.typed(request.form, forms.EXTENSION_FIELDS)
+    try:
+        email, until, reason = forms.parse_extension(state)
+        services.extend(cohort, email, until, reason, actor_id=current_user.id, now=now_utc())
+    except Invalid as exc:
+        db.session.rollback()
+        state.errors = exc.details or {"email": str(exc)}
+        return _render_cohort(cohort, extension=state, status=422)
+    db.session.commit()
+    flash(_("Masa belajar %(email)s diperpanjang sampai %(until)s.", email=email, until=until.isoformat()), "success")
+    return redirect(url_for("admin.cohort", code=cohort.code))
+
+
+# --- rosters --------------------------------------------------------------------------------------------------
+
+def _upload_size(upload) -> int:
+    try:
+        upload.stream.seek(0, os.SEEK_END)
+        size = upload.stream.tell()
+        upload.stream.seek(0)
+    except (AttributeError, OSError):
+        return request.content_length or 0
+    return size
+
+
+@bp.post("/cohorts/<code>/roster")
+@role_required("admin_angkatan")
+def upload_roster(code: str):
+    cohort = cohorts.find_cohort(code)
+    upload = request.files.get("file")
+    try:
+        filename = forms.roster_filename(upload)
+    except Invalid as exc:
+        return _render_cohort(cohort, upload_error=str(exc), status=422)
+    now = now_utc()
+    if _upload_size(upload) <= current_app.config["ROSTER_SYNC_MAX_BYTES"]:
+        job = roster.create_import(cohort, filename, now=now, actor_id=current_user.id)
+        db.session.commit()
+        roster.run_import(job, upload.stream, now=now)  # commits as it goes
+    else:
+        stored = roster.store_upload(upload.stream, current_app.config["UPLOAD_FOLDER"])
+        job = roster.create_import(cohort, filename, now=now, actor_id=current_user.id, stored_path=stored)
+        db.session.commit()
+        tasks.import_roster.delay(job.id)
+    return redirect(url_for("admin.import_job", import_id=job.id))
+
+
+def _job(import_id: int) -> RosterImport:
+    job = db.session.get(RosterImport, import_id)
+    if job is None:
+        raise NotFound(_l("Impor daftar peserta %(id)s tidak ditemukan.", id=import_id))
+    return job
+
+
+@bp.get("/imports/<int:import_id>")
+@role_required("admin_angkatan")
+def import_job(import_id: int):
+    job = _job(import_id)
+    errors = roster.errors_of(job) if job.status == "failed" else []
+    return render_template("admin/import.html", job=job, errors=errors,
+                           truncated=job.error_count > len(errors))
+
+
+@bp.get("/imports/<int:import_id>.json")
+@role_required("admin_angkatan")
+def import_job_json(import_id: int):
+    return jsonify(roster.job_json(_job(import_id)))
+
+
+# --- progress and outbox --------------------------------------------------------------------------------------
+
+@bp.get("/cohorts/<code>/progress")
+@role_required("admin_angkatan")
+def progress(code: str):
+    cohort = cohorts.find_cohort(code)
+    group = request.args.get("group", "cohort")
+    rows = reports.progress_report(cohort, group)
+    if request.args.get("format") == "csv":
+        filename = secure_filename(f"progres-{cohort.code}-{group}.csv")
+        return Response(reports.report_csv(rows, group), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={filename}"})
+    return render_template("admin/progress.html", cohort=cohort, group=group, rows=rows, groups=GROUP_LABELS,
+                           statuses=STATUSES)
+
+
+@bp.get("/outbox")
+@role_required("admin_angkatan")
+def outbox():
+    return render_template("admin/outbox.html", page=services.outbox_page(page=_page_arg()),
+                           counts=services.outbox_counts(), smtp=smtp_configured())
