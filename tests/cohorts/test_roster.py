@@ -71,17 +71,22 @@ def test_a_good_file_creates_entries_accounts_and_enrollments(app, learning):
         assert db.session.scalar(select(func.count(RosterImportRow.id))) == 0  # staging cleaned
 
 
+def snapshot():
+    return [(e.id, e.nama, e.email, e.updated_at)
+            for e in db.session.scalars(select(RosterEntry).order_by(RosterEntry.id))]
+
+
 def test_reimporting_the_same_file_changes_nothing(app, learning):
     cohort_id = learning.cohort()
     data = csv_bytes(good(8))
     run(app, cohort_id, data)
     with app.app_context():
-        before = [(e.id, e.nama, e.updated_at) for e in db.session.scalars(select(RosterEntry).order_by(RosterEntry.id))]
+        before = snapshot()
     again = run(app, cohort_id, data)
     assert again["stats"] == {"inserted": 0, "updated": 0, "unchanged": 8, "accounts_created": 0,
                               "enrollments_created": 0}
     with app.app_context():
-        after = [(e.id, e.nama, e.updated_at) for e in db.session.scalars(select(RosterEntry).order_by(RosterEntry.id))]
+        after = snapshot()
     assert before == after and counts(app) == (8, 8, 8)
 
 
