@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask
 
 from lms import api, models  # noqa: F401 - models: every table registered before migrations look
+from lms.admin.views import bp as admin_bp
 from lms.auth.cli import tokens_cli, users_cli
 from lms.auth.devidp.server import create_server as create_dev_idp_server
 from lms.auth.devidp.views import bp as devidp_bp
@@ -31,6 +32,9 @@ from lms.journal.views import bp as journal_bp
 from lms.modules.cli import curriculum_cli
 from lms.modules.views import bp as learning_bp
 from lms.posttest.views import bp as posttest_bp
+from lms.ukppg.cli import ukppg_cli
+from lms.ukppg.views import admin_bp as ukppg_admin_bp
+from lms.ukppg.views import bp as ukppg_bp
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -51,7 +55,7 @@ def create_app(overrides: Mapping | None = None, *, env: Mapping[str, str] | Non
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(curriculum_cli)
-    for group in (roster_cli, windows_cli, reminders_cli):
+    for group in (roster_cli, windows_cli, reminders_cli, ukppg_cli):
         app.cli.add_command(group)
     celery_init_app(app)
     return app
@@ -82,6 +86,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(learning_bp)
     app.register_blueprint(posttest_bp)
     app.register_blueprint(journal_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(ukppg_bp)
+    app.register_blueprint(ukppg_admin_bp)
     api.register(app)
     if app.config["DEV_IDP"]:
         app.extensions["lms_dev_idp_server"] = create_dev_idp_server(app)

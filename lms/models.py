@@ -10,8 +10,9 @@ from lms.journal.models import JournalEntry, Prompt
 from lms.modules.models import Curriculum, Materi, MateriProgress, Module
 from lms.notifications.models import OutboxMessage
 from lms.posttest.models import Attempt, Option, Question
+from lms.ukppg.models import ExamSession, ExamSite, Registration
 
-__all__ = ["ApiToken", "Attempt", "AuditEvent", "Cohort", "Curriculum", "DevIdpCode", "Enrollment", "Extension",
-           "Identity", "JournalEntry", "Materi", "MateriProgress", "Module", "Option", "OutboxMessage", "Prompt",
-           "Question", "Reminder", "RosterEntry", "RosterImport", "RosterImportRow", "User", "UserRole",
-           "WorkerHeartbeat"]
+__all__ = ["ApiToken", "Attempt", "AuditEvent", "Cohort", "Curriculum", "DevIdpCode", "Enrollment", "ExamSession",
+           "ExamSite", "Extension", "Identity", "JournalEntry", "Materi", "MateriProgress", "Module", "Option",
+           "OutboxMessage", "Prompt", "Question", "Registration", "Reminder", "RosterEntry", "RosterImport",
+           "RosterImportRow", "User", "UserRole", "WorkerHeartbeat"]

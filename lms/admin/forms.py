@@ -62,7 +62,8 @@ def parse_cohort(state: FormState, *, creating: bool, curriculum_ids: set[int]) 
     values, errors = state.values, {}
     parsed: dict = {}
     if creating:
-        if not CODE_PATTERN.match(values.get("code", "")):
+        # "new" would hide the cohort's page behind /admin/cohorts/new.
+        if not CODE_PATTERN.match(values.get("code", "")) or values.get("code", "").lower() == "new":
             errors["code"] = _("Kode wajib diisi: huruf, angka, titik, garis bawah atau tanda hubung, "
                                "maksimal 32 karakter.")
         parsed["code"] = values.get("code", "")
@@ -111,7 +112,8 @@ def roster_filename(upload: FileStorage | None) -> str:
     """The uploaded file's own name (no client path); refuses a missing file or a name not ending in .csv."""
     name = PurePosixPath((upload.filename or "").replace("\\", "/")).name if upload else ""
     if not name:
-        raise Invalid(_("Pilih berkas CSV daftar peserta untuk diunggah."), details={"file": _("Berkas wajib dipilih.")})
+        raise Invalid(_("Pilih berkas CSV daftar peserta untuk diunggah."),
+                      details={"file": _("Berkas wajib dipilih.")})
     if not name.lower().endswith(".csv"):
         raise Invalid(_("Berkas harus CSV (nama berakhiran .csv), bukan %(name)s. Simpan daftar peserta sebagai "
                         "CSV UTF-8 lalu unggah lagi.", name=name), details={"file": _("Bukan berkas .csv.")})

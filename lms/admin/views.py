@@ -38,6 +38,8 @@ JOB_LABELS = {"queued": _l("Dalam antrean"), "running": _l("Sedang diproses"), "
 def _helpers() -> dict:
     return {"status_labels": STATUS_LABELS, "job_labels": JOB_LABELS, "kabkota_name": kabkota_name,
             "zone_label": zone_label, "wib": lambda instant: moment_text(instant, WIB) if instant else "–",
+            # An exclusive end instant shown as its last minute (e.g. an extension "until").
+            "wib_deadline": lambda instant: deadline_text(instant, WIB) if instant else "–",
             "timezones": forms.TIMEZONES}
 
 

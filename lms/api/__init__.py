@@ -10,6 +10,7 @@ from lms.auth import api as auth_api  # noqa: F401
 from lms.cohorts import api as cohorts_api  # noqa: F401
 from lms.extensions import csrf
 from lms.modules import api as modules_api  # noqa: F401
+from lms.ukppg import api as ukppg_api  # noqa: F401
 
 
 def register(app: Flask) -> None:

@@ -111,6 +111,10 @@ class Enrollment(db.Model):
 
     cohort: Mapped[Cohort] = relationship()
     user = relationship("User")
+    #: The active UKPPPG registration, if any (loaded with the enrollment by ``current_enrollment``).
+    registration = relationship(
+        "Registration", uselist=False, viewonly=True,
+        primaryjoin="and_(Registration.enrollment_id == Enrollment.id, Registration.cancelled_at.is_(None))")
 
     def closes_at(self) -> datetime:
         """The end of this participant's learning window: the cohort's, or a later personal extension."""

@@ -7,7 +7,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import contains_eager
 
 from lms.auth.models import User
@@ -17,6 +17,7 @@ from lms.core import audit
 from lms.core.errors import Invalid, NotFound
 from lms.extensions import db
 from lms.modules.models import Curriculum
+from lms.ukppg.models import ExamSession, ExamSite, Registration
 
 
 class WindowState(StrEnum):
@@ -48,7 +49,12 @@ def current_enrollment(user_id: int) -> Enrollment | None:
         select(Enrollment)
         .join(Enrollment.cohort)
         .outerjoin(Cohort.curriculum)
-        .options(contains_eager(Enrollment.cohort).contains_eager(Cohort.curriculum))
+        .outerjoin(Registration, and_(Registration.enrollment_id == Enrollment.id, Registration.cancelled_at.is_(None)))
+        .outerjoin(ExamSession, ExamSession.id == Registration.session_id)
+        .outerjoin(ExamSite, ExamSite.id == ExamSession.site_id)
+        .options(contains_eager(Enrollment.cohort).contains_eager(Cohort.curriculum),
+                 contains_eager(Enrollment.registration).contains_eager(Registration.session)
+                 .contains_eager(ExamSession.site))
         .where(Enrollment.user_id == user_id)
         .order_by(Enrollment.programme_year.desc(), Cohort.learning_opens_at.desc())
         .limit(1)

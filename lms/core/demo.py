@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from importlib import resources
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from lms.journal.models import JournalEntry
 from lms.modules.curriculum_file import import_curriculum, parse_curriculum
 from lms.modules.models import Curriculum, Materi, MateriProgress, Module
 from lms.posttest.models import Attempt
+from lms.ukppg.sites import import_sites
 
 DEMO_ROLES = {
     "guru.demo@guru.sd.belajar.id": ("guru",),
@@ -52,11 +53,29 @@ def load_demo(now: datetime, *, allowed_domains) -> Cohort:
         user = auth_services.get_or_create_account(email, now=now, allowed_domains=allowed_domains)
         for role in roles:
             auth_services.grant_role(user, role, now=now)
+    _demo_sites(today)
     teacher = auth_services.find_user(DEMO_TEACHER)
     if teacher.name == "":
         teacher.name = "Guru Demo"
     cohorts.enroll(teacher, demo, now=now, kode_kabkota=DEMO_TEACHER_KABKOTA)
     return demo
+
+
+#: (site, kode_kabkota, address): a few TUK, the demo teacher's Makassar first among them.
+DEMO_SITES = (
+    ("TUK Universitas Negeri Makassar", "7371", "Jl. A. P. Pettarani, Makassar"),
+    ("TUK Universitas Negeri Jakarta", "3175", "Jl. Rawamangun Muka, Jakarta Timur"),
+    ("TUK Universitas Negeri Surabaya", "3578", "Jl. Lidah Wetan, Surabaya"),
+    ("TUK Universitas Cenderawasih", "9171", "Jl. Kamp Wolker, Jayapura"),
+)
+
+
+def _demo_sites(today: date) -> None:
+    exam_day = today + timedelta(days=40)
+    rows = [{"site": name, "kode_kabkota": kode, "address": address, "date": exam_day + timedelta(days=d),
+             "start": time(hour), "seats": 40, "line": 0}
+            for name, kode, address in DEMO_SITES for d in (0, 1) for hour in (8, 13)]
+    import_sites(rows)
 
 
 def _upsert_cohort(code, name, year, first, last, curriculum: Curriculum) -> Cohort:

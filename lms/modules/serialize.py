@@ -7,17 +7,23 @@ from datetime import datetime
 from lms.cohorts.models import Enrollment
 from lms.cohorts.services import WindowState, window_state
 from lms.modules.progress import Progress
+from lms.ukppg.services import registration_window
 
 
 def registration_state(enrollment: Enrollment, progress: Progress, now: datetime) -> dict:
-    """UKPPPG registration: eligible when complete; open in the cohort's registration window, which by
-    default runs from completion until the end of the participant's learning window."""
-    cohort = enrollment.cohort
-    opens = cohort.registration_opens_at
-    closes = cohort.registration_closes_at or enrollment.closes_at()
-    in_window = (opens is None or opens <= now) and now < closes
-    return {"eligible": progress.complete, "open": progress.complete and in_window, "registered": False,
-            "opens_at": opens.isoformat() if opens else None, "closes_at": closes.isoformat()}
+    """UKPPPG registration: eligible when complete; open in the registration window, which by default runs
+    from completion until the end of the participant's learning window."""
+    window = registration_window(enrollment)
+    registration = enrollment.registration
+    body = {"eligible": progress.complete, "open": progress.complete and window.open_at(now),
+            "window_open": window.open_at(now), "registered": registration is not None,
+            "opens_at": window.opens_at.isoformat() if window.opens_at else None,
+            "closes_at": window.closes_at.isoformat(), "not_yet_open": bool(window.opens_at and now < window.opens_at)}
+    if registration is not None:
+        session = registration.session
+        body["registration"] = {"number": registration.number, "session_id": session.id, "site": session.site.name,
+                                "date": session.date.isoformat(), "start": session.start.strftime("%H:%M")}
+    return body
 
 
 def progress_json(enrollment: Enrollment, progress: Progress, now: datetime) -> dict:

@@ -12,3 +12,5 @@
   els.forEach(tick);
   if (els.length) setInterval(() => els.forEach(tick), 1000);
 })();
+// Print buttons: <button data-print>
+document.querySelectorAll("[data-print]").forEach((b) => b.addEventListener("click", () => window.print()));

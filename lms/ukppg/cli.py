@@ -1,0 +1,31 @@
+"""`lms ukppg import-sites FILE`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from lms.core.errors import Invalid
+from lms.extensions import db
+from lms.modules.cli import echo_errors
+from lms.ukppg.sites import import_sites, parse_sites
+
+ukppg_cli = AppGroup("ukppg", help="UKPPPG: TUK dan sesi ujian (exam sites and sessions).")
+
+
+@ukppg_cli.command("import-sites")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_sites_command(file: Path) -> None:
+    """Import exam sites and sessions: site, kode_kabkota, address, date, start, seats."""
+    try:
+        stats = import_sites(parse_sites(file.read_text(encoding="utf-8-sig")))
+    except UnicodeDecodeError as exc:
+        raise click.ClickException("Berkas harus berenkode UTF-8 (file must be UTF-8).") from exc
+    except Invalid as exc:
+        db.session.rollback()
+        echo_errors(exc)
+        raise SystemExit(1) from exc
+    db.session.commit()
+    click.echo(" ".join(f"{k}={v}" for k, v in stats.items()))

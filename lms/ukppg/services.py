@@ -1,0 +1,200 @@
+"""UKPPPG registration rules: who may register and when, and seats taken atomically.
+
+A seat is taken by one conditional UPDATE (``seats_taken < seats``), so two participants can never hold the
+last seat; a partial unique index keeps one active registration per participant. Both happen inside one
+savepoint: a refused registration gives its seat back.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
+
+from lms.auth.models import User
+from lms.cohorts.models import Cohort, Enrollment
+from lms.core import audit
+from lms.core.errors import DomainError, NotFound
+from lms.core.regions import province_of
+from lms.extensions import db
+from lms.ukppg.models import ExamSession, ExamSite, Registration
+
+
+class NotComplete(DomainError):
+    code = "not_complete"
+    status = 403
+    message = _l("Selesaikan materi, post-test, dan jurnal setiap modul sebelum mendaftar UKPPPG.")
+
+
+class SeatFull(DomainError):
+    code = "seat_full"
+    status = 409
+    message = _l("Kursi pada sesi ini sudah penuh. Pilih sesi lain.")
+
+
+class AlreadyRegistered(DomainError):
+    code = "already_registered"
+    status = 409
+    message = _l("Anda sudah terdaftar UKPPPG. Untuk pindah sesi, gunakan Ubah sesi.")
+
+
+class RegistrationClosed(DomainError):
+    code = "window_closed"
+    status = 423
+    message = _l("Pendaftaran UKPPPG sedang tidak dibuka.")
+
+
+class NotRegistered(DomainError):
+    code = "not_registered"
+    status = 404
+    message = _l("Anda belum terdaftar UKPPPG.")
+
+
+@dataclass
+class RegistrationWindow:
+    opens_at: datetime | None
+    closes_at: datetime
+
+    def open_at(self, now: datetime) -> bool:
+        return (self.opens_at is None or self.opens_at <= now) and now < self.closes_at
+
+
+def registration_window(enrollment: Enrollment) -> RegistrationWindow:
+    """The cohort's registration window; by default from completion until the learning window ends."""
+    cohort = enrollment.cohort
+    return RegistrationWindow(cohort.registration_opens_at, cohort.registration_closes_at or enrollment.closes_at())
+
+
+def require_can_register(enrollment: Enrollment, *, now: datetime) -> None:
+    if enrollment.completed_at is None:
+        raise NotComplete()
+    window = registration_window(enrollment)
+    if not window.open_at(now):
+        if window.opens_at and now < window.opens_at:
+            raise RegistrationClosed(_l("Pendaftaran UKPPPG belum dibuka."))
+        raise RegistrationClosed(_l("Pendaftaran UKPPPG sudah ditutup."))
+
+
+def active_registration(enrollment: Enrollment) -> Registration | None:
+    return db.session.scalar(select(Registration).join(Registration.session).join(ExamSession.site)
+                             .options(contains_eager(Registration.session).contains_eager(ExamSession.site))
+                             .where(Registration.enrollment_id == enrollment.id, Registration.cancelled_at.is_(None)))
+
+
+def list_sessions(enrollment: Enrollment | None, *, today=None) -> list[ExamSession]:
+    """Sessions from ``today`` on, the participant's own province first, then by province, date and time."""
+    own = province_of(enrollment.kode_kabkota) if enrollment else None
+    query = (select(ExamSession).join(ExamSession.site).options(contains_eager(ExamSession.site))
+             .order_by(case((ExamSite.province == own, 0), else_=1), ExamSite.province, ExamSession.date,
+                       ExamSession.start, ExamSite.name))
+    if today is not None:
+        query = query.where(ExamSession.date >= today)
+    return list(db.session.scalars(query))
+
+
+def _take_seat(session_id: int) -> None:
+    taken = db.session.execute(update(ExamSession).where(ExamSession.id == session_id,
+                                                         ExamSession.seats_taken < ExamSession.seats)
+                               .values(seats_taken=ExamSession.seats_taken + 1),
+                               execution_options={"synchronize_session": False}).rowcount
+    if taken != 1:
+        if db.session.get(ExamSession, session_id) is None:
+            raise NotFound(_l("Sesi UKPPPG tidak ditemukan."))
+        raise SeatFull()
+
+
+def _give_back(session_id: int) -> None:
+    db.session.execute(update(ExamSession).where(ExamSession.id == session_id, ExamSession.seats_taken > 0)
+                       .values(seats_taken=ExamSession.seats_taken - 1),
+                       execution_options={"synchronize_session": False})
+
+
+def register(enrollment: Enrollment, session_id: int, *, now: datetime) -> Registration:
+    require_can_register(enrollment, now=now)
+    if active_registration(enrollment) is not None:
+        raise AlreadyRegistered()
+    try:
+        with db.session.begin_nested():
+            _take_seat(session_id)
+            registration = Registration(enrollment_id=enrollment.id, session_id=session_id, created_at=now)
+            db.session.add(registration)
+            db.session.flush()
+    except IntegrityError as exc:
+        # A concurrent request registered this participant first; the savepoint gave the seat back.
+        raise AlreadyRegistered() from exc
+    registration.number = f"UKPPPG-{enrollment.programme_year}-{registration.id:06d}"
+    audit.record("ukppg.register", "registration", registration.id, actor_id=enrollment.user_id, now=now,
+                 data={"session_id": session_id, "number": registration.number})
+    db.session.flush()
+    return registration
+
+
+def change(enrollment: Enrollment, session_id: int, *, now: datetime) -> Registration:
+    """Move to another session: the new seat is taken before the old one goes back."""
+    require_can_register(enrollment, now=now)
+    registration = active_registration(enrollment)
+    if registration is None:
+        raise NotRegistered()
+    old = registration.session_id
+    if old == session_id:
+        return registration
+    with db.session.begin_nested():
+        # Lock both sessions in id order, so that two participants swapping sessions cannot deadlock.
+        for sid in sorted((old, session_id)):
+            if sid == session_id:
+                _take_seat(sid)
+            else:
+                _give_back(sid)
+        registration.session_id, registration.changed_at = session_id, now
+        db.session.flush()
+    db.session.expire(registration, ["session"])
+    audit.record("ukppg.change", "registration", registration.id, actor_id=enrollment.user_id, now=now,
+                 data={"from": old, "to": session_id})
+    return registration
+
+
+def cancel(enrollment: Enrollment, *, now: datetime) -> Registration:
+    registration = active_registration(enrollment)
+    if registration is None:
+        raise NotRegistered()
+    window = registration_window(enrollment)
+    if not window.open_at(now):
+        raise RegistrationClosed(_l("Pendaftaran UKPPPG sudah ditutup: pembatalan tidak dapat dilakukan."))
+    registration.cancelled_at = now
+    db.session.flush()
+    _give_back(registration.session_id)
+    audit.record("ukppg.cancel", "registration", registration.id, actor_id=enrollment.user_id, now=now,
+                 data={"session_id": registration.session_id, "number": registration.number})
+    return registration
+
+
+EXPORT_COLUMNS = ("number", "email", "name", "cohort", "site", "kode_kabkota", "date", "start", "registered_at")
+
+
+def export_rows(cohort_code: str | None = None) -> list[dict]:
+    """Active registrations for the exam system, one query."""
+    query = (select(Registration.number, User.email, User.name, Cohort.code, ExamSite.name, ExamSite.kode_kabkota,
+                    ExamSession.date, ExamSession.start, Registration.created_at)
+             .join(Enrollment, Enrollment.id == Registration.enrollment_id).join(User, User.id == Enrollment.user_id)
+             .join(Cohort, Cohort.id == Enrollment.cohort_id)
+             .join(ExamSession, ExamSession.id == Registration.session_id).join(ExamSite)
+             .where(Registration.cancelled_at.is_(None)).order_by(Registration.number))
+    if cohort_code:
+        query = query.where(Cohort.code == cohort_code)
+    return [dict(zip(EXPORT_COLUMNS, (n, e, nm, c, s, k, d.isoformat(), t.strftime("%H:%M"), r.isoformat()),
+                     strict=True))
+            for n, e, nm, c, s, k, d, t, r in db.session.execute(query)]
+
+
+def export_csv(rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
