@@ -264,3 +264,14 @@ def pg_learning(pg_app):
     from tests.learning import Learning
 
     return Learning(pg_app)
+
+
+@pytest.fixture
+def pg_live_server(pg_app):
+    """A threaded HTTP server on the PostgreSQL app, for real concurrent requests."""
+    server = make_server("127.0.0.1", 0, pg_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveServer(f"http://127.0.0.1:{server.port}", pg_app)
+    server.shutdown()
+    thread.join(timeout=10)
