@@ -30,7 +30,8 @@ def ready(app, learning, during):
 
 
 def post(ready, session_id):
-    return ready["client"].post("/api/v1/ukppg/registrations", headers=ready["headers"], json={"session_id": session_id})
+    return ready["client"].post("/api/v1/ukppg/registrations", headers=ready["headers"],
+                                json={"session_id": session_id})
 
 
 def test_sessions_list_own_province_first_with_seats_left(ready):
