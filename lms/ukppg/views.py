@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from lms.cohorts.access import participant_required
 from lms.core.access import role_required
 from lms.core.errors import DomainError, Invalid
-from lms.core.formatting import deadline_text
+from lms.core.formatting import deadline_text, moment_text
 from lms.core.regions import province_name
 from lms.core.time import now_utc
 from lms.extensions import db
@@ -83,7 +83,8 @@ def confirmation():
     window = services.registration_window(g.enrollment)
     return render_template("ukppg/confirmation.html", registration=registration, enrollment=g.enrollment,
                            province_name=province_name, can_change=window.open_at(now_utc()),
-                           closes_text=deadline_text(window.closes_at, "Asia/Jakarta"))
+                           closes_text=deadline_text(window.closes_at, "Asia/Jakarta"),
+                           registered_text=moment_text(registration.created_at, "Asia/Jakarta"))
 
 
 @admin_bp.get("/")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import pytest
 
@@ -12,6 +13,12 @@ from tests.core.processes import free_port, lms, lms_env, start, stop, wait_for_
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage"]
+
+
+@dataclass
+class Served:
+    url: str
+    env: dict
 
 
 @pytest.fixture
@@ -25,7 +32,7 @@ def served_app(tmp_path):
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(f"{base}/healthz", server, log)
-        yield base
+        yield Served(base, env)
     finally:
         stop(server)
 

@@ -21,7 +21,7 @@ def test_demo_teacher_completes_a_module(served_app, browser):
 
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(locale="id-ID", viewport={"width": 1100, "height": 900})
-    login(page, served_app, "guru.demo@guru.sd.belajar.id")
+    login(page, served_app.url, "guru.demo@guru.sd.belajar.id")
     page.get_by_test_id("menu-sertifikasi").click()
     expect(page.get_by_test_id("percent")).to_have_text("0%")
     expect(page.get_by_test_id("countdown")).to_have_text(re.compile(r"\d+ hari \d\d:\d\d:\d\d"))

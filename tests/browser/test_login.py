@@ -15,7 +15,7 @@ def test_demo_teacher_logs_in_and_out(served_app, browser):
 
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(locale="id-ID")
-    page.goto(served_app + "/")
+    page.goto(served_app.url + "/")
     page.get_by_test_id("login").click()
     expect(page.get_by_role("heading", name="Pilih akun")).to_be_visible()
     page.locator("button[data-email='guru.demo@guru.sd.belajar.id']").click()
