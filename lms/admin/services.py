@@ -176,7 +176,7 @@ def outbox_page(*, page: int, per_page: int = PER_PAGE) -> Page:
              .options(contains_eager(Enrollment.user).lazyload(User.role_rows), contains_eager(Enrollment.cohort))
              .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
              .limit(per_page).offset((page - 1) * per_page))
-    result = db.session.execute(query).unique().all()
+    result = db.session.execute(query).all()
     total = result[0].total if result else (
         0 if page == 1 else db.session.scalar(select(func.count()).select_from(OutboxMessage)))
     rows = [OutboxRow(message, render(message, enrollment)) for message, enrollment, _ in result]

@@ -28,14 +28,12 @@ class EnforcementResult:
         return asdict(self)
 
 
-def _cohorts(condition):
-    return select(Cohort.id).where(condition)
-
-
 def enforce_windows(*, now: datetime) -> EnforcementResult:
+    """Move every enrollment to the status its window gives at ``now``; admins may move windows either way."""
     result = EnforcementResult()
-    opened = _cohorts(and_(Cohort.learning_opens_at <= now))
-    closed = _cohorts(Cohort.learning_closes_at <= now)
+    not_opened = select(Cohort.id).where(Cohort.learning_opens_at > now)
+    opened = select(Cohort.id).where(Cohort.learning_opens_at <= now)
+    closed = select(Cohort.id).where(Cohort.learning_closes_at <= now)
     still_open = or_(Enrollment.cohort_id.not_in(closed), Enrollment.extended_until > now)
     ended = and_(Enrollment.cohort_id.in_(closed), or_(Enrollment.extended_until.is_(None),
                                                        Enrollment.extended_until <= now))
@@ -43,16 +41,17 @@ def enforce_windows(*, now: datetime) -> EnforcementResult:
     def run(statement) -> int:
         return db.session.execute(statement, execution_options={"synchronize_session": False}).rowcount
 
-    # menunggu -> aktif: the window has opened and (with any extension) not yet closed.
-    result.activated = run(update(Enrollment).where(Enrollment.status == "menunggu",
-                                                    Enrollment.cohort_id.in_(opened), still_open)
-                           .values(status="aktif"))
-    # An extension granted after the close reopens the participant's window.
+    # Before the window (also when an admin moved the start later): menunggu.
+    run(update(Enrollment).where(Enrollment.status != "menunggu", Enrollment.cohort_id.in_(not_opened))
+        .values(status="menunggu"))
+    # Inside the window: aktif. From menunggu when it opens; from tuntas / tidak_tuntas when the window was
+    # reopened (a personal extension, or the cohort's end moved later).
+    result.activated = run(update(Enrollment).where(Enrollment.status == "menunggu", Enrollment.cohort_id.in_(opened),
+                                                    still_open).values(status="aktif"))
     result.reopened = run(update(Enrollment).where(Enrollment.status.in_(("tuntas", "tidak_tuntas")),
-                                                   Enrollment.completed_at.is_(None),
-                                                   Enrollment.cohort_id.in_(opened), Enrollment.extended_until > now)
+                                                   Enrollment.cohort_id.in_(opened), still_open)
                           .values(status="aktif"))
-    # menunggu/aktif -> tuntas (everything complete) or tidak_tuntas, once the window has closed.
+    # After the window: tuntas when everything is complete, otherwise tidak_tuntas.
     counted = (select(Enrollment.completed_at.is_not(None), db.func.count())
                .where(Enrollment.status.in_(("menunggu", "aktif")), ended)
                .group_by(Enrollment.completed_at.is_not(None)))
@@ -60,9 +59,11 @@ def enforce_windows(*, now: datetime) -> EnforcementResult:
     run(update(Enrollment).where(Enrollment.status.in_(("menunggu", "aktif")), ended)
         .values(status=case((Enrollment.completed_at.is_not(None), "tuntas"), else_="tidak_tuntas")))
     result.completed, result.not_completed = tallies.get(True, 0), tallies.get(False, 0)
-    # Registration closes at its own end, or with the learning window when it has none.
+    # Registration closes at its own end, or with the learning window when it has none; reopens if moved later.
     registration_end = db.func.coalesce(Cohort.registration_closes_at, Cohort.learning_closes_at)
     result.registrations_closed = run(update(Cohort).where(Cohort.registration_closed_at.is_(None),
                                                            registration_end <= now)
                                       .values(registration_closed_at=now))
+    run(update(Cohort).where(Cohort.registration_closed_at.is_not(None), registration_end > now)
+        .values(registration_closed_at=None))
     return result

@@ -55,6 +55,8 @@ def run_import(job: RosterImport, stream: BinaryIO, *, now: datetime,
                on_progress: Callable[[RosterImport], None] | None = None) -> RosterImport:
     """Import ``stream`` for ``job``; returns the job, ``done`` or ``failed`` (with its errors staged)."""
     job.status, job.rows_read, job.error_count, job.file_error = "running", 0, 0, None
+    # A redelivered task (worker lost mid-import) starts again from a clean staging area.
+    db.session.execute(delete(RosterImportRow).where(RosterImportRow.import_id == job.id))
     db.session.commit()
     cohort = db.session.get(Cohort, job.cohort_id)
     try:
@@ -64,6 +66,19 @@ def run_import(job: RosterImport, stream: BinaryIO, *, now: datetime,
         db.session.execute(delete(RosterImportRow).where(RosterImportRow.import_id == job.id))
         return _finish(job, "failed", now, file_error=str(exc))
     job.rows_total = job.rows_read
+    try:
+        return _check_and_apply(job, cohort, now)
+    except Exception:
+        # Never leave a job "running" forever: record the failure, keep nothing half-applied, re-raise.
+        db.session.rollback()
+        current_app.logger.exception("roster import %s failed", job.id)
+        db.session.execute(delete(RosterImportRow).where(RosterImportRow.import_id == job.id))
+        _finish(job, "failed", now, file_error=str(_l("Terjadi kesalahan pada server saat mengimpor; tidak ada "
+                                                         "yang diimpor. Silakan coba lagi.")))
+        raise
+
+
+def _check_and_apply(job: RosterImport, cohort: Cohort, now: datetime) -> RosterImport:
     _check_across_rows(job, cohort)
     job.error_count = db.session.scalar(select(func.count()).where(RosterImportRow.import_id == job.id,
                                                                    RosterImportRow.error.is_not(None)))
@@ -286,7 +301,7 @@ def job_json(job: RosterImport) -> dict:
     return body
 
 
-def import_stored_file(import_id: int, *, now: datetime) -> RosterImport:
+def import_stored_file(import_id: int, *, now: datetime) -> RosterImport | None:
     """Run a queued import from its stored upload (the Celery task), then delete the upload."""
     job = db.session.get(RosterImport, import_id)
     if job is None or job.status not in ("queued", "running") or not job.stored_path:

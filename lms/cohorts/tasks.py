@@ -27,5 +27,6 @@ def send_reminders() -> dict:
 
 
 @shared_task(name="cohorts.import_roster")
-def import_roster(import_id: int) -> str:
-    return import_stored_file(import_id, now=now_utc()).status
+def import_roster(import_id: int) -> str | None:
+    job = import_stored_file(import_id, now=now_utc())
+    return job.status if job is not None else None

@@ -8,6 +8,7 @@ from datetime import datetime
 from flask import current_app
 from flask_mail import Message
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from lms.cohorts.models import Enrollment
 from lms.core.formatting import deadline_text
@@ -48,14 +49,15 @@ def deliver_pending(*, now: datetime, batch: int = 200) -> int:
     if not smtp_configured():
         return 0
     query = (select(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
+             .options(joinedload(OutboxMessage.enrollment).joinedload(Enrollment.cohort),
+                      joinedload(OutboxMessage.enrollment).joinedload(Enrollment.user))
              .order_by(OutboxMessage.id).limit(batch))
     if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+        query = query.with_for_update(of=OutboxMessage, skip_locked=True)
     sent = 0
     with mail.connect() as connection:
-        for message in db.session.scalars(query):
-            enrollment = db.session.get(Enrollment, message.enrollment_id) if message.enrollment_id else None
-            rendered = render(message, enrollment)
+        for message in db.session.scalars(query).unique():
+            rendered = render(message, message.enrollment)
             message.attempts += 1
             try:
                 connection.send(Message(rendered.subject, recipients=[message.to_email], body=rendered.body))

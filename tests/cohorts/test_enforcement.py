@@ -105,3 +105,24 @@ def test_windows_enforce_command(app, learning):
     assert "completed=0 not_completed=0" in second.output
     bad = runner.invoke(args=["windows", "enforce", "--now", "kemarin"])
     assert bad.exit_code != 0
+
+
+def test_moving_a_cohort_window_moves_its_participants(app, learning):
+    from lms.cohorts.services import set_windows
+
+    cohort_id, ids = setup(app, learning)
+    enforce(app, CLOSED)
+    assert statuses(app, ids) == ["tuntas", "tidak_tuntas", "tidak_tuntas"]
+    with app.app_context():
+        cohort = db.session.get(Cohort, cohort_id)
+        set_windows(cohort, learning_start=date(2026, 11, 1), learning_end=date(2026, 12, 15), timezone=cohort.timezone)
+        db.session.commit()
+    result = enforce(app, CLOSED)  # the end moved later: everyone is back inside the window
+    assert result["reopened"] == 3 and statuses(app, ids) == ["aktif"] * 3
+    with app.app_context():
+        assert db.session.get(Cohort, cohort_id).registration_closed_at is None
+        cohort = db.session.get(Cohort, cohort_id)
+        set_windows(cohort, learning_start=date(2026, 12, 5), learning_end=date(2026, 12, 20), timezone=cohort.timezone)
+        db.session.commit()
+    enforce(app, CLOSED)  # the start moved later: waiting again
+    assert statuses(app, ids) == ["menunggu"] * 3
