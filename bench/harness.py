@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import resource
 import secrets
 import signal
 import subprocess
@@ -130,6 +129,11 @@ def run_lms(args: list[str], env: dict[str, str], *, timeout: float = 900.0, sam
                statements)
 
 
+def startup_run(env: dict[str, str], *, repeats: int = 3) -> Run:
+    """The fastest of a few `lms --help` runs: interpreter and app start-up, part of every command's time."""
+    return min((run_lms(["--help"], env).check() for _ in range(repeats)), key=lambda run: run.seconds)
+
+
 def _collect(stream, lines: list[tuple[float, str]], start: float) -> None:
     for line in stream:
         lines.append((time.perf_counter() - start, line.rstrip("\n")))
@@ -196,7 +200,3 @@ def print_table(header: tuple[str, ...], rows: list[tuple]) -> None:
 
 def rate(rows: int, seconds: float) -> str:
     return f"{rows / seconds:,.0f}" if seconds > 0 else "-"
-
-
-def self_peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,0 +1,51 @@
+"""The admin's exam-sites page: listing, CSV import (whole or nothing), export; teachers refused."""
+
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import func, select
+
+from lms.auth.models import User
+from lms.extensions import db
+from lms.ukppg.models import ExamSession
+
+GOOD = ("site,kode_kabkota,address,date,start,seats\n"
+        "TUK Satu,7371,Jl. Satu,2026-12-20,08:00,30\n"
+        "TUK Dua,3175,Jl. Dua,2026-12-21,13:00,10\n")
+
+
+def login(app, client, email, role=None):
+    if role:
+        app.test_cli_runner().invoke(args=["users", "grant", email, role])
+    else:
+        app.test_cli_runner().invoke(args=["tokens", "create", email])
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.email == email))
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+
+
+def test_admin_imports_sites_and_sees_them(app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    login(app, client, "admin.tuk@belajar.id", "admin_angkatan")
+    uploaded = client.post("/admin/ukppg/", data={"file": (io.BytesIO(GOOD.encode()), "tuk.csv")},
+                           content_type="multipart/form-data", follow_redirects=True)
+    page = uploaded.get_data(as_text=True)
+    assert uploaded.status_code == 200 and "TUK Satu" in page and "TUK Dua" in page
+    bad = GOOD + "TUK Tiga,9999,Jl. Tiga,2026-12-22,08:00,5\n"
+    refused = client.post("/admin/ukppg/", data={"file": (io.BytesIO(bad.replace("TUK Satu", "TUK Lain").encode()),
+                                                          "tuk.csv")}, content_type="multipart/form-data")
+    assert refused.status_code == 422 and "baris 4" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ExamSession.id))) == 2  # nothing from the bad file
+    export = client.get("/admin/ukppg/pendaftaran.csv")
+    assert export.mimetype == "text/csv" and export.get_data(as_text=True).startswith("number,email")
+
+
+def test_teachers_cannot_manage_sites(app):
+    client = app.test_client()
+    login(app, client, "guru.biasa@guru.sd.belajar.id")
+    assert client.get("/admin/ukppg/").status_code == 403
+    assert client.get("/admin/ukppg/pendaftaran.csv").status_code == 403
