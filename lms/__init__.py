@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask
 
 from lms import api, models  # noqa: F401 - models: every table registered before migrations look
+from lms.access.views import bp as access_bp
 from lms.admin.views import bp as admin_bp
 from lms.auth.cli import tokens_cli, users_cli
 from lms.auth.devidp.server import create_server as create_dev_idp_server
@@ -28,6 +29,7 @@ from lms.core.security import register_security_headers
 from lms.core.views import bp as core_bp
 from lms.dashboard.views import bp as dashboard_bp
 from lms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from lms.helpdesk.views import bp as helpdesk_bp
 from lms.journal.views import bp as journal_bp
 from lms.modules.cli import curriculum_cli
 from lms.modules.views import bp as learning_bp
@@ -89,6 +91,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(ukppg_bp)
     app.register_blueprint(ukppg_admin_bp)
+    app.register_blueprint(access_bp)
+    app.register_blueprint(helpdesk_bp)
     api.register(app)
     if app.config["DEV_IDP"]:
         app.extensions["lms_dev_idp_server"] = create_dev_idp_server(app)

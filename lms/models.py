@@ -1,11 +1,13 @@
 """Every domain's models, imported in one place for Alembic and the app factory."""
 
+from lms.access.models import NikLookup
 from lms.auth.devidp.models import DevIdpCode
 from lms.auth.models import ApiToken, Identity, User, UserRole
 from lms.cohorts.models import Cohort, Enrollment, Extension, Reminder
 from lms.cohorts.roster_models import RosterEntry, RosterImport, RosterImportRow
 from lms.core.audit import AuditEvent
 from lms.core.heartbeat import WorkerHeartbeat
+from lms.helpdesk.models import Ticket, TicketMessage
 from lms.journal.models import JournalEntry, Prompt
 from lms.modules.models import Curriculum, Materi, MateriProgress, Module
 from lms.notifications.models import OutboxMessage
@@ -13,6 +15,6 @@ from lms.posttest.models import Attempt, Option, Question
 from lms.ukppg.models import ExamSession, ExamSite, Registration
 
 __all__ = ["ApiToken", "Attempt", "AuditEvent", "Cohort", "Curriculum", "DevIdpCode", "Enrollment", "ExamSession",
-           "ExamSite", "Extension", "Identity", "JournalEntry", "Materi", "MateriProgress", "Module", "Option",
-           "OutboxMessage", "Prompt", "Question", "Registration", "Reminder", "RosterEntry", "RosterImport",
-           "RosterImportRow", "User", "UserRole", "WorkerHeartbeat"]
+           "ExamSite", "Extension", "Identity", "JournalEntry", "Materi", "MateriProgress", "Module", "NikLookup",
+           "Option", "OutboxMessage", "Prompt", "Question", "Registration", "Reminder", "RosterEntry",
+           "RosterImport", "RosterImportRow", "Ticket", "TicketMessage", "User", "UserRole", "WorkerHeartbeat"]

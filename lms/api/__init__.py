@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import Flask
 
+from lms.access import api as access_api  # noqa: F401
 from lms.api import me, openapi  # noqa: F401 - each module attaches its routes to the blueprint
 from lms.api.blueprint import bp
 from lms.auth import api as auth_api  # noqa: F401
 from lms.cohorts import api as cohorts_api  # noqa: F401
 from lms.extensions import csrf
+from lms.helpdesk import api as helpdesk_api  # noqa: F401
 from lms.modules import api as modules_api  # noqa: F401
 from lms.ukppg import api as ukppg_api  # noqa: F401
 

@@ -13,6 +13,8 @@ from lms.auth import services as auth_services
 from lms.auth.models import User
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import Cohort, Enrollment
+from lms.cohorts.roster_models import RosterEntry
+from lms.core.nik import encrypt_nik, nik_hash
 from lms.extensions import db
 from lms.journal.models import JournalEntry
 from lms.modules.curriculum_file import import_curriculum, parse_curriculum
@@ -33,6 +35,8 @@ COHORTS_2024 = (
     ("PGT2024-DJ", "PPG bagi Guru Tertentu (Dalam Jabatan)", 2024, date(2024, 9, 23), date(2024, 11, 4)),
 )
 DEMO_TEACHER = "guru.demo@guru.sd.belajar.id"
+#: The demo teacher's (fictitious) NIK: Kota Makassar, born 15 May 1990; for trying Cek NIK.
+DEMO_TEACHER_NIK = "7371015505900001"
 #: Makassar (WITA), so that the dashboard shows the deadline in WIB and in the teacher's own zone.
 DEMO_TEACHER_KABKOTA = "7371"
 SYNTHETIC_KABKOTA = ("3171", "3273", "3578", "5171", "6471", "7371", "8171", "9171", "1171", "5371")
@@ -58,7 +62,18 @@ def load_demo(now: datetime, *, allowed_domains) -> Cohort:
     if teacher.name == "":
         teacher.name = "Guru Demo"
     cohorts.enroll(teacher, demo, now=now, kode_kabkota=DEMO_TEACHER_KABKOTA)
+    _demo_roster_entry(demo, teacher, now)
     return demo
+
+
+def _demo_roster_entry(cohort: Cohort, teacher: User, now: datetime) -> None:
+    hashed = nik_hash(DEMO_TEACHER_NIK)
+    if db.session.scalar(select(RosterEntry.id).where(RosterEntry.programme_year == cohort.programme_year,
+                                                      RosterEntry.nik_hash == hashed)) is None:
+        db.session.add(RosterEntry(cohort_id=cohort.id, programme_year=cohort.programme_year, nik_hash=hashed,
+                                   nik_encrypted=encrypt_nik(DEMO_TEACHER_NIK), nama=teacher.name,
+                                   email=teacher.email, npsn="40311234", satuan_pendidikan="SD Negeri 1 Makassar",
+                                   kode_kabkota=DEMO_TEACHER_KABKOTA, created_at=now, updated_at=now))
 
 
 #: (site, kode_kabkota, address): a few TUK, the demo teacher's Makassar first among them.

@@ -90,6 +90,9 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         status = exc.code or 500
         message = _HTTP_MESSAGES.get(status, exc.description)
+        custom = getattr(getattr(exc, "limit", None), "error_message", None)
+        if status == 429 and custom:
+            message = custom() if callable(custom) else custom
         response = error_response(_HTTP_CODES.get(status, "error"), message, status)
         if status == 429 and getattr(exc, "retry_after", None):
             response[0].headers["Retry-After"] = str(exc.retry_after)

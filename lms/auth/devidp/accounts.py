@@ -22,6 +22,8 @@ class DevAccount:
 
 DEMO_ACCOUNTS: tuple[DevAccount, ...] = (
     DevAccount("dev-guru-0001", "guru.demo@guru.sd.belajar.id", "Guru Demo", note="Guru peserta (DEMO)"),
+    DevAccount("dev-guru-0002", "guru.belum.demo@guru.sd.belajar.id", "Guru Belum Terdaftar",
+               note="Guru yang tidak ada di daftar peserta (coba Cek NIK)"),
     DevAccount("dev-admin-0001", "admin.demo@belajar.id", "Admin Angkatan Demo", note="admin_angkatan"),
     DevAccount("dev-bantuan-0001", "bantuan.demo@belajar.id", "Pusat Bantuan Demo", note="helpdesk"),
     DevAccount("dev-super-0001", "super.demo@belajar.id", "Superadmin Demo", note="superadmin"),

@@ -1,0 +1,32 @@
+"""The Cek NIK page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from lms.access import limits, services
+from lms.core.errors import Invalid
+from lms.core.time import now_utc
+from lms.extensions import db
+
+bp = Blueprint("access", __name__, url_prefix="/sertifikasi/cek-nik")
+
+
+@bp.route("/", methods=["GET", "POST"])
+@limits.per_account
+@limits.per_address
+def cek_nik():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=url_for("access.cek_nik")))
+    if request.method == "GET":
+        return render_template("access/cek_nik.html", result=None, error=None, nik="")
+    nik = request.form.get("nik", "")
+    try:
+        result = services.check_nik(current_user, nik, ip=request.remote_addr or "-", now=now_utc())
+    except Invalid as exc:
+        db.session.commit()  # the lookup is logged, invalid ones too
+        return render_template("access/cek_nik.html", result=None, error=exc.message, nik=nik), 422
+    db.session.commit()
+    return render_template("access/cek_nik.html", result=result, error=None, nik="",
+                           reset_url=services.BELAJAR_ID_RESET_PAGE)

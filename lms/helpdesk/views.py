@@ -1,0 +1,138 @@
+"""Pusat Bantuan pages: a teacher's tickets and threads; the agents' queue, replies and re-point action."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from lms.cohorts.roster_models import RosterEntry
+from lms.core.access import login_required, role_required
+from lms.core.errors import DomainError, Invalid
+from lms.core.time import now_utc
+from lms.extensions import db
+from lms.helpdesk import services
+from lms.helpdesk.models import CATEGORIES, STATUSES, Ticket
+
+bp = Blueprint("helpdesk", __name__, url_prefix="/bantuan")
+
+
+def _labels():
+    return {"categories": {"tidak_terdaftar": _("Tidak terdaftar"), "akun_tidak_dikenal": _("Akun tidak dikenal"),
+                           "akun_lama": _("Akun lama / tidak sesuai"), "lainnya": _("Lainnya")},
+            "statuses": {"baru": _("Baru"), "diproses": _("Diproses"), "selesai": _("Selesai")}}
+
+
+@bp.get("/")
+@login_required
+def my_tickets():
+    tickets = db.session.scalars(select(Ticket).where(Ticket.user_id == current_user.id)
+                                 .order_by(Ticket.created_at.desc())).all()
+    return render_template("helpdesk/my_tickets.html", tickets=tickets, **_labels())
+
+
+@bp.route("/baru", methods=["GET", "POST"])
+@login_required
+def new_ticket():
+    if request.method == "GET":
+        values = {"category": request.args.get("kategori", ""), "belajar_id_account": current_user.email,
+                  "full_name": current_user.name}
+        return render_template("helpdesk/new.html", values=values, errors={}, **_labels())
+    values = request.form.to_dict()
+    errors: dict = {}
+    try:
+        clean = services.validate_ticket(values, current_app.config["ALLOWED_EMAIL_DOMAINS"])
+    except Invalid as exc:
+        errors.update(exc.details)
+    upload = request.files.get("screenshot")
+    try:
+        shot = services.check_screenshot(upload.stream if upload and upload.filename else None)
+    except Invalid as exc:
+        errors.update(exc.details)
+    if errors:
+        # Everything typed stays in the form; only the file must be chosen again (browsers cannot refill it).
+        return render_template("helpdesk/new.html", values=values, errors=errors, **_labels()), 422
+    ticket = services.open_ticket(current_user, clean, shot, folder=current_app.config["UPLOAD_FOLDER"],
+                                  now=now_utc())
+    db.session.commit()
+    flash(_("Tiket #%(id)s terkirim. Tim Pusat Bantuan akan membalas di halaman ini.", id=ticket.id), "success")
+    return redirect(url_for("helpdesk.ticket", ticket_id=ticket.id))
+
+
+@bp.get("/<int:ticket_id>")
+@login_required
+def ticket(ticket_id: int):
+    ticket = services.ticket_for(current_user, ticket_id)
+    return _render_ticket(ticket)
+
+
+def _render_ticket(ticket: Ticket, *, status: int = 200, errors: dict | None = None, nik: str | None = None):
+    agent = current_user.has_any_role("helpdesk")
+    matches = services.roster_matches(ticket) if agent else []
+    return render_template("helpdesk/ticket.html", ticket=ticket, agent=agent, matches=matches, errors=errors or {},
+                           revealed_nik=nik, statuses=STATUSES, **_labels()), status
+
+
+@bp.post("/<int:ticket_id>/balas")
+@login_required
+def reply(ticket_id: int):
+    ticket = services.ticket_for(current_user, ticket_id)
+    try:
+        services.reply(ticket, current_user, request.form.get("body", ""), now=now_utc(),
+                       status=request.form.get("status") if current_user.has_any_role("helpdesk") else None)
+    except Invalid as exc:
+        db.session.rollback()
+        return _render_ticket(ticket, status=422, errors=exc.details)
+    db.session.commit()
+    return redirect(url_for("helpdesk.ticket", ticket_id=ticket_id))
+
+
+@bp.get("/<int:ticket_id>/tangkapan-layar")
+@login_required
+def screenshot(ticket_id: int):
+    ticket = services.ticket_for(current_user, ticket_id)
+    response = send_file(ticket.screenshot_path, mimetype=ticket.screenshot_type, max_age=0)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/antrian")
+@role_required("helpdesk")
+def queue():
+    status = request.args.get("status") if request.args.get("status") in STATUSES else None
+    category = request.args.get("kategori") if request.args.get("kategori") in CATEGORIES else None
+    search = (request.args.get("q") or "").strip()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    tickets, total = services.queue(status=status, category=category, search=search, page=page)
+    return render_template("helpdesk/queue.html", tickets=tickets, total=total, page=page, status=status,
+                           category=category, search=search, **_labels())
+
+
+@bp.post("/<int:ticket_id>/nik")
+@role_required("helpdesk")
+def reveal_nik(ticket_id: int):
+    ticket = services.ticket_for(current_user, ticket_id)
+    nik = services.reveal_nik(ticket, current_user, now=now_utc())
+    db.session.commit()
+    return _render_ticket(ticket, nik=nik)
+
+
+@bp.post("/<int:ticket_id>/alihkan")
+@role_required("helpdesk")
+def repoint(ticket_id: int):
+    ticket = services.ticket_for(current_user, ticket_id)
+    entry = db.session.get(RosterEntry, request.form.get("entry_id", type=int) or 0)
+    if entry is None:
+        abort(404)
+    try:
+        services.repoint_email(entry, request.form.get("email", ""), ticket=ticket, agent=current_user,
+                               now=now_utc(), allowed_domains=current_app.config["ALLOWED_EMAIL_DOMAINS"])
+    except DomainError as exc:
+        db.session.rollback()
+        reason = exc.details.get("email") or exc.message
+        return _render_ticket(ticket, status=exc.status, errors={"repoint": str(reason)})
+    db.session.commit()
+    flash(_("Akun terdaftar diubah dan dicatat."), "success")
+    return redirect(url_for("helpdesk.ticket", ticket_id=ticket_id))
