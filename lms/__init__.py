@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import api, models  # noqa: F401 - models: every table registered before migrations look
 from lms.access.views import bp as access_bp
@@ -51,6 +52,9 @@ def create_app(overrides: Mapping | None = None, *, env: Mapping[str, str] | Non
     if overrides:
         app.config.update(overrides)
 
+    if app.config["PROXY_FIX"]:
+        # Behind a load balancer: the client address (rate limits, logs) and scheme come from X-Forwarded-*.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     _init_extensions(app)
     _register_blueprints(app)
     app.cli.add_command(users_cli)
