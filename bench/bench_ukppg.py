@@ -90,7 +90,7 @@ SELECT count(*) FROM (SELECT enrollment_id FROM ukppg_registrations WHERE cancel
                       GROUP BY enrollment_id HAVING count(*) > 1) AS d
 """
 ACTIVE = """
-SELECT substring(u.email FROM '^rush\\.(\\d+)@')::int, r.session_id, r.number
+SELECT substring(u.email FROM '^rush\\.(\\d+)@')::int, r.session_id, extract(epoch FROM r.created_at)
 FROM ukppg_registrations r JOIN enrollments e ON e.id = r.enrollment_id JOIN users u ON u.id = e.user_id
 WHERE r.cancelled_at IS NULL
 """
@@ -204,9 +204,51 @@ class Server:
                 self.process.wait()
         self._out.close()
 
+    def worker_pids(self) -> list[int]:
+        return [pid for pid in _pids() if _ppid(pid) == self.process.pid]
+
     def tail(self, lines: int = 40) -> str:
         self._out.flush()
         return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+
+
+def _pids() -> list[int]:
+    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+
+
+def _ppid(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of these processes (their own, not their children's), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def backend_pids(url: str) -> list[int]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return [row[0] for row in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                               "AND pid <> pg_backend_pid()")]
+
+
+@dataclass
+class Cpu:
+    """CPU seconds spent during the rush, by side (PostgreSQL: the backends still connected at the end)."""
+
+    client: float
+    gunicorn: float
+    postgres: float
 
 
 # --- the rush -----------------------------------------------------------------------------------------------------
@@ -220,27 +262,35 @@ class Answer:
     status: int  # 0: no HTTP answer (connection error, timeout)
     code: str  # "created" for 201, else the body's code (or the exception)
     seconds: float
+    ended: float  # time.time() when the answer was in
     registered_session: int | None = None  # session_id of a 201's body
 
 
 @dataclass
 class Plan:
     first: int
+    retry: int  # another session, asked only after a seat_full
     double: bool
 
 
-def plan(n: int, sessions: list[int], popular: int, rng: random.Random) -> list[Plan]:
+def plan(n: int, sessions: list[int], popular: int, rng: random.Random) -> tuple[list[Plan], list[int]]:
+    """Each participant's choices, and the order in which they arrive (all from one generator: two generators with
+    the same seed would put the double-submitters at the end of the order)."""
     hot = rng.sample(sessions, popular)
     doubles = set(rng.sample(range(n), round(n * DOUBLE_SHARE)))
-    return [Plan(rng.choice(hot) if rng.random() < POPULAR_SHARE else rng.choice(sessions), i in doubles)
-            for i in range(n)]
+    plans = []
+    for i in range(n):
+        first = rng.choice(hot) if rng.random() < POPULAR_SHARE else rng.choice(sessions)
+        plans.append(Plan(first, rng.choice([s for s in sessions if s != first] or [first]), i in doubles))
+    order = list(range(n))
+    rng.shuffle(order)
+    return plans, order
 
 
 class Rush:
-    def __init__(self, url: str, tokens: list[str], sessions: list[int], plans: list[Plan], seed: int) -> None:
+    def __init__(self, url: str, tokens: list[str], plans: list[Plan], order: list[int]) -> None:
         self.endpoint = f"{url}/api/v1/ukppg/registrations"
-        self.tokens, self.sessions, self.plans = tokens, sessions, plans
-        self.seed = seed
+        self.tokens, self.plans, self.order = tokens, plans, order
         self.answers: list[Answer] = []
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -263,10 +313,11 @@ class Rush:
                 body = {}
             status = response.status_code
             code = "created" if status == 201 else str(body.get("code", "(no code)"))
-            answer = Answer(participant, kind, session_id, status, code, seconds,
+            answer = Answer(participant, kind, session_id, status, code, seconds, time.time(),
                             body.get("session_id") if status == 201 else None)
         except requests.RequestException as exc:
-            answer = Answer(participant, kind, session_id, 0, type(exc).__name__, time.perf_counter() - start)
+            answer = Answer(participant, kind, session_id, 0, type(exc).__name__, time.perf_counter() - start,
+                            time.time())
         with self._lock:
             self.answers.append(answer)
         return answer
@@ -279,16 +330,13 @@ class Rush:
             answers.append(twin.result())
         if any(a.status == 201 for a in answers) or not all(a.code == "seat_full" for a in answers):
             return
-        rng = random.Random(self.seed * 1_000_003 + i)
-        self.send(i, rng.choice([s for s in self.sessions if s != p.first]), "retry")
+        self.send(i, p.retry, "retry")
 
     def run(self, concurrency: int) -> float:
-        order = list(range(len(self.plans)))
-        random.Random(self.seed).shuffle(order)
         start = time.perf_counter()
         with ThreadPoolExecutor(max(4, concurrency // 4), thread_name_prefix="double") as doubles, \
                 ThreadPoolExecutor(concurrency, thread_name_prefix="rush") as pool:
-            for future in [pool.submit(self.participant, i, doubles) for i in order]:
+            for future in [pool.submit(self.participant, i, doubles) for i in self.order]:
                 future.result()
         return time.perf_counter() - start
 
@@ -318,7 +366,7 @@ def latency_row(label: str, answers: list[Answer]) -> tuple:
             f"{percentile(ms, 99):.0f}", f"{ms[-1]:.0f}")
 
 
-def report_rush(args: argparse.Namespace, rush: Rush, wall: float) -> None:
+def report_rush(args: argparse.Namespace, rush: Rush, wall: float, cpu: Cpu) -> None:
     answers = rush.answers
     created = sum(a.status == 201 for a in answers)
     print(f"\nrush: {args.participants:,} participants ({sum(p.double for p in rush.plans):,} double-submitting), "
@@ -327,11 +375,24 @@ def report_rush(args: argparse.Namespace, rush: Rush, wall: float) -> None:
     print(f"  requests: {len(answers):,} in {wall:.2f} s wall")
     print(f"  registrations/s (201s / wall): {created / wall:,.0f}")
     print(f"  requests/s: {len(answers) / wall:,.0f}")
+    print(f"  CPU seconds during the rush ({os.cpu_count()} cores = {os.cpu_count() * wall:.0f} s available): "
+          f"gunicorn workers {cpu.gunicorn:.0f} s ({cpu.gunicorn * 1000 / len(answers):.1f} ms/request), "
+          f"PostgreSQL backends {cpu.postgres:.0f} s, this client {cpu.client:.0f} s")
     print()
     counts = Counter(outcome(a) for a in answers)
     fixed = ["201 created", "409 seat_full", "409 already_registered"]
     print_table(("outcome", "requests"), [(o, f"{counts.get(o, 0):,}") for o in fixed]
                 + [(o, f"{c:,}") for o, c in sorted(counts.items()) if o not in fixed])
+    pairs: dict[int, list[str]] = {}
+    for a in answers:
+        if a.kind in ("first", "double") and rush.plans[a.participant].double:
+            pairs.setdefault(a.participant, []).append(outcome(a))
+    print()
+    print_table(("double submission: the two answers", "participants"),
+                [(" + ".join(pair), f"{n:,}") for pair, n in Counter(tuple(sorted(p)) for p in pairs.values())
+                 .most_common()])
+    first_won = sum(1 for a in answers if a.status == 201 and a.kind != "retry")
+    print(f"  seats won at the first choice: {first_won:,}; after the one retry: {created - first_won:,}")
     print()
     rows = [latency_row("all requests", answers)]
     rows += [latency_row(o, [a for a in answers if outcome(a) == o]) for o in fixed + sorted(set(counts) - set(fixed))]
@@ -365,6 +426,13 @@ def verify(url: str, args: argparse.Namespace, rush: Rush) -> list[str]:
     # No cancellations happen, so seats_taken only grows: a seat_full for a session that ends with free seats was
     # a refusal with a seat still there.
     false_full = [a for a in answers if a.code == "seat_full" and taken[a.session_id] < capacity[a.session_id]]
+    # A registration's created_at is taken when its request starts; one that started after a seat_full for the same
+    # session had been answered got a seat the refusal said was not there.
+    last_start = {}
+    for _, sid, created in active:
+        last_start[sid] = max(last_start.get(sid, 0.0), float(created))
+    late_full = [a for a in answers if a.code == "seat_full" and last_start.get(a.session_id, 0.0) > a.ended]
+    false_already = [a for a in answers if a.code == "already_registered" and a.participant not in rows]
     server_errors = [a for a in answers if a.status >= 500 or a.status == 0]
     gave_up = sum(1 for p in range(args.participants) if p not in won)
     free = seats - total
@@ -376,6 +444,8 @@ def verify(url: str, args: argparse.Namespace, rush: Rush) -> list[str]:
         ("201 answers without that registration in the database", len(lost), 0),
         ("registrations in the database without a 201 answer", len(phantom), 0),
         ("seat_full answers for a session that still has free seats", len(false_full), 0),
+        ("seat_full answers before a registration that started later in that session", len(late_full), 0),
+        ("already_registered answers to participants without a registration", len(false_already), 0),
         ("5xx answers and requests without an answer", len(server_errors), 0),
         ("registration numbers missing or not unique", numbers[0] - min(numbers[1], numbers[2]), 0),
     ]
@@ -400,6 +470,9 @@ def verify(url: str, args: argparse.Namespace, rush: Rush) -> list[str]:
         print("  overbooked (session, seats, seats_taken, active registrations):", overbooked[:20])
     if two_201 or lost or phantom:
         print(f"  participants: two 201s {two_201[:10]}, lost {lost[:10]}, phantom {phantom[:10]}")
+    for a in late_full[:10]:
+        print(f"  seat_full then a seat: participant {a.participant} session {a.session_id} answered at {a.ended:.3f},"
+              f" a registration there started at {last_start[a.session_id]:.3f}")
     for a in false_full[:10]:
         print(f"  false seat_full: participant {a.participant} session {a.session_id} "
               f"({taken[a.session_id]}/{capacity[a.session_id]} taken at the end)")
@@ -435,15 +508,20 @@ def main() -> None:
         server = Server(env, args.workers, instance / "gunicorn.log")
         try:
             print(f"gunicorn -w {args.workers} on {server.url}: healthy after {server.wait_healthy():.1f} s")
-            rush = Rush(server.url, tokens, sessions, plan(args.participants, sessions, args.popular,
-                                                           random.Random(args.seed)), args.seed)
+            plans, order = plan(args.participants, sessions, args.popular, random.Random(args.seed))
+            rush = Rush(server.url, tokens, plans, order)
+            workers = server.worker_pids()
+            gunicorn_before, client_before = cpu_seconds(workers), time.process_time()
             sampler = StatementSampler(db.url)
             sampler.start()
             wall = rush.run(args.concurrency)
             statements = sampler.stop()
+            backends = backend_pids(db.url)
+            cpu = Cpu(time.process_time() - client_before, cpu_seconds(workers) - gunicorn_before,
+                      cpu_seconds(backends))
         finally:
             server.stop()
-        report_rush(args, rush, wall)
+        report_rush(args, rush, wall, cpu)
         print_slow_statements(statements)
         failed = verify(db.url, args, rush)
         errors = [line for line in server.log.read_text(encoding="utf-8", errors="replace").splitlines()

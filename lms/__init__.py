@@ -35,6 +35,7 @@ from lms.journal.views import bp as journal_bp
 from lms.modules.cli import curriculum_cli
 from lms.modules.views import bp as learning_bp
 from lms.posttest.views import bp as posttest_bp
+from lms.selection.cli import selection_cli
 from lms.ukppg.cli import ukppg_cli
 from lms.ukppg.views import admin_bp as ukppg_admin_bp
 from lms.ukppg.views import bp as ukppg_bp
@@ -61,7 +62,7 @@ def create_app(overrides: Mapping | None = None, *, env: Mapping[str, str] | Non
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(curriculum_cli)
-    for group in (roster_cli, windows_cli, reminders_cli, ukppg_cli):
+    for group in (roster_cli, windows_cli, reminders_cli, ukppg_cli, selection_cli):
         app.cli.add_command(group)
     celery_init_app(app)
     return app

@@ -12,9 +12,11 @@ from lms.journal.models import JournalEntry, Prompt
 from lms.modules.models import Curriculum, Materi, MateriProgress, Module
 from lms.notifications.models import OutboxMessage
 from lms.posttest.models import Attempt, Option, Question
+from lms.selection.models import DinasRegion, RemovalProposal, SelectionEntry, SelectionQuota, SelectionRun
 from lms.ukppg.models import ExamSession, ExamSite, Registration
 
-__all__ = ["ApiToken", "Attempt", "AuditEvent", "Cohort", "Curriculum", "DevIdpCode", "Enrollment", "ExamSession",
-           "ExamSite", "Extension", "Identity", "JournalEntry", "Materi", "MateriProgress", "Module", "NikLookup",
-           "Option", "OutboxMessage", "Prompt", "Question", "Registration", "Reminder", "RosterEntry",
-           "RosterImport", "RosterImportRow", "Ticket", "TicketMessage", "User", "UserRole", "WorkerHeartbeat"]
+__all__ = ["ApiToken", "Attempt", "AuditEvent", "Cohort", "Curriculum", "DevIdpCode", "DinasRegion", "Enrollment",
+           "ExamSession", "ExamSite", "Extension", "Identity", "JournalEntry", "Materi", "MateriProgress", "Module",
+           "NikLookup", "Option", "OutboxMessage", "Prompt", "Question", "Registration", "Reminder",
+           "RemovalProposal", "RosterEntry", "RosterImport", "RosterImportRow", "SelectionEntry", "SelectionQuota",
+           "SelectionRun", "Ticket", "TicketMessage", "User", "UserRole", "WorkerHeartbeat"]

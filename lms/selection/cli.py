@@ -1,0 +1,108 @@
+"""`lms selection ...`: import a pool, masa kerja, check, run, publish, and dinas regions."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from lms.auth import services as auth_services
+from lms.cohorts.services import find_cohort
+from lms.core.errors import DomainError
+from lms.core.time import now_utc
+from lms.extensions import db
+from lms.selection import removal, runs
+from lms.selection.candidate import read_pool
+from lms.selection.check import check_command
+from lms.selection.masa_kerja import masa_kerja_command
+from lms.selection.models import SelectionRun
+from lms.selection.publish import publish
+
+selection_cli = AppGroup("selection", help="Penetapan peserta (determining participants).")
+selection_cli.add_command(masa_kerja_command)
+selection_cli.add_command(check_command)
+
+
+@selection_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_pool(file: Path) -> None:
+    """Check a candidate pool (JSON Lines) and keep it: every line must be good, or nothing is kept."""
+    bad = 0
+    with open(file, encoding="utf-8") as f:
+        for line, candidate, reasons in read_pool(f):
+            if candidate is None:
+                bad += 1
+                click.echo(f"line {line}: {'; '.join(reasons)}", err=True)
+    if bad:
+        raise click.ClickException(f"{bad} malformed line(s); nothing was imported")
+    digest = hashlib.sha256(file.read_bytes()).hexdigest()
+    target = Path(current_app.config["UPLOAD_FOLDER"]) / "pools" / f"{digest}.jsonl"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(file, target)
+    click.echo(f"pool imported: {target} (sha256 {digest})")
+
+
+@selection_cli.command("run")
+@click.option("--policy", required=True, help="pgt2024, sg2016-pf-plpg, sg2016-ppg, or sg2016 (per candidate).")
+@click.option("--pool", "pool", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--quota", "quota", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV kode_kabkota,kuota (2016 policies).")
+@click.option("--total", type=click.IntRange(min=1), help="National quota (2024).")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Reference date.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def run_command(policy: str, pool: Path, quota: Path | None, total: int | None, as_of, out: Path) -> None:
+    """Determine participants; writes rank, nik, nama, kode_kabkota, status, alasan. Runs are stored."""
+    inputs = runs.RunInputs(policy=policy, pool=pool, quota=quota, total=total,
+                            as_of=as_of.date() if as_of else None)
+    try:
+        run = runs.run_selection(inputs, now=now_utc())
+    except runs.SelectionInputError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if run.status != "done":
+        for error in run.errors:
+            click.echo(f"line {error['line']}: {'; '.join(error['reasons'])}", err=True)
+        raise click.ClickException(f"run {run.id} failed: malformed or duplicate lines; nothing was determined")
+    with open(out, "w", newline="", encoding="utf-8") as f:
+        rows = runs.write_output(run, f)
+    counts = runs.counts_by_status(run)
+    click.echo(f"run {run.id} input_hash={run.input_hash} rows={rows} "
+               + " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+
+
+@selection_cli.command("publish")
+@click.argument("run_id", type=int)
+@click.option("--cohort", "code", required=True)
+def publish_command(run_id: int, code: str) -> None:
+    """Publish a run's determined list as the roster of a cohort (the roster import, whole or nothing)."""
+    run = db.session.get(SelectionRun, run_id)
+    if run is None:
+        raise click.ClickException(f"no run {run_id}")
+    try:
+        job = publish(run, find_cohort(code), now=now_utc(), actor_id=None)
+    except DomainError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    if job.status != "done":
+        raise click.ClickException(f"the roster import failed: {job.file_error or job.error_count}")
+    click.echo(f"run {run_id} published to {code}: {job.stats}")
+
+
+@selection_cli.command("assign-region")
+@click.argument("email")
+@click.argument("kode_kabkota")
+def assign_region_command(email: str, kode_kabkota: str) -> None:
+    """Let a dinas user act for a kab/kota (grants the dinas role if needed)."""
+    now = now_utc()
+    try:
+        user = auth_services.get_or_create_account(email, now=now,
+                                                   allowed_domains=current_app.config["ALLOWED_EMAIL_DOMAINS"])
+        auth_services.grant_role(user, "dinas", now=now)
+    except DomainError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    removal.assign_region(user, kode_kabkota)
+    db.session.commit()
+    click.echo(f"{user.email}: dinas for {kode_kabkota}")
+

@@ -1,0 +1,72 @@
+"""Publishing a run: its ``ditetapkan`` list becomes a cohort's roster, through the same import as SPEC §6."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from lms.cohorts.models import Cohort
+from lms.cohorts.roster import COLUMNS, create_import, run_import
+from lms.cohorts.roster_models import RosterImport
+from lms.core import audit
+from lms.core.errors import Invalid
+from lms.core.nik import decrypt_nik
+from lms.extensions import db
+from lms.selection.models import SelectionEntry, SelectionRun
+
+
+class _RosterStream(io.RawIOBase):
+    """The run's determined list as roster CSV bytes, produced while the import reads (fixed memory)."""
+
+    def __init__(self, run: SelectionRun):
+        self._rows = self._generate(run)
+        self._buffer = b""
+
+    @staticmethod
+    def _generate(run: SelectionRun):
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(COLUMNS)
+        query = (select(SelectionEntry).where(SelectionEntry.run_id == run.id, SelectionEntry.status == "ditetapkan")
+                 .order_by(SelectionEntry.quota_group, SelectionEntry.rank).execution_options(yield_per=2000))
+        for entry in db.session.scalars(query):
+            writer.writerow([decrypt_nik(entry.nik_encrypted), entry.nama, entry.email, entry.npsn,
+                             entry.satuan_pendidikan or f"NPSN {entry.npsn}", entry.kode_kabkota])
+            if out.tell() > 1 << 16:
+                yield out.getvalue().encode()
+                out.seek(0)
+                out.truncate()
+        yield out.getvalue().encode()
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buffer) < size:
+            chunk = next(self._rows, None)
+            if chunk is None:
+                break
+            self._buffer += chunk
+        if size < 0:
+            data, self._buffer = self._buffer, b""
+        else:
+            data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+
+def publish(run: SelectionRun, cohort: Cohort, *, now: datetime, actor_id: int | None) -> RosterImport:
+    if run.status != "done":
+        raise Invalid(_l("Hanya hasil penetapan yang selesai yang dapat diterbitkan."))
+    job = create_import(cohort, f"penetapan-{run.id}.csv", now=now, actor_id=actor_id)
+    db.session.commit()
+    job = run_import(job, _RosterStream(run), now=now)
+    if job.status == "done":
+        run.published_cohort_id, run.published_at = cohort.id, now
+        audit.record("selection.publish", "selection_run", run.id, actor_id=actor_id, now=now,
+                     data={"cohort": cohort.code, "import_id": job.id, **(job.stats or {})})
+        db.session.commit()
+    return job

@@ -1,0 +1,244 @@
+"""Selection runs: a pool and a policy in, the determined list out; stored, and reproducible by input hash.
+
+The pool is streamed: each candidate is checked and given its sort key in Python, then written to the
+``selection_entries`` table in batches. Duplicates, quotas and ranks are set-based SQL (a window function),
+so memory does not grow with the pool.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy import case, delete, func, insert, select, update
+
+from lms.core.nik import decrypt_nik, encrypt_nik, fernet, nik_hash
+from lms.core.regions import kabkota_exists
+from lms.extensions import db
+from lms.selection.candidate import read_pool
+from lms.selection.models import SelectionEntry, SelectionQuota, SelectionRun
+from lms.selection.policy import POLICY_IDS, load_policy
+from lms.selection.ranking import allocate_national, sort_key
+from lms.selection.rules import policy_for_2016, unmet
+
+BATCH_SIZE = 2000
+MAX_REPORTED_ERRORS = 1000
+#: `--policy sg2016`: each candidate gets the 2016 policy its appointment date gives; they share one ordering.
+COMBINED_2016 = "sg2016"
+OUTPUT_COLUMNS = ("rank", "nik", "nama", "kode_kabkota", "status", "alasan")
+
+
+class SelectionInputError(ValueError):
+    pass
+
+
+@dataclass
+class RunInputs:
+    policy: str
+    pool: Path
+    quota: Path | None = None
+    total: int | None = None
+    as_of: date | None = None
+
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for policy_id in _policy_ids(self.policy):
+            h.update(resources.files("lms.selection").joinpath(f"policies/{policy_id}.yaml").read_bytes())
+        for path in (self.pool, self.quota):
+            h.update(b"\x00file\x00")
+            if path is not None:
+                with open(path, "rb") as f:
+                    while chunk := f.read(1 << 20):
+                        h.update(chunk)
+        h.update(f"\x00{self.policy}\x00{self.total}\x00{self.as_of}".encode())
+        return h.hexdigest()
+
+
+def _policy_ids(policy: str) -> tuple[str, ...]:
+    if policy == COMBINED_2016:
+        return ("sg2016-pf-plpg", "sg2016-ppg")
+    if policy not in POLICY_IDS:
+        raise SelectionInputError(f"unknown policy {policy}; known: {', '.join((*POLICY_IDS, COMBINED_2016))}")
+    return (policy,)
+
+
+def read_quota_table(path: Path) -> dict[str, int]:
+    table, errors = {}, []
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        if not reader.fieldnames or {"kode_kabkota", "kuota"} - set(reader.fieldnames):
+            raise SelectionInputError("quota CSV needs the columns kode_kabkota,kuota")
+        for row in reader:
+            code, quota = (row["kode_kabkota"] or "").strip(), (row["kuota"] or "").strip()
+            if not kabkota_exists(code) or not quota.isdigit():
+                errors.append(f"line {reader.line_num}: {code or '-'},{quota or '-'}")
+            else:
+                table[code] = int(quota)
+    if errors:
+        raise SelectionInputError("bad quota rows: " + "; ".join(errors[:20]))
+    return table
+
+
+def run_selection(inputs: RunInputs, *, now: datetime, actor_id: int | None = None) -> SelectionRun:
+    """Run (or return the stored run with the same input hash). Commits as it goes: it is a job."""
+    policy_ids = _policy_ids(inputs.policy)
+    policies = {p: load_policy(p) for p in policy_ids}
+    kind = policies[policy_ids[0]].quota.get("kind")
+    if kind == "kabkota_table" and inputs.quota is None:
+        raise SelectionInputError("this policy shares seats per kab/kota: give --quota FILE (kode_kabkota,kuota)")
+    if kind == "national_by_province" and not inputs.total:
+        raise SelectionInputError("this policy shares a national quota: give --total N")
+    quota_table = read_quota_table(inputs.quota) if kind == "kabkota_table" else {}
+    digest = inputs.digest()
+    existing = db.session.scalar(select(SelectionRun).where(SelectionRun.input_hash == digest,
+                                                            SelectionRun.status == "done"))
+    if existing is not None:
+        return existing
+    run = SelectionRun(policy_id=inputs.policy, input_hash=digest, status="running", created_by_id=actor_id,
+                       created_at=now, params={"pool": inputs.pool.name, "quota": inputs.quota.name if inputs.quota
+                                               else None, "total": inputs.total,
+                                               "as_of": inputs.as_of.isoformat() if inputs.as_of else None},
+                       counts={}, errors=[])
+    db.session.add(run)
+    db.session.commit()
+    errors, malformed = _stage(run, inputs, policies)
+    duplicates = [] if errors else _duplicates(run)
+    if errors or duplicates:
+        # Nothing is kept from a pool with a bad line: every malformed or duplicate line is reported.
+        db.session.execute(delete(SelectionEntry).where(SelectionEntry.run_id == run.id))
+        run.status, run.errors = "failed", (errors + duplicates)[:MAX_REPORTED_ERRORS]
+        run.counts = {"malformed_lines": malformed, "duplicate_lines": len(duplicates)}
+        db.session.commit()
+        return run
+    _allocate(run, kind, quota_table, inputs.total or 0)
+    _rank(run)
+    run.counts = dict(db.session.execute(select(SelectionEntry.status, func.count())
+                                         .where(SelectionEntry.run_id == run.id)
+                                         .group_by(SelectionEntry.status)).all())
+    run.status = "done"
+    db.session.commit()
+    return run
+
+
+def _stage(run: SelectionRun, inputs: RunInputs, policies: dict) -> tuple[list[dict], int]:
+    combined = inputs.policy == COMBINED_2016
+    order_policy = policies["sg2016-pf-plpg"] if combined else next(iter(policies.values()))
+    box, batch, errors, error_count = fernet(), [], [], 0
+    with open(inputs.pool, encoding="utf-8") as f:
+        for line, candidate, reasons in read_pool(f):
+            if candidate is None:
+                error_count += 1
+                if len(errors) < MAX_REPORTED_ERRORS:
+                    errors.append({"line": line, "reasons": reasons})
+                continue
+            if errors:
+                continue  # the run will fail: only keep reading to report every malformed line
+            policy_id = policy_for_2016(candidate) if combined else order_policy.id
+            policy = policies.get(policy_id) if policy_id else None
+            if policy is not None and inputs.as_of:
+                policy = _with_reference(policy, inputs.as_of)
+            problems = [u.message for u in unmet(candidate, policy)] if policy else [
+                "Tanggal pengangkatan tidak termasuk kebijakan sertifikasi 2016."]
+            group = candidate.kode_kabkota if order_policy.quota.get("kind") == "kabkota_table" \
+                else candidate.kode_kabkota[:2]
+            batch.append({
+                "run_id": run.id, "line": line, "nik_hash": nik_hash(candidate.nik),
+                "nik_encrypted": encrypt_nik(candidate.nik, box), "nama": candidate.nama, "email": candidate.email,
+                "npsn": candidate.npsn[:8], "satuan_pendidikan": candidate.satuan_pendidikan[:200],
+                "kode_kabkota": candidate.kode_kabkota, "quota_group": group,
+                "sort_key": sort_key(candidate, policy or order_policy, order_policy.priority) if not problems else "",
+                "status": "tidak_memenuhi_syarat" if problems else "pending", "alasan": "; ".join(problems)})
+            if len(batch) >= BATCH_SIZE:
+                _flush(batch)
+                batch = []
+    if batch and not errors:
+        _flush(batch)
+    return errors, error_count
+
+
+def _with_reference(policy, as_of: date):
+    return replace(policy, reference_date=as_of)
+
+
+def _flush(batch: list[dict]) -> None:
+    db.session.execute(insert(SelectionEntry), batch)
+    db.session.commit()
+
+
+def _duplicates(run: SelectionRun) -> list[dict]:
+    first = (select(SelectionEntry.nik_hash, func.min(SelectionEntry.line).label("first"))
+             .where(SelectionEntry.run_id == run.id).group_by(SelectionEntry.nik_hash)
+             .having(func.count() > 1).subquery())
+    rows = db.session.execute(select(SelectionEntry.line, first.c.first)
+                              .join(first, first.c.nik_hash == SelectionEntry.nik_hash)
+                              .where(SelectionEntry.run_id == run.id, SelectionEntry.line > first.c.first)
+                              .order_by(SelectionEntry.line).limit(MAX_REPORTED_ERRORS)).all()
+    return [{"line": line, "reasons": [f"NIK sama dengan baris {first_line}"]} for line, first_line in rows]
+
+
+def _allocate(run: SelectionRun, kind: str, table: dict[str, int], total: int) -> None:
+    eligible = dict(db.session.execute(select(SelectionEntry.quota_group, func.count())
+                                       .where(SelectionEntry.run_id == run.id, SelectionEntry.status == "pending")
+                                       .group_by(SelectionEntry.quota_group)).all())
+    if kind == "kabkota_table":
+        quotas = {group: table.get(group, 0) for group in eligible}
+    else:
+        quotas = allocate_national(total, eligible)
+    db.session.execute(insert(SelectionQuota), [
+        {"run_id": run.id, "quota_group": g, "quota": q, "eligible": eligible.get(g, 0)} for g, q in quotas.items()]
+        or [{"run_id": run.id, "quota_group": "--", "quota": 0, "eligible": 0}])
+    db.session.commit()
+
+
+def _rank(run: SelectionRun) -> None:
+    numbered = (select(SelectionEntry.id.label("id"), func.row_number().over(
+        partition_by=SelectionEntry.quota_group, order_by=(SelectionEntry.sort_key, SelectionEntry.line)).label("n"))
+        .where(SelectionEntry.run_id == run.id, SelectionEntry.status == "pending").subquery())
+    db.session.execute(update(SelectionEntry).where(SelectionEntry.id == numbered.c.id).values(rank=numbered.c.n),
+                       execution_options={"synchronize_session": False})
+    quota = (select(SelectionQuota.quota).where(SelectionQuota.run_id == run.id,
+                                                SelectionQuota.quota_group == SelectionEntry.quota_group)
+             .scalar_subquery())
+    db.session.execute(update(SelectionEntry).where(SelectionEntry.run_id == run.id,
+                                                    SelectionEntry.status == "pending")
+                       .values(status=case((SelectionEntry.rank <= func.coalesce(quota, 0), "ditetapkan"),
+                                           else_="cadangan")),
+                       execution_options={"synchronize_session": False})
+    db.session.commit()
+
+
+def output_rows(run: SelectionRun) -> Iterator[dict]:
+    """The determined list in output order: by quota group and rank, then the ineligible by line."""
+    query = (select(SelectionEntry).where(SelectionEntry.run_id == run.id)
+             .order_by(SelectionEntry.rank.is_(None), SelectionEntry.quota_group, SelectionEntry.rank,
+                       SelectionEntry.line).execution_options(yield_per=5000))
+    for entry in db.session.scalars(query):
+        yield {"rank": entry.rank or "", "nik": decrypt_nik(entry.nik_encrypted) or "", "nama": entry.nama,
+               "kode_kabkota": entry.kode_kabkota, "status": entry.status, "alasan": entry.alasan}
+
+
+def write_output(run: SelectionRun, out: io.TextIOBase) -> int:
+    writer = csv.DictWriter(out, fieldnames=OUTPUT_COLUMNS)
+    writer.writeheader()
+    count = 0
+    for row in output_rows(run):
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def quota_rows(run: SelectionRun) -> list[SelectionQuota]:
+    return list(db.session.scalars(select(SelectionQuota).where(SelectionQuota.run_id == run.id)
+                                   .order_by(SelectionQuota.quota_group)))
+
+
+def counts_by_status(run: SelectionRun) -> dict[str, int]:
+    return dict(db.session.execute(select(SelectionEntry.status, func.count()).where(SelectionEntry.run_id == run.id)
+                                   .group_by(SelectionEntry.status)).all())
+
