@@ -60,8 +60,7 @@ class Rule:
     message_values: Callable[[dict], dict] | None = None
 
     def params(self, params: dict | None) -> dict:
-        merged = {**self.defaults, **_normalise(params or {})}
-        return merged
+        return {**self.defaults, **_normalise(params or {})}
 
     def is_met(self, candidate: Candidate, params: dict | None, policy: Policy) -> bool:
         return bool(self.check(candidate, self.params(params), policy))

@@ -319,7 +319,7 @@ def test_check_command_good_ineligible_and_malformed(tmp_path):
     assert errors[1]["error"][0].startswith("nik:")
 
 
-def test_check_command_all_good_exits_0(tmp_path):
+def test_check_command_without_malformed_lines_exits_0(tmp_path):
     result = run_check(tmp_path, [pool_line()], "pgt2024")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["unmet"] == [{"rule": "administrasi_2023",
