@@ -50,19 +50,9 @@ document("/tickets", "post", summary="Open a Pusat Bantuan ticket (multipart for
 @bp.post("/tickets")
 @api_login_required
 def open_ticket():
-    errors: dict = {}
-    clean = None
-    try:
-        clean = services.validate_ticket(request.form.to_dict(), current_app.config["ALLOWED_EMAIL_DOMAINS"])
-    except Invalid as exc:
-        errors.update(exc.details)
     upload = request.files.get("screenshot")
-    try:
-        shot = services.check_screenshot(upload.stream if upload and upload.filename else None)
-    except Invalid as exc:
-        errors.update(exc.details)
-    if errors:
-        raise Invalid(details=errors)
+    clean, shot = services.check_submission(request.form.to_dict(), upload.stream if upload and upload.filename
+                                            else None, current_app.config["ALLOWED_EMAIL_DOMAINS"])
     ticket = services.open_ticket(g.api_user, clean, shot, folder=current_app.config["UPLOAD_FOLDER"], now=now_utc())
     db.session.commit()
     return jsonify(ticket_json(ticket, thread=True)), 201

@@ -100,6 +100,23 @@ def validate_ticket(form: dict, allowed_domains) -> dict:
     return clean
 
 
+def check_submission(form: dict, screenshot: BinaryIO | None, allowed_domains) -> tuple[dict, Screenshot]:
+    """The five items and the screenshot, every problem reported at once (the form and the API share this)."""
+    errors: dict = {}
+    clean, shot = {}, None
+    try:
+        clean = validate_ticket(form, allowed_domains)
+    except Invalid as exc:
+        errors.update(exc.details)
+    try:
+        shot = check_screenshot(screenshot)
+    except Invalid as exc:
+        errors.update(exc.details)
+    if errors:
+        raise Invalid(_l("Periksa isian yang ditandai."), details=errors)
+    return clean, shot
+
+
 def open_ticket(user: User, clean: dict, shot: Screenshot, *, folder: str, now: datetime) -> Ticket:
     ticket = Ticket(user_id=user.id, category=clean["category"], status="baru", full_name=clean["full_name"],
                     nik_hash=nik_hash(clean["nik"]), nik_encrypted=encrypt_nik(clean["nik"]),

@@ -40,19 +40,13 @@ def new_ticket():
                   "full_name": current_user.name}
         return render_template("helpdesk/new.html", values=values, errors={}, **_labels())
     values = request.form.to_dict()
-    errors: dict = {}
-    try:
-        clean = services.validate_ticket(values, current_app.config["ALLOWED_EMAIL_DOMAINS"])
-    except Invalid as exc:
-        errors.update(exc.details)
     upload = request.files.get("screenshot")
     try:
-        shot = services.check_screenshot(upload.stream if upload and upload.filename else None)
+        clean, shot = services.check_submission(values, upload.stream if upload and upload.filename else None,
+                                                current_app.config["ALLOWED_EMAIL_DOMAINS"])
     except Invalid as exc:
-        errors.update(exc.details)
-    if errors:
         # Everything typed stays in the form; only the file must be chosen again (browsers cannot refill it).
-        return render_template("helpdesk/new.html", values=values, errors=errors, **_labels()), 422
+        return render_template("helpdesk/new.html", values=values, errors=exc.details, **_labels()), 422
     ticket = services.open_ticket(current_user, clean, shot, folder=current_app.config["UPLOAD_FOLDER"],
                                   now=now_utc())
     db.session.commit()

@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from bench.datagen import rows as roster_rows
 from bench.datagen import write_csv
@@ -20,6 +19,7 @@ from lms.cohorts.models import Cohort, Enrollment, Extension
 from lms.cohorts.roster_models import RosterImport
 from lms.core.audit import AuditEvent
 from lms.extensions import db
+from tests.queries import counted
 
 ADMIN = "admin.satu@belajar.id"
 TEACHER = "guru.satu@guru.sd.belajar.id"
@@ -76,23 +76,6 @@ def csv_text(rows) -> str:
 
 def roster_text(count: int, **kwargs) -> str:
     return csv_text(roster_rows(count, **kwargs))
-
-
-@contextmanager
-def counted(app):
-    """Collect the SQL statements sent while the block runs."""
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 # --- access ---------------------------------------------------------------------------------------------------

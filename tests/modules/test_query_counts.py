@@ -3,30 +3,12 @@ whatever the number of modules."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from lms.extensions import db
+from tests.queries import counted
 
 MAX_STATEMENTS = 4
-
-
-@contextmanager
-def counted(app):
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def progressed_participant(app, learning, modules: int) -> str:
