@@ -36,6 +36,7 @@ from lms.modules.cli import curriculum_cli
 from lms.modules.views import bp as learning_bp
 from lms.posttest.views import bp as posttest_bp
 from lms.selection.cli import selection_cli
+from lms.selection.views import bp as selection_bp
 from lms.ukppg.cli import ukppg_cli
 from lms.ukppg.views import admin_bp as ukppg_admin_bp
 from lms.ukppg.views import bp as ukppg_bp
@@ -98,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ukppg_admin_bp)
     app.register_blueprint(access_bp)
     app.register_blueprint(helpdesk_bp)
+    app.register_blueprint(selection_bp)
     api.register(app)
     if app.config["DEV_IDP"]:
         app.extensions["lms_dev_idp_server"] = create_dev_idp_server(app)

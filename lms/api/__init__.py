@@ -12,6 +12,7 @@ from lms.cohorts import api as cohorts_api  # noqa: F401
 from lms.extensions import csrf
 from lms.helpdesk import api as helpdesk_api  # noqa: F401
 from lms.modules import api as modules_api  # noqa: F401
+from lms.selection import api as selection_api  # noqa: F401
 from lms.ukppg import api as ukppg_api  # noqa: F401
 
 

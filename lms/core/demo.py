@@ -20,6 +20,7 @@ from lms.journal.models import JournalEntry
 from lms.modules.curriculum_file import import_curriculum, parse_curriculum
 from lms.modules.models import Curriculum, Materi, MateriProgress, Module
 from lms.posttest.models import Attempt
+from lms.selection import removal
 from lms.ukppg.sites import import_sites
 
 DEMO_ROLES = {
@@ -27,7 +28,11 @@ DEMO_ROLES = {
     "admin.demo@belajar.id": ("admin_angkatan",),
     "bantuan.demo@belajar.id": ("helpdesk",),
     "super.demo@belajar.id": ("superadmin",),
+    "dinas.demo@belajar.id": ("dinas",),
+    "lpmp.demo@belajar.id": ("lpmp",),
 }
+#: The kab/kota the demo dinas account acts for (removal proposals); Makassar, as the demo teacher's.
+DEMO_DINAS = "dinas.demo@belajar.id"
 #: (code, name, programme year, first day, last day) — the 2024 schedule of seed 000.
 COHORTS_2024 = (
     ("PGT2024-T1", "Piloting PPG bagi Guru Tertentu tahap 1", 2024, date(2024, 7, 24), date(2024, 9, 4)),
@@ -57,6 +62,7 @@ def load_demo(now: datetime, *, allowed_domains) -> Cohort:
         user = auth_services.get_or_create_account(email, now=now, allowed_domains=allowed_domains)
         for role in roles:
             auth_services.grant_role(user, role, now=now)
+    removal.assign_region(auth_services.find_user(DEMO_DINAS), DEMO_TEACHER_KABKOTA)
     _demo_sites(today)
     teacher = auth_services.find_user(DEMO_TEACHER)
     if teacher.name == "":

@@ -180,7 +180,7 @@ def queue(*, status: str | None = None, category: str | None = None, search: str
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     tickets = db.session.scalars(base.options(contains_eager(Ticket.user))
                                  .order_by(Ticket.status != "baru", Ticket.created_at.desc())
-                                 .limit(per_page).offset((page - 1) * per_page)).all()
+                                 .limit(per_page).offset((page - 1) * per_page)).unique().all()
     return list(tickets), total
 
 
@@ -188,7 +188,7 @@ def roster_matches(ticket: Ticket) -> list[tuple[RosterEntry, Cohort]]:
     """The roster entries of the NIK the reporter typed, newest programme year first."""
     return list(db.session.execute(select(RosterEntry, Cohort).join(Cohort, Cohort.id == RosterEntry.cohort_id)
                                    .where(RosterEntry.nik_hash == ticket.nik_hash)
-                                   .order_by(RosterEntry.programme_year.desc())).tuples())
+                                   .order_by(RosterEntry.programme_year.desc())).all())
 
 
 def reveal_nik(ticket: Ticket, agent: User, *, now: datetime) -> str:

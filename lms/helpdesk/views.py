@@ -65,7 +65,7 @@ def _render_ticket(ticket: Ticket, *, status: int = 200, errors: dict | None = N
     agent = current_user.has_any_role("helpdesk")
     matches = services.roster_matches(ticket) if agent else []
     return render_template("helpdesk/ticket.html", ticket=ticket, agent=agent, matches=matches, errors=errors or {},
-                           revealed_nik=nik, statuses=STATUSES, **_labels()), status
+                           revealed_nik=nik, **_labels()), status
 
 
 @bp.post("/<int:ticket_id>/balas")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -79,7 +80,8 @@ def decide(proposal: RemovalProposal, *, approve: bool, note: str, lpmp: User, n
     if approve:
         entry = proposal.entry
         entry.status = "dihapus"
-        entry.alasan = f"Dihapus: {REASON_LABELS[proposal.reason]}"
+        with force_locale("id"):  # stored text is the published list's language, whoever clicked
+            entry.alasan = f"Dihapus: {REASON_LABELS[proposal.reason]}"
         promoted = db.session.scalar(select(SelectionEntry).where(
             SelectionEntry.run_id == entry.run_id, SelectionEntry.quota_group == entry.quota_group,
             SelectionEntry.status == "cadangan").order_by(SelectionEntry.rank).limit(1).with_for_update())

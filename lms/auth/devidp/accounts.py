@@ -27,6 +27,10 @@ DEMO_ACCOUNTS: tuple[DevAccount, ...] = (
     DevAccount("dev-admin-0001", "admin.demo@belajar.id", "Admin Angkatan Demo", note="admin_angkatan"),
     DevAccount("dev-bantuan-0001", "bantuan.demo@belajar.id", "Pusat Bantuan Demo", note="helpdesk"),
     DevAccount("dev-super-0001", "super.demo@belajar.id", "Superadmin Demo", note="superadmin"),
+    DevAccount("dev-dinas-0001", "dinas.demo@belajar.id", "Dinas Demo",
+               note="dinas (Kota Makassar, 7371): mengusulkan penghapusan calon peserta"),
+    DevAccount("dev-lpmp-0001", "lpmp.demo@belajar.id", "LPMP Demo",
+               note="lpmp: menyetujui atau menolak usulan penghapusan"),
     DevAccount("dev-tamu-0001", "tamu.demo@gmail.com", "Tamu Demo", hd=None, note="Bukan akun belajar.id: ditolak"),
 )
 

@@ -1,0 +1,669 @@
+"""Pusat Bantuan tickets: opening with a checked screenshot, who may see what, the thread and its statuses, the
+agents' queue, re-pointing a participant's registered e-mail (with its progress), revealing the NIK, and pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from bench.datagen import HEADER, rows
+from lms.auth import services as auth_services
+from lms.auth.models import User
+from lms.cohorts import roster
+from lms.cohorts.models import Cohort, Enrollment
+from lms.cohorts.roster_models import RosterEntry
+from lms.core.audit import AuditEvent
+from lms.core.nik import decrypt_nik, nik_hash
+from lms.extensions import db
+from lms.helpdesk.models import Ticket, TicketMessage
+from lms.helpdesk.services import MAX_SCREENSHOT_BYTES
+from lms.modules.models import MateriProgress
+from tests.learning import ALLOWED, DURING
+
+TEACHER_A = "guru.satu@guru.sd.belajar.id"
+TEACHER_B = "guru.dua@guru.sd.belajar.id"
+AGENT = "bantuan.satu@belajar.id"
+NEW_ACCOUNT = "guru.baru@guru.sd.belajar.id"
+ROSTER = [list(r) for r in rows(2)]
+NIK = ROSTER[0][0]
+
+
+# --- helpers ------------------------------------------------------------------------------------------------------
+
+def image_bytes(fmt: str = "PNG", size=(40, 30), mode: str = "RGB") -> bytes:
+    buf = io.BytesIO()
+    Image.new(mode, size, 0 if mode == "1" else (200, 40, 40)).save(buf, format=fmt)
+    return buf.getvalue()
+
+
+PNG = image_bytes("PNG")
+
+
+def form(**changes) -> dict:
+    data = {"category": "akun_tidak_dikenal", "full_name": "Dewi Santoso", "nik": NIK,
+            "belajar_id_account": TEACHER_A, "satuan_pendidikan": "SD Negeri 1 Kab. Aceh Selatan",
+            "description": "Akun yang muncul setelah masuk bukan akun saya."}
+    data.update(changes)
+    return data
+
+
+def upload(data: bytes = PNG, name: str = "undangan.png") -> dict:
+    return {"screenshot": (io.BytesIO(data), name)}
+
+
+def grant(app, email: str, role: str) -> None:
+    result = app.test_cli_runner().invoke(args=["users", "grant", email, role])
+    assert result.exit_code == 0, result.output
+
+
+def log_in(app, email: str):
+    with app.app_context():
+        user = auth_services.get_or_create_account(email, now=DURING, allowed_domains=ALLOWED)
+        db.session.commit()
+        uid = user.id
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(uid)
+        session["_fresh"] = True
+    return client
+
+
+def html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def import_roster(app, cohort_id: int, data) -> None:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
+    writer.writerows(data)
+    with app.app_context():
+        job = roster.create_import(db.session.get(Cohort, cohort_id), "roster.csv", now=DURING)
+        db.session.commit()
+        job = roster.run_import(job, io.BytesIO(out.getvalue().encode()), now=DURING)
+        assert job.status == "done", roster.errors_of(job, limit=None)
+
+
+def files_in(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+
+
+def ticket_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Ticket.id)))
+
+
+def audits(app, action: str) -> list[AuditEvent]:
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))
+        return [SimpleNamespace(actor_id=e.actor_id, subject_type=e.subject_type, subject_id=e.subject_id,
+                                data=dict(e.data)) for e in events]
+
+
+def uid(app, email: str) -> int | None:
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.email == email))
+
+
+@pytest.fixture
+def desk(app, client, learning, tmp_path):
+    """Two teachers and a helpdesk agent with API tokens; uploads go to a temporary folder."""
+    uploads = tmp_path / "uploads"
+    default_folder = app.config["UPLOAD_FOLDER"]
+    app.config["UPLOAD_FOLDER"] = str(uploads)
+    grant(app, AGENT, "helpdesk")
+
+    def open_ticket(headers, data=None, files=None):
+        payload = {**(data if data is not None else form()), **(files if files is not None else upload())}
+        # Encoded in memory: the test client spools big bodies to a temporary file it never closes.
+        boundary, body = encode_multipart({key: FileStorage(value[0], value[1], content_type="application/octet-stream")
+                                           if isinstance(value, tuple) else value for key, value in payload.items()})
+        return client.post("/api/v1/tickets", data=body, headers=headers,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+
+    return SimpleNamespace(app=app, client=client, uploads=uploads, default_folder=default_folder,
+                           a=learning.headers(TEACHER_A), b=learning.headers(TEACHER_B), agent=learning.headers(AGENT),
+                           open=open_ticket)
+
+
+# --- opening a ticket ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("fmt", "mimetype"), [("PNG", "image/png"), ("JPEG", "image/jpeg"), ("WEBP", "image/webp")])
+def test_open_ticket_stores_the_image_outside_the_web_root(desk, fmt, mimetype):
+    data = image_bytes(fmt)
+    response = desk.open(desk.a, files=upload(data, f"undangan.{fmt.lower()}"))
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["status"] == "baru" and body["category"] == "akun_tidak_dikenal"
+    assert NIK not in response.get_data(as_text=True)
+    static = Path(desk.app.static_folder).resolve()
+    assert static not in Path(desk.default_folder).resolve().parents  # the default folder too
+    with desk.app.app_context():
+        ticket = db.session.get(Ticket, body["id"])
+        stored = Path(ticket.screenshot_path).resolve()
+        assert ticket.screenshot_type == mimetype
+    assert static not in stored.parents and stored != static
+    assert desk.uploads.resolve() in stored.parents
+    assert stored.read_bytes() == data
+    assert files_in(desk.uploads) == [Path(ticket.screenshot_path)]
+    # Not reachable as a static file.
+    assert desk.client.get(f"/static/{stored.name}").status_code == 404
+    assert desk.client.get(f"/static/tickets/{stored.name}").status_code == 404
+
+
+def test_nik_is_stored_only_as_hash_and_encrypted(desk):
+    response = desk.open(desk.a)
+    assert response.status_code == 201
+    with desk.app.app_context():
+        ticket = db.session.get(Ticket, response.get_json()["id"])
+        assert ticket.nik_hash == nik_hash(NIK)
+        assert NIK not in ticket.nik_encrypted and decrypt_nik(ticket.nik_encrypted) == NIK
+        found = []
+        for table in db.metadata.sorted_tables:
+            for row in db.session.execute(table.select()):
+                found += [f"{table.name}.{c.name}" for c, v in zip(table.columns, row, strict=True)
+                          if v is not None and NIK in str(v)]
+    assert found == []
+    events = audits(desk.app, "ticket.open")
+    assert len(events) == 1 and NIK not in str(events[0].data)
+
+
+def test_screenshot_of_exactly_5_mb_is_accepted(desk):
+    padded = PNG + b"\0" * (MAX_SCREENSHOT_BYTES - len(PNG))
+    assert len(padded) == MAX_SCREENSHOT_BYTES
+    assert desk.open(desk.a, files=upload(padded)).status_code == 201
+
+
+def _gif():
+    return image_bytes("GIF")
+
+
+def _bmp():
+    return image_bytes("BMP")
+
+
+def _html_as_png():
+    return b"<!doctype html><html><body><script>alert(1)</script></body></html>"
+
+
+def _truncated_png():
+    return image_bytes("PNG", size=(400, 300))[:100]
+
+
+def _oversized_png():
+    return PNG + b"\0" * (MAX_SCREENSHOT_BYTES + 1 - len(PNG))
+
+
+def _huge_dimensions():
+    return image_bytes("PNG", size=(8000, 6000), mode="1")  # 48 Mpx in a few kB
+
+
+@pytest.mark.parametrize(("make", "name"), [
+    (_oversized_png, "undangan.png"),
+    (_gif, "undangan.gif"),
+    (_bmp, "undangan.bmp"),
+    (_html_as_png, "undangan.png"),
+    (_truncated_png, "undangan.png"),
+    (_huge_dimensions, "undangan.png"),
+    (lambda: b"", "undangan.png"),
+])
+def test_bad_screenshot_is_refused_and_nothing_is_stored(desk, make, name):
+    response = desk.open(desk.a, files=upload(make(), name))
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["code"] == "invalid" and set(body["errors"]) == {"screenshot"}
+    assert ticket_count(desk.app) == 0
+    assert files_in(desk.uploads) == []
+
+
+def test_oversized_screenshot_says_5_mb(desk):
+    body = desk.open(desk.a, files=upload(_oversized_png())).get_json()
+    assert "5 MB" in body["errors"]["screenshot"]
+
+
+def test_missing_screenshot_is_refused(desk):
+    response = desk.open(desk.a, files={})
+    assert response.status_code == 422
+    assert "screenshot" in response.get_json()["errors"]
+    assert ticket_count(desk.app) == 0 and files_in(desk.uploads) == []
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"nik": "12345"}, "nik"),
+    ({"nik": "9999254908900001"}, "nik"),
+    ({"belajar_id_account": "guru.satu@gmail.com"}, "belajar_id_account"),
+    ({"belajar_id_account": "guru@belajar.id.example.com"}, "belajar_id_account"),
+    ({"full_name": "   "}, "full_name"),
+    ({"satuan_pendidikan": ""}, "satuan_pendidikan"),
+    ({"category": "lain"}, "category"),
+])
+def test_bad_fields_are_refused_per_field(desk, changes, field):
+    response = desk.open(desk.a, data=form(**changes))
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == {field}
+    assert ticket_count(desk.app) == 0 and files_in(desk.uploads) == []
+
+
+def test_several_problems_are_reported_together(desk):
+    response = desk.open(desk.a, data=form(nik="abc", full_name=""), files=upload(_gif(), "x.gif"))
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == {"nik", "full_name", "screenshot"}
+    assert ticket_count(desk.app) == 0 and files_in(desk.uploads) == []
+
+
+def test_opening_a_ticket_needs_login(desk):
+    response = desk.client.post("/api/v1/tickets", data={**form(), **upload()}, content_type="multipart/form-data")
+    assert response.status_code == 401
+    assert ticket_count(desk.app) == 0 and files_in(desk.uploads) == []
+
+
+# --- who may see what ---------------------------------------------------------------------------------------------
+
+def test_another_teacher_gets_404_everywhere(desk):
+    ticket_id = desk.open(desk.a).get_json()["id"]
+    client = desk.client
+    assert client.get(f"/api/v1/tickets/{ticket_id}", headers=desk.b).status_code == 404
+    assert client.post(f"/api/v1/tickets/{ticket_id}/messages", json={"body": "Halo"},
+                       headers=desk.b).status_code == 404
+    desk.app.config["WTF_CSRF_ENABLED"] = False
+    b_page = log_in(desk.app, TEACHER_B)
+    assert b_page.get(f"/bantuan/{ticket_id}").status_code == 404
+    assert b_page.get(f"/bantuan/{ticket_id}/tangkapan-layar").status_code == 404
+    assert b_page.post(f"/bantuan/{ticket_id}/balas", data={"body": "Halo"}).status_code == 404
+    with desk.app.app_context():
+        assert db.session.scalar(select(func.count(TicketMessage.id))) == 0
+    # A ticket that does not exist looks the same.
+    assert client.get(f"/api/v1/tickets/{ticket_id + 100}", headers=desk.b).status_code == 404
+
+
+def test_owner_and_agent_see_the_ticket_and_its_screenshot(desk):
+    ticket_id = desk.open(desk.a).get_json()["id"]
+    own = desk.client.get(f"/api/v1/tickets/{ticket_id}", headers=desk.a)
+    assert own.status_code == 200 and "reporter" not in own.get_json() and "roster" not in own.get_json()
+    agent = desk.client.get(f"/api/v1/tickets/{ticket_id}", headers=desk.agent)
+    assert agent.status_code == 200 and agent.get_json()["reporter"] == TEACHER_A
+    for email in (TEACHER_A, AGENT):
+        shot = log_in(desk.app, email).get(f"/bantuan/{ticket_id}/tangkapan-layar")
+        data = shot.data
+        shot.close()  # the file is streamed, as a WSGI server would close it
+        assert shot.status_code == 200 and data == PNG and shot.mimetype == "image/png"
+        assert "sandbox" in shot.headers["Content-Security-Policy"]
+        assert shot.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_agent_ticket_view_emits_no_deprecation_warning(desk):
+    ticket_id = desk.open(desk.a).get_json()["id"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        response = desk.client.get(f"/api/v1/tickets/{ticket_id}", headers=desk.agent)
+    assert response.status_code == 200
+    assert [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)] == []
+
+
+def test_ticket_page_for_the_owner(desk):
+    ticket_id = desk.open(desk.a).get_json()["id"]
+    page = log_in(desk.app, TEACHER_A).get(f"/bantuan/{ticket_id}")
+    assert page.status_code == 200
+    text = html(page)
+    assert "Dewi Santoso" in text and f'href="/bantuan/{ticket_id}/tangkapan-layar"' in text
+    assert NIK not in text and 'data-testid="reveal-nik"' not in text and 'data-testid="roster-matches"' not in text
+
+
+def test_ticket_page_for_the_agent(desk):
+    ticket_id = desk.open(desk.a).get_json()["id"]
+    page = log_in(desk.app, AGENT).get(f"/bantuan/{ticket_id}")
+    assert page.status_code == 200
+    text = html(page)
+    assert "Dewi Santoso" in text and TEACHER_A in text
+    assert NIK not in text and 'data-testid="reveal-nik"' in text and 'data-testid="roster-matches"' in text
+
+
+def test_teacher_list_shows_only_their_own_tickets_even_with_all(desk):
+    mine = desk.open(desk.a).get_json()["id"]
+    theirs = desk.open(desk.b, data=form(belajar_id_account=TEACHER_B)).get_json()["id"]
+    for url in ("/api/v1/tickets", "/api/v1/tickets?all=1"):
+        a_ids = [t["id"] for t in desk.client.get(url, headers=desk.a).get_json()["tickets"]]
+        b_ids = [t["id"] for t in desk.client.get(url, headers=desk.b).get_json()["tickets"]]
+        assert a_ids == [mine] and b_ids == [theirs]
+
+
+def test_agent_queue_with_filters(desk):
+    a_id = desk.open(desk.a, data=form(full_name="Dewi Santoso")).get_json()["id"]
+    b_id = desk.open(desk.b, data=form(full_name="Fitri Sitompul", category="tidak_terdaftar",
+                                       belajar_id_account=TEACHER_B)).get_json()["id"]
+    reply = desk.client.post(f"/api/v1/tickets/{b_id}/messages", json={"body": "Kami periksa."},
+                             headers=desk.agent)
+    assert reply.status_code == 201
+
+    def ids(query):
+        response = desk.client.get(f"/api/v1/tickets?all=1{query}", headers=desk.agent)
+        assert response.status_code == 200
+        return sorted(t["id"] for t in response.get_json()["tickets"])
+
+    assert ids("") == sorted([a_id, b_id])
+    assert ids("&status=baru") == [a_id]
+    assert ids("&status=diproses") == [b_id]
+    assert ids("&status=selesai") == []
+    assert ids("&category=tidak_terdaftar") == [b_id]
+    assert ids("&category=akun_tidak_dikenal") == [a_id]
+    assert ids("&q=dewi") == [a_id]
+    assert ids("&q=SITOMPUL") == [b_id]
+    assert ids(f"&q={TEACHER_B}") == [b_id]
+    assert ids("&q=tidak.ada.siapa.pun") == []
+    assert ids("&status=baru&category=tidak_terdaftar") == []
+    assert desk.client.get("/api/v1/tickets?all=1&status=entah", headers=desk.agent).status_code == 422
+
+
+# --- the thread -----------------------------------------------------------------------------------------------------
+
+def test_thread_in_order_and_agent_reply_moves_the_status(desk, frozen_clock):
+    frozen_clock(DURING)
+    ticket_id = desk.open(desk.a).get_json()["id"]
+    agent_id = uid(desk.app, AGENT)
+
+    def post(headers, body, minutes, **extra):
+        frozen_clock(DURING + timedelta(minutes=minutes))
+        response = desk.client.post(f"/api/v1/tickets/{ticket_id}/messages", json={"body": body, **extra},
+                                    headers=headers)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    assert post(desk.a, "Akun saya salah.", 1)["status"] == "baru"  # the teacher's own reply changes nothing
+    assert audits(desk.app, "ticket.status") == []
+    assert post(desk.agent, "Mohon kirim NIK yang benar.", 2)["status"] == "diproses"
+    post(desk.a, "Sudah saya kirim.", 3)
+    last = post(desk.agent, "Sudah kami perbaiki.", 4, status="selesai")
+    assert last["status"] == "selesai"
+
+    thread = desk.client.get(f"/api/v1/tickets/{ticket_id}", headers=desk.a).get_json()["messages"]
+    assert [(m["from_helpdesk"], m["body"]) for m in thread] == [
+        (False, "Akun saya salah."), (True, "Mohon kirim NIK yang benar."), (False, "Sudah saya kirim."),
+        (True, "Sudah kami perbaiki.")]
+    events = audits(desk.app, "ticket.status")
+    assert [(e.actor_id, e.subject_type, e.subject_id, e.data) for e in events] == [
+        (agent_id, "ticket", str(ticket_id), {"old": "baru", "new": "diproses"}),
+        (agent_id, "ticket", str(ticket_id), {"old": "diproses", "new": "selesai"})]
+    # The teacher answering a closed ticket brings it back to the helpdesk.
+    assert post(desk.a, "Masih belum bisa.", 5)["status"] == "diproses"
+
+
+def test_empty_reply_is_refused(desk):
+    ticket_id = desk.open(desk.a).get_json()["id"]
+    response = desk.client.post(f"/api/v1/tickets/{ticket_id}/messages", json={"body": "   "}, headers=desk.a)
+    assert response.status_code == 422 and "body" in response.get_json()["errors"]
+
+
+def test_teacher_cannot_set_the_status(desk):
+    ticket_id = desk.open(desk.a).get_json()["id"]
+    response = desk.client.post(f"/api/v1/tickets/{ticket_id}/messages", json={"body": "Tutup", "status": "selesai"},
+                                headers=desk.a)
+    assert response.status_code == 201 and response.get_json()["status"] == "baru"
+
+
+# --- re-pointing the registered e-mail ------------------------------------------------------------------------------
+
+@pytest.fixture
+def participant(desk, learning, during):
+    """ROSTER imported; the first participant completed a materi; NEW_ACCOUNT opened a ticket about that NIK."""
+    curriculum_id = learning.curriculum()
+    cohort_id = learning.cohort(curriculum_id=curriculum_id)
+    import_roster(desk.app, cohort_id, ROSTER)
+    old = ROSTER[0][2]
+    old_headers = learning.headers(old)
+    progress = desk.client.get("/api/v1/me/progress", headers=old_headers).get_json()
+    materi_id = progress["modules"][0]["materi"][0]["id"]
+    done = desk.client.post(f"/api/v1/materi/{materi_id}/complete", headers=old_headers)
+    assert done.status_code == 200
+    new_headers = learning.headers(NEW_ACCOUNT)
+    ticket = desk.open(new_headers, data=form(belajar_id_account=NEW_ACCOUNT))
+    assert ticket.status_code == 201
+    ticket_id = ticket.get_json()["id"]
+    matches = desk.client.get(f"/api/v1/tickets/{ticket_id}", headers=desk.agent).get_json()["roster"]
+    assert [(m["cohort"], m["email"]) for m in matches] == [("UJI-1", old)]
+    with desk.app.app_context():
+        enrollment_id = db.session.scalar(select(Enrollment.id).where(Enrollment.user_id == uid(desk.app, old)))
+    return SimpleNamespace(cohort_id=cohort_id, curriculum_id=curriculum_id, old=old, old_headers=old_headers,
+                           new_headers=new_headers, materi_id=materi_id, ticket_id=ticket_id,
+                           entry_id=matches[0]["entry_id"], enrollment_id=enrollment_id)
+
+
+def state(app, p) -> tuple:
+    with app.app_context():
+        entry = db.session.get(RosterEntry, p.entry_id)
+        enrollment = db.session.get(Enrollment, p.enrollment_id)
+        ticket = db.session.get(Ticket, p.ticket_id)
+        return entry.email, enrollment.user_id, ticket.status, len(ticket.messages)
+
+
+def assert_moved(desk, p):
+    app = desk.app
+    new_id = uid(app, NEW_ACCOUNT)
+    with app.app_context():
+        assert db.session.get(RosterEntry, p.entry_id).email == NEW_ACCOUNT
+        enrollment = db.session.get(Enrollment, p.enrollment_id)
+        assert enrollment.user_id == new_id and enrollment.cohort_id == p.cohort_id
+        progress = db.session.scalars(select(MateriProgress).where(MateriProgress.materi_id == p.materi_id)).all()
+        assert [row.enrollment_id for row in progress] == [p.enrollment_id]
+        assert db.session.scalar(select(func.count(Enrollment.id)).where(Enrollment.user_id == uid(app, p.old))) == 0
+        ticket = db.session.get(Ticket, p.ticket_id)
+        assert ticket.status == "selesai"
+        closing = ticket.messages[-1]
+        assert closing.from_helpdesk and NEW_ACCOUNT in closing.body
+    events = audits(app, "roster.repoint")
+    assert len(events) == 1
+    event = events[0]
+    assert event.actor_id == uid(app, AGENT)
+    assert (event.subject_type, event.subject_id) == ("roster_entry", str(p.entry_id))
+    assert event.data["old"] == p.old and event.data["new"] == NEW_ACCOUNT
+    assert event.data["ticket_id"] == p.ticket_id
+    # The participant now studies under the new account, with the progress made under the old one.
+    me = desk.client.get("/api/v1/me", headers=p.new_headers).get_json()
+    assert me["participant"]["cohort"] == "UJI-1"
+    progress = desk.client.get("/api/v1/me/progress", headers=p.new_headers).get_json()
+    done = {m["id"]: m["done"] for module in progress["modules"] for m in module["materi"]}
+    assert done[p.materi_id] is True
+    assert desk.client.get("/api/v1/me", headers=p.old_headers).get_json()["participant"] is None
+
+
+def test_repoint_via_api_moves_entry_enrollment_and_progress(desk, participant):
+    p = participant
+    response = desk.client.post(f"/api/v1/tickets/{p.ticket_id}/repoint",
+                                json={"entry_id": p.entry_id, "email": NEW_ACCOUNT.upper()}, headers=desk.agent)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["email"] == NEW_ACCOUNT and response.get_json()["ticket_status"] == "selesai"
+    assert_moved(desk, p)
+    # The reporter sees the closing message.
+    thread = desk.client.get(f"/api/v1/tickets/{p.ticket_id}", headers=p.new_headers).get_json()
+    assert thread["status"] == "selesai" and NEW_ACCOUNT in thread["messages"][-1]["body"]
+
+
+def test_repoint_via_page_form(desk, participant):
+    p = participant
+    desk.app.config["WTF_CSRF_ENABLED"] = False
+    agent = log_in(desk.app, AGENT)
+    response = agent.post(f"/bantuan/{p.ticket_id}/alihkan", data={"entry_id": p.entry_id, "email": NEW_ACCOUNT})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/bantuan/{p.ticket_id}")
+    assert_moved(desk, p)
+
+
+def test_teacher_cannot_repoint(desk, participant):
+    p = participant
+    before = state(desk.app, p)
+    for headers in (p.new_headers, desk.b):
+        response = desk.client.post(f"/api/v1/tickets/{p.ticket_id}/repoint",
+                                    json={"entry_id": p.entry_id, "email": NEW_ACCOUNT}, headers=headers)
+        assert response.status_code == 403 and response.get_json()["code"] == "forbidden"
+    desk.app.config["WTF_CSRF_ENABLED"] = False
+    page = log_in(desk.app, NEW_ACCOUNT).post(f"/bantuan/{p.ticket_id}/alihkan",
+                                               data={"entry_id": p.entry_id, "email": NEW_ACCOUNT})
+    assert page.status_code == 403
+    assert state(desk.app, p) == before and audits(desk.app, "roster.repoint") == []
+
+
+def test_repoint_to_an_account_in_the_same_year_roster_is_409(desk, participant):
+    p = participant
+    before = state(desk.app, p)
+    taken = ROSTER[1][2]
+    response = desk.client.post(f"/api/v1/tickets/{p.ticket_id}/repoint",
+                                json={"entry_id": p.entry_id, "email": taken}, headers=desk.agent)
+    assert response.status_code == 409 and response.get_json()["code"] == "conflict"
+    assert state(desk.app, p) == before and audits(desk.app, "roster.repoint") == []
+
+
+def test_repoint_page_shows_the_conflict(desk, participant):
+    p = participant
+    before = state(desk.app, p)
+    desk.app.config["WTF_CSRF_ENABLED"] = False
+    agent = log_in(desk.app, AGENT)
+    form_page = agent.get(f"/bantuan/{p.ticket_id}")
+    assert form_page.status_code == 200 and f'name="entry_id" value="{p.entry_id}"' in html(form_page)
+    page = agent.post(f"/bantuan/{p.ticket_id}/alihkan", data={"entry_id": p.entry_id, "email": ROSTER[1][2]})
+    assert page.status_code == 409 and 'data-testid="repoint-error"' in html(page)
+    assert state(desk.app, p) == before and audits(desk.app, "roster.repoint") == []
+
+
+def test_repoint_to_an_account_enrolled_elsewhere_in_the_same_year_is_409(desk, learning, participant):
+    p = participant
+    other = learning.cohort(code="UJI-2", curriculum_id=p.curriculum_id)
+    enrolled = "sudah.peserta@guru.sd.belajar.id"
+    learning.participant(enrolled, cohort_id=other)
+    before = state(desk.app, p)
+    response = desk.client.post(f"/api/v1/tickets/{p.ticket_id}/repoint",
+                                json={"entry_id": p.entry_id, "email": enrolled}, headers=desk.agent)
+    assert response.status_code == 409
+    assert state(desk.app, p) == before and audits(desk.app, "roster.repoint") == []
+    with desk.app.app_context():
+        assert db.session.scalar(select(Enrollment.cohort_id).where(Enrollment.user_id == uid(desk.app, enrolled))) \
+            == other
+
+
+@pytest.mark.parametrize("target", ["guru.baru@gmail.com", "guru@belajar.id.example.com", ""])
+def test_repoint_to_a_non_belajar_id_account_is_422(desk, participant, target):
+    p = participant
+    before = state(desk.app, p)
+    response = desk.client.post(f"/api/v1/tickets/{p.ticket_id}/repoint",
+                                json={"entry_id": p.entry_id, "email": target}, headers=desk.agent)
+    assert response.status_code == 422 and "email" in response.get_json()["errors"]
+    assert state(desk.app, p) == before and audits(desk.app, "roster.repoint") == []
+    assert uid(desk.app, target) is None
+
+
+def test_repoint_of_an_entry_of_another_nik_is_404(desk, participant):
+    p = participant
+    with desk.app.app_context():
+        other_entry = db.session.scalar(select(RosterEntry.id).where(RosterEntry.email == ROSTER[1][2]))
+    before = state(desk.app, p)
+    response = desk.client.post(f"/api/v1/tickets/{p.ticket_id}/repoint",
+                                json={"entry_id": other_entry, "email": NEW_ACCOUNT}, headers=desk.agent)
+    assert response.status_code == 404
+    assert state(desk.app, p) == before and audits(desk.app, "roster.repoint") == []
+
+
+# --- revealing the NIK ----------------------------------------------------------------------------------------------
+
+def test_agent_reveals_the_nik_with_an_audit_entry(desk):
+    ticket_id = desk.open(desk.a).get_json()["id"]
+    desk.app.config["WTF_CSRF_ENABLED"] = False
+    agent = log_in(desk.app, AGENT)
+    hidden = agent.get(f"/bantuan/{ticket_id}")
+    assert hidden.status_code == 200 and NIK not in html(hidden) and 'data-testid="reveal-nik"' in html(hidden)
+    assert audits(desk.app, "nik.view") == []
+    shown = agent.post(f"/bantuan/{ticket_id}/nik")
+    assert shown.status_code == 200
+    assert re.search(rf'data-testid="nik-clear">{NIK}<', html(shown))
+    events = audits(desk.app, "nik.view")
+    assert [(e.actor_id, e.subject_type, e.subject_id) for e in events] == [(uid(desk.app, AGENT), "ticket",
+                                                                             str(ticket_id))]
+    assert NIK not in str(events[0].data)
+
+
+def test_teacher_cannot_reveal_the_nik(desk):
+    ticket_id = desk.open(desk.a).get_json()["id"]
+    desk.app.config["WTF_CSRF_ENABLED"] = False
+    owner = log_in(desk.app, TEACHER_A)
+    response = owner.post(f"/bantuan/{ticket_id}/nik")
+    assert response.status_code == 403 and NIK not in html(response)
+    other = log_in(desk.app, TEACHER_B).post(f"/bantuan/{ticket_id}/nik")
+    assert other.status_code == 403 and NIK not in html(other)
+    assert audits(desk.app, "nik.view") == []
+
+
+# --- pages ----------------------------------------------------------------------------------------------------------
+
+def test_queue_page_is_for_agents_only(desk):
+    desk.open(desk.a)
+    assert log_in(desk.app, TEACHER_A).get("/bantuan/antrian").status_code == 403
+    assert desk.client.get("/api/v1/tickets?all=1", headers=desk.a).get_json().get("total") is None
+
+
+def test_queue_page_lists_tickets(desk):
+    ticket_id = desk.open(desk.a, data=form(full_name="Wayan Rahayu")).get_json()["id"]
+    page = log_in(desk.app, AGENT).get("/bantuan/antrian")
+    assert page.status_code == 200
+    text = html(page)
+    assert f'href="/bantuan/{ticket_id}"' in text and "Wayan Rahayu" in text and TEACHER_A in text
+    assert text.count('data-testid="queue-row"') == 1
+    filtered = log_in(desk.app, AGENT).get("/bantuan/antrian?status=selesai")
+    assert filtered.status_code == 200 and "Wayan Rahayu" not in html(filtered)
+
+
+def test_new_ticket_page_with_errors_keeps_typed_values(desk):
+    desk.app.config["WTF_CSRF_ENABLED"] = False
+    client = log_in(desk.app, TEACHER_A)
+    form_page = client.get("/bantuan/baru?kategori=tidak_terdaftar")
+    assert form_page.status_code == 200 and f'value="{TEACHER_A}"' in html(form_page)
+    typed = form(nik="11012549", full_name="Siti Kurniawan", satuan_pendidikan="SMP Negeri 7 Bandung",
+                 description="Undangan terlampir.")
+    response = client.post("/bantuan/baru", data={**typed, **upload(PNG, "undangan-simpkb.png")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    text = html(response)
+    for value in ("11012549", "Siti Kurniawan", "SMP Negeri 7 Bandung", TEACHER_A):
+        assert f'value="{value}"' in text
+    assert "Undangan terlampir." in text
+    assert 'data-testid="error-nik"' in text and 'data-testid="ticket-error"' in text
+    assert "undangan-simpkb.png" not in text
+    assert ticket_count(desk.app) == 0 and files_in(desk.uploads) == []
+
+    no_file = client.post("/bantuan/baru", data=form(), content_type="multipart/form-data")
+    assert no_file.status_code == 422 and 'data-testid="error-screenshot"' in html(no_file)
+    assert ticket_count(desk.app) == 0 and files_in(desk.uploads) == []
+
+
+def test_new_ticket_page_success_redirects_to_the_ticket(desk):
+    desk.app.config["WTF_CSRF_ENABLED"] = False
+    client = log_in(desk.app, TEACHER_A)
+    response = client.post("/bantuan/baru", data={**form(), **upload()}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    with desk.app.app_context():
+        ticket_id = db.session.scalar(select(Ticket.id))
+    assert response.headers["Location"].endswith(f"/bantuan/{ticket_id}")
+    with desk.app.app_context():
+        ticket = db.session.get(Ticket, ticket_id)
+        assert (ticket.user_id, ticket.full_name, ticket.status) == (uid(desk.app, TEACHER_A), "Dewi Santoso", "baru")
+    mine = client.get("/bantuan/")
+    assert f'href="/bantuan/{ticket_id}"' in html(mine)
+    assert len(files_in(desk.uploads)) == 1
+
+
+def test_reply_page_form(desk):
+    ticket_id = desk.open(desk.a).get_json()["id"]
+    desk.app.config["WTF_CSRF_ENABLED"] = False
+    response = log_in(desk.app, AGENT).post(f"/bantuan/{ticket_id}/balas",
+                                            data={"body": "Sedang kami periksa.", "status": "diproses"})
+    assert response.status_code == 302
+    thread = desk.client.get(f"/api/v1/tickets/{ticket_id}", headers=desk.a).get_json()
+    assert thread["status"] == "diproses"
+    assert [(m["from_helpdesk"], m["body"]) for m in thread["messages"]] == [(True, "Sedang kami periksa.")]
