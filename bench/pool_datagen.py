@@ -23,7 +23,8 @@ def _nik(kode: str, born: date, female: bool, n: int) -> str:
 def candidate(i: int, rng: random.Random, codes: list[str], *, policy: str = "pgt2024") -> dict:
     kode = codes[i % len(codes)]
     born = date(1965, 1, 1) + timedelta(days=rng.randint(0, 365 * 30))
-    appointed = date(1995, 1, 1) + timedelta(days=rng.randint(0, 365 * 20))
+    # Appointed between 22 and 35 years old, and not after 2015.
+    appointed = min(born + timedelta(days=rng.randint(365 * 22, 365 * 35)), date(2015, 12, 31))
     graduated = appointed - timedelta(days=rng.randint(100, 2000))
     record = {
         "nik": _nik(kode, born, rng.random() < 0.6, i), "nuptk": f"{rng.randint(10**15, 10**16 - 1)}",

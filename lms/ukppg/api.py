@@ -14,6 +14,7 @@ from lms.core.time import now_utc
 from lms.extensions import db
 from lms.ukppg import services
 from lms.ukppg.models import ExamSession, Registration
+from lms.ukppg.sites import import_sites, parse_sites
 
 _AUTH = {"401": {"$ref": "#/components/responses/Unauthenticated"}, "403": {"$ref": "#/components/responses/Forbidden"}}
 _REFUSALS = {"403": {"description": "not_complete / not_participant"},
@@ -121,3 +122,33 @@ def export_registrations():
         return Response(services.export_csv(rows), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=pendaftaran-ukpppg.csv"})
     return jsonify({"registrations": rows, "total": len(rows)})
+
+
+document("/ukppg/sites", "get", summary="Exam sites and their sessions with seats (admin)", tag="ukppg",
+         responses={"200": {"description": "sites"}, **_AUTH})
+
+
+@bp.get("/ukppg/sites")
+@api_role_required("admin_angkatan")
+def list_sites():
+    sessions = services.list_sessions(None)
+    return jsonify({"sessions": [{**session_json(s), "seats_taken": s.seats_taken} for s in sessions]})
+
+
+document("/ukppg/sites", "post", summary="Import exam sites and sessions (CSV body: site, kode_kabkota, address, "
+         "date, start, seats); the whole file or nothing", tag="ukppg",
+         request_body={"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}},
+         responses={"200": {"description": "sites_created, sessions_created, sessions_updated"},
+                    "422": {"description": "invalid: every bad line"}, **_AUTH})
+
+
+@bp.post("/ukppg/sites")
+@api_role_required("admin_angkatan")
+def import_sites_api():
+    try:
+        text = request.get_data().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid(details={"body": "UTF-8 CSV expected"}) from exc
+    stats = import_sites(parse_sites(text))
+    db.session.commit()
+    return jsonify(stats)

@@ -49,3 +49,21 @@ def test_teachers_cannot_manage_sites(app):
     login(app, client, "guru.biasa@guru.sd.belajar.id")
     assert client.get("/admin/ukppg/").status_code == 403
     assert client.get("/admin/ukppg/pendaftaran.csv").status_code == 403
+
+
+def test_sites_api_imports_whole_or_nothing(app, learning):
+    app.test_cli_runner().invoke(args=["users", "grant", "admin.api@belajar.id", "admin_angkatan"])
+    admin = learning.headers("admin.api@belajar.id")
+    client = app.test_client()
+    ok = client.post("/api/v1/ukppg/sites", headers=admin, data=GOOD, content_type="text/csv")
+    assert ok.status_code == 200 and ok.get_json() == {"sites_created": 2, "sessions_created": 2,
+                                                       "sessions_updated": 0}
+    bad = client.post("/api/v1/ukppg/sites", headers=admin, content_type="text/csv",
+                      data=GOOD + "TUK Tiga,9999,Jl. Tiga,2026-12-22,08:00,5\n")
+    assert bad.status_code == 422 and "baris 4" in bad.get_json()["errors"]
+    listing = client.get("/api/v1/ukppg/sites", headers=admin).get_json()["sessions"]
+    assert sorted(s["site"] for s in listing) == ["TUK Dua", "TUK Satu"]
+    assert all(s["seats_taken"] == 0 for s in listing)
+    teacher = learning.headers("guru.x@guru.sd.belajar.id")
+    assert client.get("/api/v1/ukppg/sites", headers=teacher).status_code == 403
+    assert client.post("/api/v1/ukppg/sites", headers=teacher, data=GOOD, content_type="text/csv").status_code == 403
