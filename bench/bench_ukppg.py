@@ -249,6 +249,8 @@ class Cpu:
     client: float
     gunicorn: float
     postgres: float
+    load_before: float  # 1-minute load average
+    load_after: float
 
 
 # --- the rush -----------------------------------------------------------------------------------------------------
@@ -377,7 +379,8 @@ def report_rush(args: argparse.Namespace, rush: Rush, wall: float, cpu: Cpu) -> 
     print(f"  requests/s: {len(answers) / wall:,.0f}")
     print(f"  CPU seconds during the rush ({os.cpu_count()} cores = {os.cpu_count() * wall:.0f} s available): "
           f"gunicorn workers {cpu.gunicorn:.0f} s ({cpu.gunicorn * 1000 / len(answers):.1f} ms/request), "
-          f"PostgreSQL backends {cpu.postgres:.0f} s, this client {cpu.client:.0f} s")
+          f"PostgreSQL backends {cpu.postgres:.0f} s, this client {cpu.client:.0f} s; "
+          f"load average {cpu.load_before:.1f} before, {cpu.load_after:.1f} after")
     print()
     counts = Counter(outcome(a) for a in answers)
     fixed = ["201 created", "409 seat_full", "409 already_registered"]
@@ -460,7 +463,7 @@ def verify(url: str, args: argparse.Namespace, rush: Rush) -> list[str]:
     print(f"  {'FAIL' if over else 'ok  '} active registrations {total:,} ≤ seats {seats:,}")
     if over:
         failed.append("registrations > seats")
-    if args.participants >= seats:
+    if args.participants >= seats and not over:
         full = total == seats
         why = "" if full else (f": {free:,} seats free, {gave_up:,} participants without a seat (each retries "
                                "only once: a shortfall of the load pattern, unless a check above failed)")
@@ -511,6 +514,7 @@ def main() -> None:
             plans, order = plan(args.participants, sessions, args.popular, random.Random(args.seed))
             rush = Rush(server.url, tokens, plans, order)
             workers = server.worker_pids()
+            load_before = os.getloadavg()[0]
             gunicorn_before, client_before = cpu_seconds(workers), time.process_time()
             sampler = StatementSampler(db.url)
             sampler.start()
@@ -518,7 +522,7 @@ def main() -> None:
             statements = sampler.stop()
             backends = backend_pids(db.url)
             cpu = Cpu(time.process_time() - client_before, cpu_seconds(workers) - gunicorn_before,
-                      cpu_seconds(backends))
+                      cpu_seconds(backends), load_before, os.getloadavg()[0])
         finally:
             server.stop()
         report_rush(args, rush, wall, cpu)

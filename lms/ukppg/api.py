@@ -64,8 +64,9 @@ document("/ukppg/registrations", "post", summary="Register for a session (a seat
 @api_participant_required
 def post_registration():
     registration = services.register(g.enrollment, _session_id(), now=now_utc())
+    body = registration_json(registration)  # built before the commit, which would expire and reload the rows
     db.session.commit()
-    return jsonify(registration_json(registration)), 201
+    return jsonify(body), 201
 
 
 document("/ukppg/registrations/me", "get", summary="The participant's registration", tag="ukppg",
@@ -91,8 +92,9 @@ document("/ukppg/registrations/me", "put", summary="Change to another session", 
 @api_participant_required
 def put_my_registration():
     registration = services.change(g.enrollment, _session_id(), now=now_utc())
+    body = registration_json(registration)
     db.session.commit()
-    return jsonify(registration_json(registration))
+    return jsonify(body)
 
 
 document("/ukppg/registrations/me", "delete", summary="Cancel; the seat goes back", tag="ukppg",
