@@ -68,7 +68,7 @@ def run_command(policy: str, pool: Path, quota: Path | None, total: int | None, 
         raise click.ClickException(f"run {run.id} failed: malformed or duplicate lines; nothing was determined")
     with open(out, "w", newline="", encoding="utf-8") as f:
         rows = runs.write_output(run, f)
-    counts = runs.counts_by_status(run)
+    counts = run.counts
     click.echo(f"run {run.id} input_hash={run.input_hash} rows={rows} "
                + " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
 

@@ -130,6 +130,7 @@ def _stage(run: SelectionRun, inputs: RunInputs, policies: dict) -> tuple[list[d
     combined = inputs.policy == COMBINED_2016
     order_policy = policies["sg2016-pf-plpg"] if combined else next(iter(policies.values()))
     box, batch, errors, error_count = fernet(), [], [], 0
+    run_id = run.id  # read once: every batch commit would expire the run and reload it
     with open(inputs.pool, encoding="utf-8") as f:
         for line, candidate, reasons in read_pool(f):
             if candidate is None:
@@ -148,7 +149,7 @@ def _stage(run: SelectionRun, inputs: RunInputs, policies: dict) -> tuple[list[d
             group = candidate.kode_kabkota if order_policy.quota.get("kind") == "kabkota_table" \
                 else candidate.kode_kabkota[:2]
             batch.append({
-                "run_id": run.id, "line": line, "nik_hash": nik_hash(candidate.nik),
+                "run_id": run_id, "line": line, "nik_hash": nik_hash(candidate.nik),
                 "nik_encrypted": encrypt_nik(candidate.nik, box), "nama": candidate.nama, "email": candidate.email,
                 "npsn": candidate.npsn[:8], "satuan_pendidikan": candidate.satuan_pendidikan[:200],
                 "kode_kabkota": candidate.kode_kabkota, "quota_group": group,
@@ -197,19 +198,18 @@ def _allocate(run: SelectionRun, kind: str, table: dict[str, int], total: int) -
 
 
 def _rank(run: SelectionRun) -> None:
-    numbered = (select(SelectionEntry.id.label("id"), func.row_number().over(
-        partition_by=SelectionEntry.quota_group, order_by=(SelectionEntry.sort_key, SelectionEntry.line)).label("n"))
-        .where(SelectionEntry.run_id == run.id, SelectionEntry.status == "pending").subquery())
-    db.session.execute(update(SelectionEntry).where(SelectionEntry.id == numbered.c.id).values(rank=numbered.c.n),
-                       execution_options={"synchronize_session": False})
-    quota = (select(SelectionQuota.quota).where(SelectionQuota.run_id == run.id,
-                                                SelectionQuota.quota_group == SelectionEntry.quota_group)
-             .scalar_subquery())
-    db.session.execute(update(SelectionEntry).where(SelectionEntry.run_id == run.id,
-                                                    SelectionEntry.status == "pending")
-                       .values(status=case((SelectionEntry.rank <= func.coalesce(quota, 0), "ditetapkan"),
-                                           else_="cadangan")),
-                       execution_options={"synchronize_session": False})
+    """Number the eligible candidates within their quota group and cut at the quota: one UPDATE."""
+    numbered = (select(SelectionEntry.id.label("id"), SelectionEntry.quota_group.label("quota_group"),
+                       func.row_number().over(partition_by=SelectionEntry.quota_group,
+                                              order_by=(SelectionEntry.sort_key, SelectionEntry.line)).label("n"))
+                .where(SelectionEntry.run_id == run.id, SelectionEntry.status == "pending").subquery())
+    db.session.execute(
+        update(SelectionEntry)
+        .where(SelectionEntry.id == numbered.c.id, SelectionQuota.run_id == run.id,
+               SelectionQuota.quota_group == numbered.c.quota_group)
+        .values(rank=numbered.c.n,
+                status=case((numbered.c.n <= SelectionQuota.quota, "ditetapkan"), else_="cadangan")),
+        execution_options={"synchronize_session": False})
     db.session.commit()
 
 
