@@ -15,6 +15,7 @@ from lms.cohorts.models import STATUSES, Cohort, Enrollment, Extension
 from lms.cohorts.roster_models import RosterEntry, RosterImport
 from lms.core import audit
 from lms.core.errors import Invalid, NotFound
+from lms.core.paging import Page
 from lms.extensions import db
 from lms.modules.models import Curriculum
 from lms.notifications.models import OutboxMessage
@@ -22,26 +23,6 @@ from lms.notifications.services import Rendered, render
 
 PER_PAGE = 50
 HISTORY_LIMIT = 20
-
-
-@dataclass
-class Page:
-    rows: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 # --- cohorts --------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from lms.auth.models import User
 from lms.cohorts.models import Cohort
 from lms.core.errors import Invalid, NotFound
 from lms.core.nik import decrypt_nik, mask_nik
+from lms.core.paging import Page
 from lms.extensions import db
 from lms.selection.models import ENTRY_STATUSES, RemovalProposal, SelectionEntry, SelectionRun
 from lms.selection.removal import regions_of
@@ -31,26 +32,6 @@ ENTRY_STATUS_LABELS = {"ditetapkan": _l("Ditetapkan"), "cadangan": _l("Cadangan"
 PROPOSAL_STATUS_LABELS = {"diajukan": _l("Menunggu keputusan LPMP"), "disetujui": _l("Disetujui"),
                           "ditolak": _l("Ditolak")}
 RUN_STATUS_LABELS = {"running": _l("Sedang diproses"), "done": _l("Selesai"), "failed": _l("Gagal")}
-
-
-@dataclass
-class Page:
-    rows: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 @dataclass
