@@ -75,3 +75,41 @@ class Learning:
         enrollment = db.session.get(Enrollment, enrollment_id)
         enrollment.cohort.curriculum  # noqa: B018 - loaded for the services
         return enrollment
+
+
+def log_in(app, email: str):
+    """A test client with a logged-in session for ``email`` (the account is created when missing)."""
+    with app.app_context():
+        user = auth_services.get_or_create_account(email, now=DURING, allowed_domains=ALLOWED)
+        db.session.commit()
+        uid = user.id
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(uid)
+        session["_fresh"] = True
+    return client
+
+
+class ApiParticipant:
+    """A participant on a fresh curriculum, driven through the JSON API (domains add their own steps)."""
+
+    email = "guru.satu@guru.sd.belajar.id"
+
+    def __init__(self, app, learning, **curriculum):
+        self.app = app
+        self.client = app.test_client()
+        learning.participant(self.email,
+                             cohort_id=learning.cohort(curriculum_id=learning.curriculum(**curriculum)))
+        self.headers = learning.headers(self.email)
+        self.modules = self.progress()["modules"]
+
+    def progress(self) -> dict:
+        return self.client.get("/api/v1/me/progress", headers=self.headers).get_json()
+
+    def module_id(self, index=0) -> int:
+        return self.modules[index]["id"]
+
+    def finish_materi(self, index=0):
+        for materi in self.modules[index]["materi"]:
+            response = self.client.post(f"/api/v1/materi/{materi['id']}/complete", headers=self.headers)
+            assert response.status_code == 200, response.get_json()

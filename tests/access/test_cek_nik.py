@@ -17,7 +17,6 @@ from sqlalchemy import delete, func, select
 from bench.datagen import HEADER, rows
 from lms.access.models import NikLookup
 from lms.access.services import mask_email
-from lms.auth import services as auth_services
 from lms.auth.models import User
 from lms.cohorts import roster
 from lms.cohorts.models import Cohort, Enrollment
@@ -25,7 +24,7 @@ from lms.cohorts.roster_models import RosterEntry
 from lms.core.audit import AuditEvent
 from lms.core.nik import nik_hash
 from lms.extensions import db
-from tests.learning import ALLOWED, DURING
+from tests.learning import DURING, log_in
 
 NOT_REGISTERED = "Maaf, Anda tidak terdaftar di Sertifikasi Pendidik kali ini"
 REGISTERED = "Anda sudah bisa akses Sertifikasi Pendidik dengan email ini"
@@ -64,19 +63,6 @@ def import_roster(app, cohort_id: int, data: list[list[str]]) -> None:
 def user_id(app, email: str) -> int | None:
     with app.app_context():
         return db.session.scalar(select(User.id).where(User.email == email))
-
-
-def log_in(app, email: str):
-    """A test client with a logged-in session for ``email`` (the account is created when missing)."""
-    with app.app_context():
-        user = auth_services.get_or_create_account(email, now=DURING, allowed_domains=ALLOWED)
-        db.session.commit()
-        uid = user.id
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(uid)
-        session["_fresh"] = True
-    return client
 
 
 def check(client, headers, nik, address="127.0.0.1"):

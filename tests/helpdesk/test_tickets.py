@@ -18,7 +18,6 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from bench.datagen import HEADER, rows
-from lms.auth import services as auth_services
 from lms.auth.models import User
 from lms.cohorts import roster
 from lms.cohorts.models import Cohort, Enrollment
@@ -29,7 +28,7 @@ from lms.extensions import db
 from lms.helpdesk.models import Ticket, TicketMessage
 from lms.helpdesk.services import MAX_SCREENSHOT_BYTES
 from lms.modules.models import MateriProgress
-from tests.learning import ALLOWED, DURING
+from tests.learning import DURING, log_in
 
 TEACHER_A = "guru.satu@guru.sd.belajar.id"
 TEACHER_B = "guru.dua@guru.sd.belajar.id"
@@ -65,18 +64,6 @@ def upload(data: bytes = PNG, name: str = "undangan.png") -> dict:
 def grant(app, email: str, role: str) -> None:
     result = app.test_cli_runner().invoke(args=["users", "grant", email, role])
     assert result.exit_code == 0, result.output
-
-
-def log_in(app, email: str):
-    with app.app_context():
-        user = auth_services.get_or_create_account(email, now=DURING, allowed_domains=ALLOWED)
-        db.session.commit()
-        uid = user.id
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(uid)
-        session["_fresh"] = True
-    return client
 
 
 def html(response) -> str:

@@ -12,6 +12,7 @@ from lms.auth.models import User
 from lms.extensions import db
 from lms.journal.models import JournalEntry
 from lms.posttest.models import Question
+from tests.learning import ApiParticipant
 
 EMAIL = "guru.satu@guru.sd.belajar.id"
 AFTER = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # 1 Dec 2026 00:00 WIB
@@ -19,24 +20,7 @@ LONG = "Saya belajar banyak tentang peserta didik."  # 42 characters, over the m
 LONG2 = "Saya akan mencoba diskusi kelompok kecil."
 
 
-class Participant:
-    def __init__(self, app, learning, **curriculum):
-        self.app = app
-        self.client = app.test_client()
-        learning.participant(cohort_id=learning.cohort(curriculum_id=learning.curriculum(**curriculum)))
-        self.headers = learning.headers(EMAIL)
-        self.modules = self.progress()["modules"]
-
-    def progress(self) -> dict:
-        return self.client.get("/api/v1/me/progress", headers=self.headers).get_json()
-
-    def module_id(self, index=0) -> int:
-        return self.modules[index]["id"]
-
-    def finish_materi(self, index=0):
-        for materi in self.modules[index]["materi"]:
-            assert self.client.post(f"/api/v1/materi/{materi['id']}/complete", headers=self.headers).status_code == 200
-
+class Participant(ApiParticipant):
     def take_posttest(self, index=0):
         with self.app.app_context():
             questions = db.session.scalars(select(Question).where(Question.module_id == self.module_id(index))).all()

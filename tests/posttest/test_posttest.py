@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from lms.auth.models import User
 from lms.extensions import db
 from lms.posttest.models import Attempt, Question
+from tests.learning import ApiParticipant
 
 EMAIL = "guru.satu@guru.sd.belajar.id"
 #: 1 Dec 2026 00:00 WIB: the default cohort window (1–30 Nov 2026) has just closed.
@@ -20,27 +21,7 @@ LAST_SECOND = datetime(2026, 11, 30, 16, 59, 59, tzinfo=UTC)
 BEFORE = datetime(2026, 10, 31, 16, 59, 59, tzinfo=UTC)
 
 
-class Participant:
-    """A participant on a fresh curriculum, driven through the JSON API."""
-
-    def __init__(self, app, learning, **curriculum):
-        self.app = app
-        self.client = app.test_client()
-        learning.participant(cohort_id=learning.cohort(curriculum_id=learning.curriculum(**curriculum)))
-        self.headers = learning.headers(EMAIL)
-        self.modules = self.progress()["modules"]
-
-    def progress(self) -> dict:
-        return self.client.get("/api/v1/me/progress", headers=self.headers).get_json()
-
-    def module_id(self, index=0) -> int:
-        return self.modules[index]["id"]
-
-    def finish_materi(self, index=0):
-        for materi in self.modules[index]["materi"]:
-            response = self.client.post(f"/api/v1/materi/{materi['id']}/complete", headers=self.headers)
-            assert response.status_code == 200, response.get_json()
-
+class Participant(ApiParticipant):
     def questions(self, index=0) -> list[dict]:
         """[(question_id, right_option_id, [option ids])] from the database (the API never tells)."""
         with self.app.app_context():
