@@ -10,13 +10,14 @@ from datetime import datetime
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import DomainError, Forbidden, Invalid, NotFound
 from lms.extensions import db
-from lms.selection.models import REMOVAL_REASONS, DinasRegion, RemovalProposal, SelectionEntry
+from lms.selection.models import REMOVAL_REASONS, DinasRegion, RemovalProposal, SelectionEntry, SelectionQuota
 
 REASON_LABELS = {
     "meninggal_dunia": _l("Meninggal dunia"),
@@ -33,9 +34,17 @@ REASON_LABELS = {
 
 
 class ProposalConflict(DomainError):
-    code = "conflict"
+    """The proposal or its candidate is no longer in the state the request assumed (e.g. decided already)."""
+
+    code = "proposal_conflict"
     status = 409
-    message = _l("Usulan ini tidak dapat diproses dalam keadaannya sekarang.")
+    message = _l("Usulan ini sudah diputuskan atau tidak dapat diproses dalam keadaannya sekarang. "
+                 "Muat ulang halaman untuk melihat keadaan terbaru.")
+
+
+class DuplicateProposal(ProposalConflict):
+    code = "proposal_exists"
+    message = _l("Calon peserta ini sudah diusulkan dihapus dan menunggu keputusan LPMP.")
 
 
 def regions_of(user: User) -> set[str]:
@@ -55,44 +64,83 @@ def propose(entry: SelectionEntry, reason: str, note: str, *, dinas: User, now: 
         raise Forbidden(_l("Anda hanya dapat mengusulkan penghapusan calon peserta di kabupaten/kota Anda."))
     if reason not in REMOVAL_REASONS:
         raise Invalid(details={"reason": str(_l("Pilih salah satu dari sepuluh alasan penghapusan."))})
-    if entry.status != "ditetapkan":
+    # The entry row is locked (PostgreSQL): a concurrent approval removing it is waited for, and seen.
+    status = db.session.scalar(select(SelectionEntry.status).where(SelectionEntry.id == entry.id).with_for_update())
+    if status != "ditetapkan":
         raise ProposalConflict(_l("Hanya calon peserta berstatus ditetapkan yang dapat diusulkan dihapus."))
     if db.session.scalar(select(RemovalProposal.id).where(RemovalProposal.entry_id == entry.id,
                                                           RemovalProposal.status == "diajukan")):
-        raise ProposalConflict(_l("Calon peserta ini sudah diusulkan dihapus dan menunggu keputusan LPMP."))
+        raise DuplicateProposal()
     proposal = RemovalProposal(entry_id=entry.id, reason=reason, note=(note or "").strip()[:2000], status="diajukan",
                                proposed_by_id=dinas.id, proposed_at=now)
-    db.session.add(proposal)
-    db.session.flush()
+    try:
+        # The partial unique index (one open proposal per entry) decides between concurrent proposals.
+        with db.session.begin_nested():
+            db.session.add(proposal)
+            db.session.flush()
+    except IntegrityError as exc:
+        raise DuplicateProposal() from exc
     audit.record("selection.removal.propose", "selection_entry", entry.id, actor_id=dinas.id, now=now,
                  data={"proposal_id": proposal.id, "reason": reason, "run_id": entry.run_id})
     return proposal
 
 
 def decide(proposal: RemovalProposal, *, approve: bool, note: str, lpmp: User, now: datetime) -> RemovalProposal:
+    """Approve or reject: one conditional UPDATE of the proposal; only the request that changed it acts.
+
+    Raises ``ProposalConflict`` when the proposal was decided already (by this or a concurrent request); the
+    caller rolls back, so a refusal changes nothing.
+    """
     if not lpmp.has_any_role("lpmp"):
         raise Forbidden(_l("Hanya LPMP yang dapat menyetujui atau menolak usulan penghapusan."))
-    if proposal.status != "diajukan":
-        raise ProposalConflict()
-    proposal.status = "disetujui" if approve else "ditolak"
-    proposal.decided_by_id, proposal.decided_at, proposal.decision_note = lpmp.id, now, (note or "").strip()[:2000]
-    promoted = None
-    if approve:
-        entry = proposal.entry
-        entry.status = "dihapus"
-        with force_locale("id"):  # stored text is the published list's language, whoever clicked
-            entry.alasan = f"Dihapus: {REASON_LABELS[proposal.reason]}"
-        promoted = db.session.scalar(select(SelectionEntry).where(
-            SelectionEntry.run_id == entry.run_id, SelectionEntry.quota_group == entry.quota_group,
-            SelectionEntry.status == "cadangan").order_by(SelectionEntry.rank).limit(1).with_for_update())
-        if promoted is not None:
-            promoted.status = "ditetapkan"
-            proposal.promoted_entry_id = promoted.id
+    proposal_id, entry_id = proposal.id, proposal.entry_id
+    decided = db.session.execute(
+        update(RemovalProposal).where(RemovalProposal.id == proposal_id, RemovalProposal.status == "diajukan")
+        .values(status="disetujui" if approve else "ditolak", decided_by_id=lpmp.id, decided_at=now,
+                decision_note=(note or "").strip()[:2000]),
+        execution_options={"synchronize_session": False}).rowcount
+    if decided != 1:
+        raise ProposalConflict(_l("Usulan ini sudah diputuskan. Muat ulang halaman untuk melihat keputusannya."))
+    promoted_id = _remove_and_promote(entry_id, proposal.reason, proposal_id) if approve else None
+    db.session.expire(proposal)
+    audit.record("selection.removal." + ("approve" if approve else "reject"), "selection_entry", entry_id,
+                 actor_id=lpmp.id, now=now, data={"proposal_id": proposal_id, "promoted_entry_id": promoted_id})
     db.session.flush()
-    audit.record("selection.removal." + ("approve" if approve else "reject"), "selection_entry", proposal.entry_id,
-                 actor_id=lpmp.id, now=now,
-                 data={"proposal_id": proposal.id, "promoted_entry_id": promoted.id if promoted else None})
     return proposal
+
+
+def _remove_and_promote(entry_id: int, reason: str, proposal_id: int) -> int | None:
+    """The entry becomes ``dihapus`` and the best-ranked ``cadangan`` of its quota group ``ditetapkan``.
+
+    The quota group's row is locked first: two approvals in one group run one after the other, so each
+    promotes a different cadangan and the group never holds more ``ditetapkan`` than its quota.
+    """
+    run_id, group = db.session.execute(select(SelectionEntry.run_id, SelectionEntry.quota_group)
+                                       .where(SelectionEntry.id == entry_id)).one()
+    db.session.execute(select(SelectionQuota.quota).where(SelectionQuota.run_id == run_id,
+                                                          SelectionQuota.quota_group == group).with_for_update())
+    with force_locale("id"):  # stored text is the published list's language, whoever clicked
+        alasan = f"Dihapus: {REASON_LABELS[reason]}"
+    removed = db.session.execute(
+        update(SelectionEntry).where(SelectionEntry.id == entry_id, SelectionEntry.status == "ditetapkan")
+        .values(status="dihapus", alasan=alasan), execution_options={"synchronize_session": False}).rowcount
+    if removed != 1:
+        raise ProposalConflict(_l("Calon peserta ini tidak lagi berstatus ditetapkan."))
+    promoted_id = db.session.scalar(select(SelectionEntry.id).where(
+        SelectionEntry.run_id == run_id, SelectionEntry.quota_group == group, SelectionEntry.status == "cadangan")
+        .order_by(SelectionEntry.rank, SelectionEntry.line).limit(1))
+    if promoted_id is not None:
+        moved = db.session.execute(
+            update(SelectionEntry).where(SelectionEntry.id == promoted_id, SelectionEntry.status == "cadangan")
+            .values(status="ditetapkan"), execution_options={"synchronize_session": False}).rowcount
+        if moved != 1:  # cannot happen under the group lock; refuse rather than over-fill the quota
+            raise ProposalConflict()
+        db.session.execute(update(RemovalProposal).where(RemovalProposal.id == proposal_id)
+                           .values(promoted_entry_id=promoted_id), execution_options={"synchronize_session": False})
+    for entry in list(db.session.identity_map.values()):
+        if isinstance(entry, SelectionEntry) and entry.id in (entry_id, promoted_id):
+            db.session.expire(entry)
+    return promoted_id
 
 
 def get_entry(entry_id: int) -> SelectionEntry:

@@ -203,7 +203,7 @@ def test_api_refusals(api, world):
     first = client.post(url, json=body, headers=auth[DINAS])
     assert first.status_code == 201
     second = client.post(url, json=body, headers=auth[DINAS])
-    assert second.status_code == 409 and second.get_json()["code"] == "conflict" and second.get_json()["message"]
+    assert second.status_code == 409 and second.get_json()["code"] == "proposal_exists" and second.get_json()["message"]
     if world.own_cadangan_id:
         cadangan = client.post(f"/api/v1/selection/entries/{world.own_cadangan_id}/removals", json=body,
                                headers=auth[DINAS])
