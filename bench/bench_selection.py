@@ -236,7 +236,7 @@ def read_run_output(path: Path) -> RunOutput:
     result = RunOutput()
     last: dict[str, tuple[int, str, tuple[int, int, int]]] = {}
     with open(path, encoding="utf-8", newline="") as f:
-        reader = csv.DictReader(f)
+        reader = csv.DictReader(line for line in f if not line.startswith("#"))  # the placeholder warning
         if tuple(reader.fieldnames or ()) != ("rank", "nik", "nama", "kode_kabkota", "status", "alasan"):
             raise SystemExit(f"unexpected CSV header {reader.fieldnames}")
         for row in reader:

@@ -1,22 +1,27 @@
-"""Selection API: runs, a run's list in its current state, removal proposals and the LPMP's decisions.
+"""Selection API: runs, a run's list in its current state, removal proposals and the LPMP's decisions,
+and publishing a run.
 
-The list is not filtered by default here (a dinas user passes ``kode_kabkota``); the masked NIK is given to
-the roles of ``listing.NIK_ROLES`` only, the NIK in clear never.
+A dinas user reads only the candidates of their own kab/kota (``listing.readable_regions``); LPMP and
+admin_angkatan read all. The masked NIK is given to the roles of ``listing.NIK_ROLES`` only, the NIK in
+clear never. ``placeholder_policy`` tells whether a run was built on stand-in (non-official) policy data.
 """
 
 from __future__ import annotations
 
 from flask import g, jsonify, request
+from flask_babel import lazy_gettext as _l
 
 from lms.api.auth import api_role_required
 from lms.api.blueprint import bp
 from lms.api.openapi import document
 from lms.auth.models import User
+from lms.cohorts.services import find_cohort
 from lms.core.errors import Invalid
 from lms.core.time import now_utc
 from lms.extensions import db
 from lms.selection import listing, removal, runs
 from lms.selection.models import ENTRY_STATUSES, REMOVAL_REASONS, RemovalProposal, SelectionEntry, SelectionRun
+from lms.selection.publish import publish
 
 _AUTH = {"401": {"$ref": "#/components/responses/Unauthenticated"}, "403": {"$ref": "#/components/responses/Forbidden"}}
 _ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
@@ -32,7 +37,8 @@ def run_json(run: SelectionRun, counts: dict[str, int], cohort_code: str | None)
             "params": run.params or {}, "counts": counts, "created_at": run.created_at.isoformat(),
             "published_cohort": cohort_code,
             "published_at": run.published_at.isoformat() if run.published_at else None,
-            "error_count": len(run.errors or [])}
+            "error_count": len(run.errors or []), "failure_reason": run.failure_reason,
+            "placeholder_policy": runs.uses_placeholder_policy(run)}
 
 
 def entry_json(row: listing.EntryRow, *, with_nik: bool) -> dict:
@@ -82,6 +88,7 @@ document("/selection/runs", "get", summary="Selection runs, newest first, with t
 @bp.get("/selection/runs")
 @api_role_required(*listing.VIEW_ROLES)
 def list_selection_runs():
+    listing.readable_regions(g.api_user)
     return jsonify({"runs": [run_json(r.run, r.counts, r.cohort_code) for r in listing.runs_overview()]})
 
 
@@ -94,6 +101,7 @@ document("/selection/runs/{run_id}", "get", summary="One selection run: counts n
 @bp.get("/selection/runs/<int:run_id>")
 @api_role_required(*listing.VIEW_ROLES)
 def get_selection_run(run_id: int):
+    listing.readable_regions(g.api_user)
     run = listing.find_run(run_id)
     body = run_json(run, listing.current_counts([run])[run.id], listing.published_cohort_code(run))
     body["quotas"] = [{"quota_group": q.quota_group, "quota": q.quota, "eligible": q.eligible}
@@ -108,19 +116,25 @@ document("/selection/runs/{run_id}/entries", "get", summary="A run's list in its
                                                                             "enum": list(ENTRY_STATUSES)}},
                      {"name": "kode_kabkota", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{4}$"}},
                      *_PAGING],
-         responses={"200": {"description": "entries, page, per_page, total, pages; nik_masked for dinas and LPMP"},
+         responses={"200": {"description": "entries, page, per_page, total, pages; nik_masked for dinas and LPMP. "
+                                           "A dinas user gets their own kab/kota only (403 other_kabkota for "
+                                           "another, 403 no_kabkota_scope when tied to none)"},
                     "422": {"description": "invalid filter", "content": _ERROR}, **_NOT_FOUND, **_AUTH})
 
 
 @bp.get("/selection/runs/<int:run_id>/entries")
 @api_role_required(*listing.VIEW_ROLES)
 def list_selection_entries(run_id: int):
+    scope = listing.readable_regions(g.api_user)
     run = listing.find_run(run_id)
     page, per_page = _page_args()
     kode = (request.args.get("kode_kabkota") or "").strip()
     with_nik = listing.shows_nik(g.api_user)
-    result = listing.entries_page(run, status=request.args.get("status") or None, kabkota=[kode] if kode else None,
-                                  page=page, per_page=per_page, with_nik=with_nik)
+    kabkota = [kode] if kode else None
+    listing.check_entry_filters(None, kabkota)
+    result = listing.entries_page(run, status=request.args.get("status") or None,
+                                  kabkota=listing.scoped_kabkota(scope, kabkota), page=page, per_page=per_page,
+                                  with_nik=with_nik)
     return jsonify({"run_id": run.id, **_paged(result, "entries",
                                                 [entry_json(r, with_nik=with_nik) for r in result.rows])})
 
@@ -201,3 +215,43 @@ def decide_removal(proposal_id: int):
     proposer = proposal.proposed_by_id and db.session.get(User, proposal.proposed_by_id)
     return jsonify(proposal_json(proposal, proposed_by=proposer.email if proposer else None,
                                  decided_by=g.api_user.email, promoted_nama=promoted.nama if promoted else None))
+
+
+_PUBLISH_BODY = {"type": "object", "required": ["cohort"], "properties": {
+    "cohort": {"type": "string"},
+    "allow_placeholder": {"type": "boolean", "description": "needed for a run on a placeholder policy; audited"}}}
+
+document("/selection/runs/{run_id}/publication", "post",
+         summary="Publish a run's ditetapkan list as a cohort's roster (admin_angkatan)", tag="penetapan",
+         parameters=_RUN_ID,
+         request_body={"required": True, "content": {"application/json": {"schema": _PUBLISH_BODY}}},
+         responses={"200": {"description": "The roster import: {run_id, cohort, import_id, status, stats}"},
+                    "409": {"description": "placeholder_policy: the run is on placeholder data and "
+                                           "allow_placeholder is not true", "content": _ERROR},
+                    "422": {"description": "invalid body, the run is not done, or roster_import_failed",
+                            "content": _ERROR},
+                    **_NOT_FOUND, **_AUTH})
+
+
+@bp.post("/selection/runs/<int:run_id>/publication")
+@api_role_required("admin_angkatan")
+def publish_selection_run(run_id: int):
+    run = listing.find_run(run_id)
+    body = _body()
+    code, allow = body.get("cohort"), body.get("allow_placeholder", False)
+    errors = {}
+    if not isinstance(code, str) or not code.strip():
+        errors["cohort"] = "the code of the cohort to publish to"
+    if not isinstance(allow, bool):
+        errors["allow_placeholder"] = "true or false"
+    if errors:
+        raise Invalid(details=errors)
+    job = publish(run, find_cohort(code.strip()), now=now_utc(), actor_id=g.api_user.id, allow_placeholder=allow)
+    db.session.commit()
+    body = {"run_id": run.id, "cohort": code.strip(), "import_id": job.id, "status": job.status,
+            "stats": job.stats or {}, "placeholder_policy": runs.uses_placeholder_policy(run)}
+    if job.status != "done":
+        message = _l("Daftar ditetapkan tidak dapat diimpor ke angkatan %(code)s; lihat impor %(id)s.",
+                     code=code.strip(), id=job.id)
+        return jsonify({"code": "roster_import_failed", "message": str(message), **body}), 422
+    return jsonify(body)

@@ -62,6 +62,8 @@ def run_command(policy: str, pool: Path, quota: Path | None, total: int | None, 
         run = runs.run_selection(inputs, now=now_utc())
     except runs.SelectionInputError as exc:
         raise click.ClickException(str(exc)) from exc
+    if run.status != "done" and run.failure_reason:
+        raise click.ClickException(f"run {run.id} failed: {run.failure_reason}; nothing was determined")
     if run.status != "done":
         for error in run.errors:
             click.echo(f"line {error['line']}: {'; '.join(error['reasons'])}", err=True)
@@ -76,17 +78,21 @@ def run_command(policy: str, pool: Path, quota: Path | None, total: int | None, 
 @selection_cli.command("publish")
 @click.argument("run_id", type=int)
 @click.option("--cohort", "code", required=True)
-def publish_command(run_id: int, code: str) -> None:
+@click.option("--allow-placeholder", is_flag=True,
+              help="Publish a run built on a placeholder policy anyway (recorded in the audit log).")
+def publish_command(run_id: int, code: str, allow_placeholder: bool) -> None:
     """Publish a run's determined list as the roster of a cohort (the roster import, whole or nothing)."""
     run = db.session.get(SelectionRun, run_id)
     if run is None:
         raise click.ClickException(f"no run {run_id}")
     try:
-        job = publish(run, find_cohort(code), now=now_utc(), actor_id=None)
+        job = publish(run, find_cohort(code), now=now_utc(), actor_id=None, allow_placeholder=allow_placeholder)
     except DomainError as exc:
         raise click.ClickException(str(exc.message)) from exc
     if job.status != "done":
         raise click.ClickException(f"the roster import failed: {job.file_error or job.error_count}")
+    if runs.uses_placeholder_policy(run):
+        click.echo(f"warning: run {run_id} uses a placeholder policy; published with --allow-placeholder", err=True)
     click.echo(f"run {run_id} published to {code}: {job.stats}")
 
 

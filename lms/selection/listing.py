@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased, contains_eager
 
 from lms.auth.models import User
 from lms.cohorts.models import Cohort
-from lms.core.errors import Invalid, NotFound
+from lms.core.errors import Forbidden, Invalid, NotFound
 from lms.core.nik import decrypt_nik, mask_nik
 from lms.core.paging import Page
 from lms.extensions import db
@@ -32,6 +32,39 @@ ENTRY_STATUS_LABELS = {"ditetapkan": _l("Ditetapkan"), "cadangan": _l("Cadangan"
 PROPOSAL_STATUS_LABELS = {"diajukan": _l("Menunggu keputusan LPMP"), "disetujui": _l("Disetujui"),
                           "ditolak": _l("Ditolak")}
 RUN_STATUS_LABELS = {"running": _l("Sedang diproses"), "done": _l("Selesai"), "failed": _l("Gagal")}
+
+
+class NoKabkotaScope(Forbidden):
+    code = "no_kabkota_scope"
+    message = _l("Akun dinas Anda belum ditautkan ke kabupaten/kota mana pun, sehingga belum dapat melihat data "
+                 "penetapan. Minta admin menautkannya (lms selection assign-region EMAIL KODE_KABKOTA).")
+
+
+class OtherKabkota(Forbidden):
+    code = "other_kabkota"
+    message = _l("Anda hanya dapat melihat calon peserta di kabupaten/kota Anda.")
+
+
+def readable_regions(viewer: User) -> frozenset[str] | None:
+    """The kab/kota whose candidates ``viewer`` may read: ``None`` for every one (LPMP, admin_angkatan and
+    superadmin), else the dinas user's own. A dinas user tied to none reads nothing: ``NoKabkotaScope``."""
+    if viewer.has_any_role("lpmp", "admin_angkatan"):
+        return None
+    regions = frozenset(regions_of(viewer))
+    if not regions:
+        raise NoKabkotaScope()
+    return regions
+
+
+def scoped_kabkota(scope: frozenset[str] | None, requested: list[str] | None) -> list[str] | None:
+    """The kab/kota filter to apply: the request's, within ``scope``; all of the scope when none is asked."""
+    if scope is None:
+        return requested
+    if not requested:
+        return sorted(scope)
+    if set(requested) - scope:
+        raise OtherKabkota()
+    return requested
 
 
 @dataclass
@@ -107,10 +140,12 @@ def published_cohort_code(run: SelectionRun) -> str | None:
     return db.session.scalar(select(Cohort.code).where(Cohort.id == run.published_cohort_id))
 
 
-def kabkota_codes(run: SelectionRun) -> list[str]:
+def kabkota_codes(run: SelectionRun, scope: frozenset[str] | None = None) -> list[str]:
     """The kab/kota that occur in a run (for the filter), from the (run_id, kode_kabkota) index."""
-    return list(db.session.scalars(select(SelectionEntry.kode_kabkota).distinct()
-                                   .where(SelectionEntry.run_id == run.id).order_by(SelectionEntry.kode_kabkota)))
+    query = select(SelectionEntry.kode_kabkota).distinct().where(SelectionEntry.run_id == run.id)
+    if scope is not None:
+        query = query.where(SelectionEntry.kode_kabkota.in_(sorted(scope)))
+    return list(db.session.scalars(query.order_by(SelectionEntry.kode_kabkota)))
 
 
 def check_entry_filters(status: str | None, kabkota: list[str] | None) -> None:
@@ -153,16 +188,16 @@ def masked_nik(entry: SelectionEntry) -> str | None:
 
 def proposals_page(viewer: User, *, status: str | None, page: int, per_page: int = PER_PAGE) -> Page:
     """The proposals ``viewer`` may see, newest first: every one for LPMP and admin_angkatan; for a dinas
-    user, those they made and those on candidates of their kab/kota. A count and one query."""
+    user, those on candidates of their kab/kota (``readable_regions``). A count and one query."""
     if status and status not in PROPOSAL_STATUSES:
         raise Invalid(details={"status": str(_l("Status tidak dikenal. Pilihan: %(s)s",
                                                 s=", ".join(PROPOSAL_STATUSES)))})
     conditions = []
     if status:
         conditions.append(RemovalProposal.status == status)
-    if not viewer.has_any_role("lpmp", "admin_angkatan"):
-        conditions.append(or_(RemovalProposal.proposed_by_id == viewer.id,
-                              SelectionEntry.kode_kabkota.in_(sorted(regions_of(viewer)))))
+    scope = readable_regions(viewer)
+    if scope is not None:
+        conditions.append(SelectionEntry.kode_kabkota.in_(sorted(scope)))
     total = db.session.scalar(select(func.count()).select_from(RemovalProposal)
                               .join(SelectionEntry, SelectionEntry.id == RemovalProposal.entry_id).where(*conditions))
     proposer, decider, promoted = aliased(User), aliased(User), aliased(SelectionEntry)
@@ -176,12 +211,6 @@ def proposals_page(viewer: User, *, status: str | None, page: int, per_page: int
              .limit(per_page).offset((page - 1) * per_page))
     rows = [ProposalRow(p, by, decided, nama) for p, by, decided, nama in db.session.execute(query)]
     return Page(rows, page, per_page, total)
-
-
-def visible_proposal(viewer: User, proposal: RemovalProposal) -> bool:
-    if viewer.has_any_role("lpmp", "admin_angkatan"):
-        return True
-    return proposal.proposed_by_id == viewer.id or proposal.entry.kode_kabkota in regions_of(viewer)
 
 
 def cohort_choices() -> list[tuple[str, str]]:

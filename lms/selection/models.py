@@ -29,6 +29,8 @@ class SelectionRun(db.Model):
     counts: Mapped[dict] = mapped_column(JSON, default=dict)
     #: Malformed pool lines [{line, reasons}] when the run failed on its input.
     errors: Mapped[list] = mapped_column(JSON, default=list)
+    #: Why the run failed on an unexpected error (its entries are deleted; a failed run is never published).
+    failure_reason: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     published_cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))

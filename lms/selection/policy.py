@@ -13,6 +13,8 @@ requirements:                      # rule ids of lms.selection.rules.RULES, with
 priority: [usia, dapodik]          # keys of lms.selection.ranking.PRIORITY_KEYS, in order
 quota: {kind: national_by_province}   # or {kind: kabkota_table} (a CSV kode_kabkota,kuota given to the run)
 regions: [1101, 1102]              # allowed kab/kota (optional: all when absent)
+placeholder: true                  # some data is a stand-in, not official: runs on it say so and publishing
+                                   # them needs an explicit, audited override
 ```
 """
 
@@ -44,6 +46,8 @@ class Policy:
     quota: dict
     regions: frozenset[str] | None = None
     lowest_qualifying: str = "D-III"
+    #: Part of the policy's data (e.g. the region list) is a generated stand-in, not the official one.
+    placeholder: bool = False
 
 
 class UnknownPolicy(ValueError):
@@ -65,7 +69,7 @@ def policy_from_dict(data: dict) -> Policy:
         requirements=tuple(Requirement(r["rule"], dict(r.get("params") or {})) for r in data.get("requirements", [])),
         priority=tuple(data.get("priority", [])), quota=dict(data.get("quota") or {}),
         regions=frozenset(str(r).zfill(4) for r in regions) if regions else None,
-        lowest_qualifying=data.get("lowest_qualifying", "D-III"),
+        lowest_qualifying=data.get("lowest_qualifying", "D-III"), placeholder=bool(data.get("placeholder", False)),
     )
 
 

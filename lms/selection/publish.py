@@ -13,10 +13,21 @@ from lms.cohorts.models import Cohort
 from lms.cohorts.roster import COLUMNS, create_import, run_import
 from lms.cohorts.roster_models import RosterImport
 from lms.core import audit
-from lms.core.errors import Invalid
+from lms.core.errors import DomainError, Invalid
 from lms.core.nik import decrypt_nik
 from lms.extensions import db
 from lms.selection.models import SelectionEntry, SelectionRun
+from lms.selection.runs import uses_placeholder_policy
+
+
+class PlaceholderPolicy(DomainError):
+    """The run was built on a policy whose data is a stand-in: publishing it needs an explicit override."""
+
+    code = "placeholder_policy"
+    status = 409
+    message = _l("Penetapan ini memakai kebijakan dengan data placeholder (bukan data resmi), sehingga tidak "
+                 "diterbitkan. Jika tetap ingin menerbitkannya, centang konfirmasi penerbitan data placeholder "
+                 "(atau gunakan --allow-placeholder / allow_placeholder: true); persetujuan itu dicatat di log audit.")
 
 
 class _RosterStream(io.RawIOBase):
@@ -58,15 +69,20 @@ class _RosterStream(io.RawIOBase):
         return data
 
 
-def publish(run: SelectionRun, cohort: Cohort, *, now: datetime, actor_id: int | None) -> RosterImport:
+def publish(run: SelectionRun, cohort: Cohort, *, now: datetime, actor_id: int | None,
+            allow_placeholder: bool = False) -> RosterImport:
     if run.status != "done":
         raise Invalid(_l("Hanya hasil penetapan yang selesai yang dapat diterbitkan."))
+    placeholder = uses_placeholder_policy(run)
+    if placeholder and not allow_placeholder:
+        raise PlaceholderPolicy()
     job = create_import(cohort, f"penetapan-{run.id}.csv", now=now, actor_id=actor_id)
     db.session.commit()
     job = run_import(job, _RosterStream(run), now=now)
     if job.status == "done":
         run.published_cohort_id, run.published_at = cohort.id, now
         audit.record("selection.publish", "selection_run", run.id, actor_id=actor_id, now=now,
-                     data={"cohort": cohort.code, "import_id": job.id, **(job.stats or {})})
+                     data={"cohort": cohort.code, "import_id": job.id, **(job.stats or {}),
+                           "placeholder_policy": placeholder, "placeholder_override": placeholder})
         db.session.commit()
     return job

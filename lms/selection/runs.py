@@ -16,6 +16,7 @@ from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import case, delete, func, insert, select, update
 
 from lms.core.nik import decrypt_nik, encrypt_nik, fernet, nik_hash
@@ -32,6 +33,10 @@ MAX_REPORTED_ERRORS = 1000
 #: `--policy sg2016`: each candidate gets the 2016 policy its appointment date gives; they share one ordering.
 COMBINED_2016 = "sg2016"
 OUTPUT_COLUMNS = ("rank", "nik", "nama", "kode_kabkota", "status", "alasan")
+#: The first line of an export of a run built on a placeholder policy (the file's language, like ``alasan``);
+#: no comma or quote, so that a CSV reader sees one cell. Readers skip lines that begin with ``#``.
+PLACEHOLDER_CSV_WARNING = ("# PERINGATAN: penetapan ini memakai kebijakan dengan data placeholder (bukan data resmi: "
+                           "daftar kabupaten/kota dibuat otomatis) - jangan dipakai sebagai daftar resmi.")
 
 
 class SelectionInputError(ValueError):
@@ -86,7 +91,11 @@ def read_quota_table(path: Path) -> dict[str, int]:
 
 
 def run_selection(inputs: RunInputs, *, now: datetime, actor_id: int | None = None) -> SelectionRun:
-    """Run (or return the stored run with the same input hash). Commits as it goes: it is a job."""
+    """Run (or return the stored run with the same input hash). Commits as it goes: it is a job.
+
+    Bad inputs found before the run exists raise ``SelectionInputError``. Once the run exists, any error
+    marks it ``failed`` with the reason (``mark_failed``) and the failed run is returned.
+    """
     policy_ids = _policy_ids(inputs.policy)
     policies = {p: load_policy(p) for p in policy_ids}
     kind = policies[policy_ids[0]].quota.get("kind")
@@ -103,10 +112,34 @@ def run_selection(inputs: RunInputs, *, now: datetime, actor_id: int | None = No
     run = SelectionRun(policy_id=inputs.policy, input_hash=digest, status="running", created_by_id=actor_id,
                        created_at=now, params={"pool": inputs.pool.name, "quota": inputs.quota.name if inputs.quota
                                                else None, "total": inputs.total,
-                                               "as_of": inputs.as_of.isoformat() if inputs.as_of else None},
+                                               "as_of": inputs.as_of.isoformat() if inputs.as_of else None,
+                                               "placeholder_policy": any(p.placeholder for p in policies.values())},
                        counts={}, errors=[])
     db.session.add(run)
     db.session.commit()
+    run_id = run.id
+    try:
+        return _determine(run, inputs, policies, kind, quota_table)
+    except BaseException as exc:
+        # Whatever broke (the pool, a rule, the database), the run must not stay "running" for ever.
+        db.session.rollback()
+        current_app.logger.exception("selection run %s failed", run_id)
+        mark_failed(run_id, f"{type(exc).__name__}: {exc}")
+        if not isinstance(exc, Exception):
+            raise
+        return db.session.get(SelectionRun, run_id)
+
+
+def mark_failed(run_id: int, reason: str) -> None:
+    """In a transaction of its own: the run ``failed`` with its reason, and nothing it made kept."""
+    with db.engine.begin() as conn:
+        conn.execute(delete(SelectionEntry).where(SelectionEntry.run_id == run_id))
+        conn.execute(delete(SelectionQuota).where(SelectionQuota.run_id == run_id))
+        conn.execute(update(SelectionRun).where(SelectionRun.id == run_id)
+                     .values(status="failed", failure_reason=reason[:2000], counts={}))
+
+
+def _determine(run: SelectionRun, inputs: RunInputs, policies: dict, kind: str, quota_table: dict) -> SelectionRun:
     errors, malformed = _stage(run, inputs, policies)
     duplicates = [] if errors else _duplicates(run)
     if errors or duplicates:
@@ -124,6 +157,17 @@ def run_selection(inputs: RunInputs, *, now: datetime, actor_id: int | None = No
     run.status = "done"
     db.session.commit()
     return run
+
+
+def uses_placeholder_policy(run: SelectionRun) -> bool:
+    """Whether the run was built on a policy marked ``placeholder: true`` (its data is not official)."""
+    stored = (run.params or {}).get("placeholder_policy")
+    if stored is not None:
+        return bool(stored)
+    try:
+        return any(load_policy(p).placeholder for p in _policy_ids(run.policy_id))
+    except SelectionInputError:
+        return False
 
 
 def _stage(run: SelectionRun, inputs: RunInputs, policies: dict) -> tuple[list[dict], int]:
@@ -224,6 +268,8 @@ def output_rows(run: SelectionRun) -> Iterator[dict]:
 
 
 def write_output(run: SelectionRun, out: io.TextIOBase) -> int:
+    if uses_placeholder_policy(run):
+        out.write(PLACEHOLDER_CSV_WARNING + "\n")
     writer = csv.DictWriter(out, fieldnames=OUTPUT_COLUMNS)
     writer.writeheader()
     count = 0

@@ -48,6 +48,7 @@ def _helpers() -> dict:
     return {"entry_labels": listing.ENTRY_STATUS_LABELS, "proposal_labels": listing.PROPOSAL_STATUS_LABELS,
             "run_labels": listing.RUN_STATUS_LABELS, "reason_labels": removal.REASON_LABELS,
             "kabkota_name": kabkota_name, "province_name": province_name,
+            "placeholder_run": runs.uses_placeholder_policy,
             "wib": lambda instant: moment_text(instant, WIB) if instant else "–"}
 
 
@@ -72,6 +73,7 @@ def index():
 
 
 def _render_index(values: dict, errors: dict, status: int = 200):
+    listing.readable_regions(current_user)
     return render_template("selection/index.html", rows=listing.runs_overview(), policies=policy_choices(),
                            values=values, errors=errors, max_mb=POOL_MAX_BYTES // (1024 * 1024)), status
 
@@ -94,6 +96,9 @@ def start_run():
         flash(_("Masukan yang sama sudah pernah ditetapkan: hasil #%(id)s ditampilkan.", id=run.id), "success")
     elif run.status == "done":
         flash(_("Penetapan #%(id)s selesai.", id=run.id), "success")
+    elif run.failure_reason:
+        flash(_("Penetapan #%(id)s gagal karena kesalahan tak terduga; tidak ada yang ditetapkan.", id=run.id),
+              "error")
     else:
         flash(_("Penetapan #%(id)s gagal: ada baris yang salah atau ganda; tidak ada yang ditetapkan.", id=run.id),
               "error")
@@ -166,15 +171,21 @@ def _save(upload, folder: Path, max_bytes: int, field: str, fallback: str) -> Pa
 
 # --- one run: the list in its current state -------------------------------------------------------------------
 
-def _filters(source) -> tuple[str | None, str, list[str] | None]:
+def _filters(source, scope: frozenset[str] | None) -> tuple[str | None, str, list[str] | None]:
     """(status, the kab/kota choice as the filter form shows it, the kab/kota codes to filter on).
 
-    A dinas user sees their own kab/kota until they choose otherwise (the parameter absent means "mine").
+    A dinas user reads their own kab/kota only (``scope``): "all" means all of theirs, another one is refused.
+    A user who reads everything and also acts for kab/kota sees theirs until they choose otherwise.
     """
     status = source.get("status") or None
     status = status if status in ENTRY_STATUSES else None
-    regions = sorted(removal.regions_of(current_user)) if current_user.has_any_role("dinas") else []
     choice = source.get("kode_kabkota")
+    if scope is not None:
+        choice = (choice or "").strip()
+        if len(choice) == 4 and choice.isdigit():
+            return status, choice, listing.scoped_kabkota(scope, [choice])
+        return status, MINE, sorted(scope)
+    regions = sorted(removal.regions_of(current_user)) if current_user.has_any_role("dinas") else []
     if choice is None:
         choice = MINE if regions else ""
     choice = choice.strip()
@@ -187,20 +198,24 @@ def _filters(source) -> tuple[str | None, str, list[str] | None]:
 
 def _render_run(run: SelectionRun, source, *, propose: dict | None = None, publish_state: dict | None = None,
                 status: int = 200):
-    chosen_status, chosen_kode, kabkota = _filters(source)
+    scope = listing.readable_regions(current_user)
+    chosen_status, chosen_kode, kabkota = _filters(source, scope)
     show_nik = listing.shows_nik(current_user)
     page = listing.entries_page(run, status=chosen_status, kabkota=kabkota, page=_page_arg(source),
                                 with_nik=show_nik)
     is_dinas = current_user.has_any_role("dinas")
-    regions = removal.regions_of(current_user) if is_dinas else set()
+    # A dinas user's forms and "mine" filter: their kab/kota (read above for a dinas-only user).
+    regions = scope if scope is not None else (removal.regions_of(current_user) if is_dinas else set())
     admin = current_user.has_any_role("admin_angkatan")
     return render_template(
         "selection/run.html", run=run, cohort_code=listing.published_cohort_code(run),
         counts=listing.current_counts([run])[run.id], quotas=runs.quota_rows(run), page=page,
-        chosen_status=chosen_status, chosen_kode=chosen_kode, codes=listing.kabkota_codes(run), regions=sorted(regions),
-        is_dinas=is_dinas, anywhere="superadmin" in current_user.roles, show_nik=show_nik, mine=MINE,
-        propose=propose or {}, publish_state=publish_state or {"values": {}, "errors": {}},
-        cohorts=listing.cohort_choices() if admin else [], admin=admin), status
+        chosen_status=chosen_status, chosen_kode=chosen_kode, codes=listing.kabkota_codes(run, scope),
+        regions=sorted(regions), scoped=scope is not None, is_dinas=is_dinas,
+        anywhere="superadmin" in current_user.roles, show_nik=show_nik, mine=MINE, propose=propose or {},
+        publish_state=publish_state or {"values": {}, "errors": {}},
+        placeholder=runs.uses_placeholder_policy(run), cohorts=listing.cohort_choices() if admin else [],
+        admin=admin), status
 
 
 @bp.get("/<int:run_id>")
@@ -213,11 +228,13 @@ def run(run_id: int):
 @role_required("admin_angkatan")
 def publish_run(run_id: int):
     selection_run = listing.find_run(run_id)
-    values = {"cohort": (request.form.get("cohort") or "").strip()}
+    values = {"cohort": (request.form.get("cohort") or "").strip(),
+              "allow_placeholder": request.form.get("allow_placeholder") == "1"}
     try:
         if not values["cohort"]:
             raise Invalid(details={"cohort": _("Pilih angkatan tujuan.")})
-        job = publish(selection_run, find_cohort(values["cohort"]), now=now_utc(), actor_id=current_user.id)
+        job = publish(selection_run, find_cohort(values["cohort"]), now=now_utc(), actor_id=current_user.id,
+                      allow_placeholder=values["allow_placeholder"])
     except DomainError as exc:
         db.session.rollback()
         errors = exc.details or {"cohort": str(exc)}

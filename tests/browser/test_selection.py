@@ -44,6 +44,7 @@ def test_dinas_proposes_lpmp_approves_and_the_list_shows_it(served_app, browser,
                  "--out", str(out))
     run_id = int(re.search(r"run (\d+)", result.stdout).group(1))
     with open(out, encoding="utf-8") as f:
+        assert f.readline().startswith("# PERINGATAN")  # pgt2024's kab/kota list is a placeholder
         removed, promoted = pick_candidates(list(csv.DictReader(f)))
     group = removed["kode_kabkota"][:2]
     lms(served_app.env, "selection", "assign-region", DINAS, removed["kode_kabkota"])

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from bench.pool_datagen import pool, write_pool
 from lms.cohorts.models import Enrollment
 from lms.cohorts.roster_models import RosterEntry
+from lms.core.audit import AuditEvent
 from lms.extensions import db
 from lms.selection.candidate import parse_candidate
 from lms.selection.models import SelectionEntry, SelectionRun
@@ -38,8 +39,9 @@ def write(path: Path, records) -> Path:
 
 
 def read_output(path: Path) -> list[dict]:
+    """The rows of a run's CSV; the placeholder warning line(s) at the top (``#``) skipped."""
     with open(path, encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+        return list(csv.DictReader(line for line in f if not line.startswith("#")))
 
 
 def run(app, **kwargs):
@@ -206,8 +208,17 @@ def test_publishing_makes_the_roster_and_login_works(app, learning, tmp_path):
     path = write_pool(tmp_path / "pool.jsonl", 60)
     run_id, status, counts, _ = run(app, policy="pgt2024", pool=path, total=10)
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["selection", "publish", str(run_id), "--cohort", "PGT-PUB"])
+    # pgt2024's kab/kota list is a placeholder: refused without the explicit override, and nothing changes.
+    refused = runner.invoke(args=["selection", "publish", str(run_id), "--cohort", "PGT-PUB"])
+    assert refused.exit_code != 0 and "placeholder" in refused.output and "--allow-placeholder" in refused.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(RosterEntry.id))) == 0
+        assert db.session.get(SelectionRun, run_id).published_cohort_id is None
+    result = runner.invoke(args=["selection", "publish", str(run_id), "--cohort", "PGT-PUB", "--allow-placeholder"])
     assert result.exit_code == 0, result.output
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "selection.publish"))
+        assert event.data["placeholder_override"] is True
     with app.app_context():
         assert db.session.scalar(select(func.count(RosterEntry.id)).where(RosterEntry.cohort_id == cohort_id)) == 10
         assert db.session.scalar(select(func.count(Enrollment.id)).where(Enrollment.cohort_id == cohort_id)) == 10

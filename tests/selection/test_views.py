@@ -135,10 +135,15 @@ def test_dinas_sees_own_kabkota_by_default_with_masked_nik_and_forms(app, world)
         assert nik not in page and mask_nik(nik) in page
     forms = {int(i) for i in re.findall(r'action="/penetapan/entri/(\d+)/usulan"', page)}
     assert forms == ditetapkan
-    # Every kab/kota on demand; no forms outside their own.
+    # "All" is all of their own; another kab/kota is refused, and not offered in the filter.
     everything = html(dinas.get(f"/penetapan/{world.run_id}", query_string={"kode_kabkota": ""}))
-    assert "Halaman 1 dari 12" in everything  # 600 candidates, 50 a page
-    assert {int(i) for i in re.findall(r'action="/penetapan/entri/(\d+)/usulan"', everything)} <= ditetapkan
+    assert set(entry_rows(everything)) == {e.id for e in own}
+    with app.app_context():
+        other = db.session.scalar(select(SelectionEntry.kode_kabkota).where(
+            SelectionEntry.run_id == world.run_id, SelectionEntry.kode_kabkota != world.kode).limit(1))
+    assert f'<option value="{other}"' not in everything
+    refused = dinas.get(f"/penetapan/{world.run_id}", query_string={"kode_kabkota": other})
+    assert refused.status_code == 403 and "kabupaten/kota Anda" in html(refused)
     # The admin sees no NIK column and no forms.
     admin_page = html(log_in(app, ADMIN).get(f"/penetapan/{world.run_id}", query_string={"kode_kabkota": world.kode}))
     assert set(entry_rows(admin_page)) == {e.id for e in own}
@@ -235,8 +240,19 @@ def test_admin_publishes_the_current_list_to_a_cohort(app, world):
     admin = log_in(app, ADMIN)
     missing = admin.post(f"/penetapan/{world.run_id}/terbitkan", data={"cohort": ""})
     assert missing.status_code == 422 and 'data-testid="publish-error"' in html(missing)
-    response = admin.post(f"/penetapan/{world.run_id}/terbitkan", data={"cohort": "PENETAPAN-1"})
+    page = html(admin.get(f"/penetapan/{world.run_id}"))
+    assert 'data-testid="placeholder-banner"' in page and 'data-testid="allow-placeholder"' in page
+    # A placeholder policy: refused without the confirmation, nothing imported.
+    refused = admin.post(f"/penetapan/{world.run_id}/terbitkan", data={"cohort": "PENETAPAN-1"})
+    assert refused.status_code == 409 and "placeholder" in html(refused)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(RosterEntry.id))) == 0
+    response = admin.post(f"/penetapan/{world.run_id}/terbitkan", data={"cohort": "PENETAPAN-1",
+                                                                        "allow_placeholder": "1"})
     assert response.status_code == 302
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "selection.publish"))
+        assert event.data["placeholder_override"] is True and event.actor_id is not None
     assert "PENETAPAN-1" in html(admin.get(response.headers["Location"]))
     with app.app_context():
         assert db.session.scalar(select(func.count(RosterEntry.id))) == 150
