@@ -169,8 +169,10 @@ def repoint_email(entry_id: int, new_email: str, *, fingerprint: str | None, tic
         raise ConfirmationRequired()
     entry = db.session.scalar(select(RosterEntry).where(RosterEntry.id == entry_id).with_for_update()
                               .execution_options(populate_existing=True))
-    if entry is None:
+    if entry is None or entry.nik_hash != ticket.nik_hash:
         raise NotFound()
+    if (new_email or "").strip().lower() == entry.email:
+        raise PreviewOutdated()  # the entry moved there since the preview (another agent, same target)
     preview = preview_repoint(entry, new_email, ticket=ticket, allowed_domains=allowed_domains, lock=True)
     if not hmac.compare_digest(preview.fingerprint, str(fingerprint)):
         raise PreviewOutdated()

@@ -126,6 +126,16 @@ def test_confirmed_move_keeps_progress_and_registration_is_audited_and_told(desk
         assert closing.from_helpdesk and NEW_ACCOUNT in closing.body
 
 
+def test_confirming_twice_moves_once(desk, participant):
+    p = participant
+    fingerprint = preview(desk, p).get_json()["preview"]["fingerprint"]
+    assert confirm(desk, p, fingerprint).status_code == 200
+    after = state(desk.app, p)
+    again = confirm(desk, p, fingerprint)
+    assert again.status_code == 409 and again.get_json()["code"] == "preview_outdated"
+    assert state(desk.app, p) == after and len(audits(desk.app, "roster.repoint")) == 1
+
+
 def test_round_trip_moves_back_with_everything(desk, participant):
     p = participant
     there = confirm(desk, p, preview(desk, p).get_json()["preview"]["fingerprint"])
