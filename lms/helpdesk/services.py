@@ -16,13 +16,14 @@ from sqlalchemy.orm import contains_eager
 
 from lms.auth.domains import email_allowed
 from lms.auth.models import User
-from lms.cohorts.models import Cohort, Enrollment
+from lms.cohorts.models import Cohort
 from lms.cohorts.roster_models import RosterEntry
 from lms.core import audit
-from lms.core.errors import DomainError, Invalid, NotFound
+from lms.core.errors import Invalid, NotFound
 from lms.core.nik import decrypt_nik, encrypt_nik, nik_hash, nik_problem, normalize_nik
 from lms.extensions import db
 from lms.helpdesk.models import CATEGORIES, STATUSES, Ticket, TicketMessage
+from lms.helpdesk.uploads import stage_file
 
 MAX_SCREENSHOT_BYTES = 5 * 1024 * 1024
 IMAGE_TYPES = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"), "WEBP": ("image/webp", "webp")}
@@ -61,12 +62,8 @@ def check_screenshot(stream: BinaryIO | None) -> Screenshot:
     return Screenshot(data, mimetype, extension)
 
 
-def store_screenshot(shot: Screenshot, folder: str) -> str:
-    target = Path(folder) / "tickets"
-    target.mkdir(parents=True, exist_ok=True)
-    path = target / f"{uuid.uuid4().hex}.{shot.extension}"
-    path.write_bytes(shot.data)
-    return str(path)
+def screenshot_path(shot: Screenshot, folder: str) -> Path:
+    return Path(folder) / "tickets" / f"{uuid.uuid4().hex}.{shot.extension}"
 
 
 def validate_ticket(form: dict, allowed_domains) -> dict:
@@ -118,14 +115,18 @@ def check_submission(form: dict, screenshot: BinaryIO | None, allowed_domains) -
 
 
 def open_ticket(user: User, clean: dict, shot: Screenshot, *, folder: str, now: datetime) -> Ticket:
+    """The ticket, flushed; its screenshot is written last and appears only when the caller commits (a failure
+    anywhere before the commit, or a rollback, leaves no file)."""
+    path = screenshot_path(shot, folder)
     ticket = Ticket(user_id=user.id, category=clean["category"], status="baru", full_name=clean["full_name"],
                     nik_hash=nik_hash(clean["nik"]), nik_encrypted=encrypt_nik(clean["nik"]),
                     belajar_id_account=clean["belajar_id_account"], satuan_pendidikan=clean["satuan_pendidikan"],
-                    description=clean["description"], screenshot_path=store_screenshot(shot, folder),
+                    description=clean["description"], screenshot_path=str(path),
                     screenshot_type=shot.mimetype, created_at=now, updated_at=now)
     db.session.add(ticket)
     db.session.flush()
     audit.record("ticket.open", "ticket", ticket.id, actor_id=user.id, now=now, data={"category": ticket.category})
+    stage_file(path, shot.data)
     return ticket
 
 
@@ -186,56 +187,24 @@ def queue(*, status: str | None = None, category: str | None = None, search: str
 
 def roster_matches(ticket: Ticket) -> list[tuple[RosterEntry, Cohort]]:
     """The roster entries of the NIK the reporter typed, newest programme year first."""
-    return list(db.session.execute(select(RosterEntry, Cohort).join(Cohort, Cohort.id == RosterEntry.cohort_id)
-                                   .where(RosterEntry.nik_hash == ticket.nik_hash)
-                                   .order_by(RosterEntry.programme_year.desc())).all())
+    return roster_matches_for([ticket]).get(ticket.nik_hash, [])
+
+
+def roster_matches_for(tickets: list[Ticket]) -> dict[str, list[tuple[RosterEntry, Cohort]]]:
+    """The roster entries of every ticket's NIK, by NIK hash, in one statement (for the agents' list)."""
+    hashes = {t.nik_hash for t in tickets}
+    found: dict[str, list[tuple[RosterEntry, Cohort]]] = {h: [] for h in hashes}
+    if not hashes:
+        return found
+    for entry, cohort in db.session.execute(
+            select(RosterEntry, Cohort).join(Cohort, Cohort.id == RosterEntry.cohort_id)
+            .where(RosterEntry.nik_hash.in_(hashes))
+            .order_by(RosterEntry.programme_year.desc(), RosterEntry.id)):
+        found[entry.nik_hash].append((entry, cohort))
+    return found
 
 
 def reveal_nik(ticket: Ticket, agent: User, *, now: datetime) -> str:
     """The NIK in clear, for an agent, with an entry in the audit log."""
     audit.record("nik.view", "ticket", ticket.id, actor_id=agent.id, now=now)
     return decrypt_nik(ticket.nik_encrypted) or "?"
-
-
-class RepointConflict(DomainError):
-    code = "conflict"
-    status = 409
-    message = _l("Akun tujuan sudah menjadi peserta angkatan lain pada tahun program yang sama.")
-
-
-def repoint_email(entry: RosterEntry, new_email: str, *, ticket: Ticket, agent: User, now: datetime,
-                  allowed_domains) -> RosterEntry:
-    """Register the participant under another account: the roster entry, and the enrollment with its
-    progress, move to ``new_email``. Audited with who, when, old -> new and the ticket."""
-    new_email = (new_email or "").strip().lower()
-    if not email_allowed(new_email, allowed_domains):
-        raise Invalid(details={"email": str(_l("Akun baru harus akun belajar.id."))})
-    if entry.nik_hash != ticket.nik_hash:
-        raise NotFound()
-    old_email = entry.email
-    if new_email == old_email:
-        return entry
-    if db.session.scalar(select(RosterEntry.id).where(RosterEntry.programme_year == entry.programme_year,
-                                                      RosterEntry.email == new_email)) is not None:
-        raise RepointConflict()
-    new_user = db.session.scalar(select(User).where(User.email == new_email))
-    if new_user is None:
-        new_user = User(email=new_email, name=entry.nama, created_at=now)
-        db.session.add(new_user)
-        db.session.flush()
-    elif db.session.scalar(select(Enrollment.id).where(Enrollment.user_id == new_user.id,
-                                                       Enrollment.programme_year == entry.programme_year)):
-        raise RepointConflict()
-    old_user_id = db.session.scalar(select(User.id).where(User.email == old_email))
-    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == old_user_id,
-                                                            Enrollment.cohort_id == entry.cohort_id))
-    if enrollment is not None:
-        enrollment.user_id = new_user.id  # the progress goes with the participant
-    entry.email, entry.updated_at = new_email, now
-    audit.record("roster.repoint", "roster_entry", entry.id, actor_id=agent.id, now=now,
-                 data={"old": old_email, "new": new_email, "ticket_id": ticket.id, "cohort_id": entry.cohort_id,
-                       "enrollment_moved": enrollment is not None})
-    reply(ticket, agent, str(_l("Akun terdaftar Anda telah diubah ke %(email)s. Silakan keluar dan masuk dengan akun "
-                                "tersebut.", email=new_email)), now=now, status="selesai")
-    db.session.flush()
-    return entry

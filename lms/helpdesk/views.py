@@ -12,7 +12,7 @@ from lms.core.access import login_required, role_required
 from lms.core.errors import DomainError, Invalid
 from lms.core.time import now_utc
 from lms.extensions import db
-from lms.helpdesk import services
+from lms.helpdesk import repoint, services
 from lms.helpdesk.models import CATEGORIES, STATUSES, Ticket
 
 bp = Blueprint("helpdesk", __name__, url_prefix="/bantuan")
@@ -113,20 +113,55 @@ def reveal_nik(ticket_id: int):
     return _render_ticket(ticket, nik=nik)
 
 
+@bp.get("/<int:ticket_id>/alihkan")
+@role_required("helpdesk")
+def repoint_preview(ticket_id: int):
+    """What re-pointing would move; nothing changes until the agent confirms on this page."""
+    ticket = services.ticket_for(current_user, ticket_id)
+    entry = _entry(request.args.get("entry_id", type=int))
+    try:
+        preview = repoint.preview_repoint(entry, request.args.get("email", ""), ticket=ticket,
+                                          allowed_domains=current_app.config["ALLOWED_EMAIL_DOMAINS"])
+    except DomainError as exc:
+        return _repoint_refused(ticket, exc)
+    return render_template("helpdesk/repoint_preview.html", ticket=ticket, preview=preview, error=None)
+
+
 @bp.post("/<int:ticket_id>/alihkan")
 @role_required("helpdesk")
-def repoint(ticket_id: int):
+def repoint_confirm(ticket_id: int):
     ticket = services.ticket_for(current_user, ticket_id)
-    entry = db.session.get(RosterEntry, request.form.get("entry_id", type=int) or 0)
-    if entry is None:
-        abort(404)
+    entry = _entry(request.form.get("entry_id", type=int))
+    email = request.form.get("email", "")
+    domains = current_app.config["ALLOWED_EMAIL_DOMAINS"]
     try:
-        services.repoint_email(entry, request.form.get("email", ""), ticket=ticket, agent=current_user,
-                               now=now_utc(), allowed_domains=current_app.config["ALLOWED_EMAIL_DOMAINS"])
+        repoint.repoint_email(entry.id, email, ticket=ticket, agent=current_user, now=now_utc(),
+                              fingerprint=request.form.get("fingerprint") if request.form.get("confirm") else None,
+                              allowed_domains=domains)
+    except repoint.PreviewOutdated as exc:
+        db.session.rollback()
+        try:  # show what the state is now, to be confirmed again
+            fresh = repoint.preview_repoint(db.session.get(RosterEntry, entry.id), email, ticket=ticket,
+                                            allowed_domains=domains)
+        except DomainError as refusal:
+            return _repoint_refused(ticket, refusal)
+        return render_template("helpdesk/repoint_preview.html", ticket=ticket, preview=fresh,
+                               error=str(exc.message)), exc.status
     except DomainError as exc:
         db.session.rollback()
-        reason = exc.details.get("email") or exc.message
-        return _render_ticket(ticket, status=exc.status, errors={"repoint": str(reason)})
+        return _repoint_refused(ticket, exc)
     db.session.commit()
-    flash(_("Akun terdaftar diubah dan dicatat."), "success")
+    flash(_("Akun terdaftar diubah dan dicatat. Kedua akun menerima pemberitahuan."), "success")
     return redirect(url_for("helpdesk.ticket", ticket_id=ticket_id))
+
+
+def _entry(entry_id: int | None) -> RosterEntry:
+    entry = db.session.get(RosterEntry, entry_id) if entry_id else None
+    if entry is None:
+        abort(404)
+    return entry
+
+
+def _repoint_refused(ticket: Ticket, exc: DomainError):
+    reason = exc.details.get("email") or exc.message
+    return _render_ticket(ticket, status=exc.status, errors={"repoint": str(reason)})

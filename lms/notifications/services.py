@@ -37,6 +37,8 @@ def render(message: OutboxMessage, enrollment: Enrollment | None) -> Rendered:
                 f"Buka: {current_app.config['BASE_URL']}/sertifikasi/\n\n"
                 f"(Reminder: your Sertifikasi Pendidik learning window ends on {deadline}.)\n")
         return Rendered(subject, body)
+    if isinstance(message.params.get("subject"), str) and isinstance(message.params.get("body"), str):
+        return Rendered(message.params["subject"], message.params["body"])  # composed by the sending domain
     return Rendered(f"Sertifikasi Pendidik: {message.kind}", str(message.params))
 
 

@@ -1,128 +1,36 @@
 """Pusat Bantuan tickets: opening with a checked screenshot, who may see what, the thread and its statuses, the
-agents' queue, re-pointing a participant's registered e-mail (with its progress), revealing the NIK, and pages."""
+agents' queue, revealing the NIK, and pages (re-pointing: test_repoint.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import warnings
 from datetime import timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
-from PIL import Image
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
-from bench.datagen import HEADER, rows
-from lms.auth.models import User
-from lms.cohorts import roster
-from lms.cohorts.models import Cohort, Enrollment
-from lms.cohorts.roster_models import RosterEntry
-from lms.core.audit import AuditEvent
 from lms.core.nik import decrypt_nik, nik_hash
 from lms.extensions import db
 from lms.helpdesk.models import Ticket, TicketMessage
 from lms.helpdesk.services import MAX_SCREENSHOT_BYTES
-from lms.modules.models import MateriProgress
+from tests.helpdesk.helpers import (
+    AGENT,
+    NIK,
+    PNG,
+    TEACHER_A,
+    TEACHER_B,
+    audits,
+    files_in,
+    form,
+    html,
+    image_bytes,
+    ticket_count,
+    uid,
+    upload,
+)
 from tests.learning import DURING, log_in
-
-TEACHER_A = "guru.satu@guru.sd.belajar.id"
-TEACHER_B = "guru.dua@guru.sd.belajar.id"
-AGENT = "bantuan.satu@belajar.id"
-NEW_ACCOUNT = "guru.baru@guru.sd.belajar.id"
-ROSTER = [list(r) for r in rows(2)]
-NIK = ROSTER[0][0]
-
-
-# --- helpers ------------------------------------------------------------------------------------------------------
-
-def image_bytes(fmt: str = "PNG", size=(40, 30), mode: str = "RGB") -> bytes:
-    buf = io.BytesIO()
-    Image.new(mode, size, 0 if mode == "1" else (200, 40, 40)).save(buf, format=fmt)
-    return buf.getvalue()
-
-
-PNG = image_bytes("PNG")
-
-
-def form(**changes) -> dict:
-    data = {"category": "akun_tidak_dikenal", "full_name": "Dewi Santoso", "nik": NIK,
-            "belajar_id_account": TEACHER_A, "satuan_pendidikan": "SD Negeri 1 Kab. Aceh Selatan",
-            "description": "Akun yang muncul setelah masuk bukan akun saya."}
-    data.update(changes)
-    return data
-
-
-def upload(data: bytes = PNG, name: str = "undangan.png") -> dict:
-    return {"screenshot": (io.BytesIO(data), name)}
-
-
-def grant(app, email: str, role: str) -> None:
-    result = app.test_cli_runner().invoke(args=["users", "grant", email, role])
-    assert result.exit_code == 0, result.output
-
-
-def html(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def import_roster(app, cohort_id: int, data) -> None:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADER)
-    writer.writerows(data)
-    with app.app_context():
-        job = roster.create_import(db.session.get(Cohort, cohort_id), "roster.csv", now=DURING)
-        db.session.commit()
-        job = roster.run_import(job, io.BytesIO(out.getvalue().encode()), now=DURING)
-        assert job.status == "done", roster.errors_of(job, limit=None)
-
-
-def files_in(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
-
-
-def ticket_count(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count(Ticket.id)))
-
-
-def audits(app, action: str) -> list[AuditEvent]:
-    with app.app_context():
-        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))
-        return [SimpleNamespace(actor_id=e.actor_id, subject_type=e.subject_type, subject_id=e.subject_id,
-                                data=dict(e.data)) for e in events]
-
-
-def uid(app, email: str) -> int | None:
-    with app.app_context():
-        return db.session.scalar(select(User.id).where(User.email == email))
-
-
-@pytest.fixture
-def desk(app, client, learning, tmp_path):
-    """Two teachers and a helpdesk agent with API tokens; uploads go to a temporary folder."""
-    uploads = tmp_path / "uploads"
-    default_folder = app.config["UPLOAD_FOLDER"]
-    app.config["UPLOAD_FOLDER"] = str(uploads)
-    grant(app, AGENT, "helpdesk")
-
-    def open_ticket(headers, data=None, files=None):
-        payload = {**(data if data is not None else form()), **(files if files is not None else upload())}
-        # Encoded in memory: the test client spools big bodies to a temporary file it never closes.
-        boundary, body = encode_multipart({key: FileStorage(value[0], value[1], content_type="application/octet-stream")
-                                           if isinstance(value, tuple) else value for key, value in payload.items()})
-        return client.post("/api/v1/tickets", data=body, headers=headers,
-                           content_type=f"multipart/form-data; boundary={boundary}")
-
-    return SimpleNamespace(app=app, client=client, uploads=uploads, default_folder=default_folder,
-                           a=learning.headers(TEACHER_A), b=learning.headers(TEACHER_B), agent=learning.headers(AGENT),
-                           open=open_ticket)
-
 
 # --- opening a ticket ---------------------------------------------------------------------------------------------
 
@@ -396,167 +304,6 @@ def test_teacher_cannot_set_the_status(desk):
     response = desk.client.post(f"/api/v1/tickets/{ticket_id}/messages", json={"body": "Tutup", "status": "selesai"},
                                 headers=desk.a)
     assert response.status_code == 201 and response.get_json()["status"] == "baru"
-
-
-# --- re-pointing the registered e-mail ------------------------------------------------------------------------------
-
-@pytest.fixture
-def participant(desk, learning, during):
-    """ROSTER imported; the first participant completed a materi; NEW_ACCOUNT opened a ticket about that NIK."""
-    curriculum_id = learning.curriculum()
-    cohort_id = learning.cohort(curriculum_id=curriculum_id)
-    import_roster(desk.app, cohort_id, ROSTER)
-    old = ROSTER[0][2]
-    old_headers = learning.headers(old)
-    progress = desk.client.get("/api/v1/me/progress", headers=old_headers).get_json()
-    materi_id = progress["modules"][0]["materi"][0]["id"]
-    done = desk.client.post(f"/api/v1/materi/{materi_id}/complete", headers=old_headers)
-    assert done.status_code == 200
-    new_headers = learning.headers(NEW_ACCOUNT)
-    ticket = desk.open(new_headers, data=form(belajar_id_account=NEW_ACCOUNT))
-    assert ticket.status_code == 201
-    ticket_id = ticket.get_json()["id"]
-    matches = desk.client.get(f"/api/v1/tickets/{ticket_id}", headers=desk.agent).get_json()["roster"]
-    assert [(m["cohort"], m["email"]) for m in matches] == [("UJI-1", old)]
-    with desk.app.app_context():
-        enrollment_id = db.session.scalar(select(Enrollment.id).where(Enrollment.user_id == uid(desk.app, old)))
-    return SimpleNamespace(cohort_id=cohort_id, curriculum_id=curriculum_id, old=old, old_headers=old_headers,
-                           new_headers=new_headers, materi_id=materi_id, ticket_id=ticket_id,
-                           entry_id=matches[0]["entry_id"], enrollment_id=enrollment_id)
-
-
-def state(app, p) -> tuple:
-    with app.app_context():
-        entry = db.session.get(RosterEntry, p.entry_id)
-        enrollment = db.session.get(Enrollment, p.enrollment_id)
-        ticket = db.session.get(Ticket, p.ticket_id)
-        return entry.email, enrollment.user_id, ticket.status, len(ticket.messages)
-
-
-def assert_moved(desk, p):
-    app = desk.app
-    new_id = uid(app, NEW_ACCOUNT)
-    with app.app_context():
-        assert db.session.get(RosterEntry, p.entry_id).email == NEW_ACCOUNT
-        enrollment = db.session.get(Enrollment, p.enrollment_id)
-        assert enrollment.user_id == new_id and enrollment.cohort_id == p.cohort_id
-        progress = db.session.scalars(select(MateriProgress).where(MateriProgress.materi_id == p.materi_id)).all()
-        assert [row.enrollment_id for row in progress] == [p.enrollment_id]
-        assert db.session.scalar(select(func.count(Enrollment.id)).where(Enrollment.user_id == uid(app, p.old))) == 0
-        ticket = db.session.get(Ticket, p.ticket_id)
-        assert ticket.status == "selesai"
-        closing = ticket.messages[-1]
-        assert closing.from_helpdesk and NEW_ACCOUNT in closing.body
-    events = audits(app, "roster.repoint")
-    assert len(events) == 1
-    event = events[0]
-    assert event.actor_id == uid(app, AGENT)
-    assert (event.subject_type, event.subject_id) == ("roster_entry", str(p.entry_id))
-    assert event.data["old"] == p.old and event.data["new"] == NEW_ACCOUNT
-    assert event.data["ticket_id"] == p.ticket_id
-    # The participant now studies under the new account, with the progress made under the old one.
-    me = desk.client.get("/api/v1/me", headers=p.new_headers).get_json()
-    assert me["participant"]["cohort"] == "UJI-1"
-    progress = desk.client.get("/api/v1/me/progress", headers=p.new_headers).get_json()
-    done = {m["id"]: m["done"] for module in progress["modules"] for m in module["materi"]}
-    assert done[p.materi_id] is True
-    assert desk.client.get("/api/v1/me", headers=p.old_headers).get_json()["participant"] is None
-
-
-def test_repoint_via_api_moves_entry_enrollment_and_progress(desk, participant):
-    p = participant
-    response = desk.client.post(f"/api/v1/tickets/{p.ticket_id}/repoint",
-                                json={"entry_id": p.entry_id, "email": NEW_ACCOUNT.upper()}, headers=desk.agent)
-    assert response.status_code == 200, response.get_json()
-    assert response.get_json()["email"] == NEW_ACCOUNT and response.get_json()["ticket_status"] == "selesai"
-    assert_moved(desk, p)
-    # The reporter sees the closing message.
-    thread = desk.client.get(f"/api/v1/tickets/{p.ticket_id}", headers=p.new_headers).get_json()
-    assert thread["status"] == "selesai" and NEW_ACCOUNT in thread["messages"][-1]["body"]
-
-
-def test_repoint_via_page_form(desk, participant):
-    p = participant
-    desk.app.config["WTF_CSRF_ENABLED"] = False
-    agent = log_in(desk.app, AGENT)
-    response = agent.post(f"/bantuan/{p.ticket_id}/alihkan", data={"entry_id": p.entry_id, "email": NEW_ACCOUNT})
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/bantuan/{p.ticket_id}")
-    assert_moved(desk, p)
-
-
-def test_teacher_cannot_repoint(desk, participant):
-    p = participant
-    before = state(desk.app, p)
-    for headers in (p.new_headers, desk.b):
-        response = desk.client.post(f"/api/v1/tickets/{p.ticket_id}/repoint",
-                                    json={"entry_id": p.entry_id, "email": NEW_ACCOUNT}, headers=headers)
-        assert response.status_code == 403 and response.get_json()["code"] == "forbidden"
-    desk.app.config["WTF_CSRF_ENABLED"] = False
-    page = log_in(desk.app, NEW_ACCOUNT).post(f"/bantuan/{p.ticket_id}/alihkan",
-                                               data={"entry_id": p.entry_id, "email": NEW_ACCOUNT})
-    assert page.status_code == 403
-    assert state(desk.app, p) == before and audits(desk.app, "roster.repoint") == []
-
-
-def test_repoint_to_an_account_in_the_same_year_roster_is_409(desk, participant):
-    p = participant
-    before = state(desk.app, p)
-    taken = ROSTER[1][2]
-    response = desk.client.post(f"/api/v1/tickets/{p.ticket_id}/repoint",
-                                json={"entry_id": p.entry_id, "email": taken}, headers=desk.agent)
-    assert response.status_code == 409 and response.get_json()["code"] == "conflict"
-    assert state(desk.app, p) == before and audits(desk.app, "roster.repoint") == []
-
-
-def test_repoint_page_shows_the_conflict(desk, participant):
-    p = participant
-    before = state(desk.app, p)
-    desk.app.config["WTF_CSRF_ENABLED"] = False
-    agent = log_in(desk.app, AGENT)
-    form_page = agent.get(f"/bantuan/{p.ticket_id}")
-    assert form_page.status_code == 200 and f'name="entry_id" value="{p.entry_id}"' in html(form_page)
-    page = agent.post(f"/bantuan/{p.ticket_id}/alihkan", data={"entry_id": p.entry_id, "email": ROSTER[1][2]})
-    assert page.status_code == 409 and 'data-testid="repoint-error"' in html(page)
-    assert state(desk.app, p) == before and audits(desk.app, "roster.repoint") == []
-
-
-def test_repoint_to_an_account_enrolled_elsewhere_in_the_same_year_is_409(desk, learning, participant):
-    p = participant
-    other = learning.cohort(code="UJI-2", curriculum_id=p.curriculum_id)
-    enrolled = "sudah.peserta@guru.sd.belajar.id"
-    learning.participant(enrolled, cohort_id=other)
-    before = state(desk.app, p)
-    response = desk.client.post(f"/api/v1/tickets/{p.ticket_id}/repoint",
-                                json={"entry_id": p.entry_id, "email": enrolled}, headers=desk.agent)
-    assert response.status_code == 409
-    assert state(desk.app, p) == before and audits(desk.app, "roster.repoint") == []
-    with desk.app.app_context():
-        assert db.session.scalar(select(Enrollment.cohort_id).where(Enrollment.user_id == uid(desk.app, enrolled))) \
-            == other
-
-
-@pytest.mark.parametrize("target", ["guru.baru@gmail.com", "guru@belajar.id.example.com", ""])
-def test_repoint_to_a_non_belajar_id_account_is_422(desk, participant, target):
-    p = participant
-    before = state(desk.app, p)
-    response = desk.client.post(f"/api/v1/tickets/{p.ticket_id}/repoint",
-                                json={"entry_id": p.entry_id, "email": target}, headers=desk.agent)
-    assert response.status_code == 422 and "email" in response.get_json()["errors"]
-    assert state(desk.app, p) == before and audits(desk.app, "roster.repoint") == []
-    assert uid(desk.app, target) is None
-
-
-def test_repoint_of_an_entry_of_another_nik_is_404(desk, participant):
-    p = participant
-    with desk.app.app_context():
-        other_entry = db.session.scalar(select(RosterEntry.id).where(RosterEntry.email == ROSTER[1][2]))
-    before = state(desk.app, p)
-    response = desk.client.post(f"/api/v1/tickets/{p.ticket_id}/repoint",
-                                json={"entry_id": other_entry, "email": NEW_ACCOUNT}, headers=desk.agent)
-    assert response.status_code == 404
-    assert state(desk.app, p) == before and audits(desk.app, "roster.repoint") == []
-
 
 # --- revealing the NIK ----------------------------------------------------------------------------------------------
 
