@@ -50,7 +50,7 @@ document("/ukppg/sessions", "get", summary="Exam sessions, the participant's pro
 @bp.get("/ukppg/sessions")
 @api_participant_required
 def get_sessions():
-    sessions = services.list_sessions(g.enrollment, today=now_utc().date())
+    sessions = services.list_sessions(g.enrollment, today=services.local_today(g.enrollment, now_utc()))
     return jsonify({"sessions": [session_json(s) for s in sessions]})
 
 

@@ -31,7 +31,7 @@ def choose():
         refusal = None
     except DomainError as exc:
         refusal = exc
-    sessions = services.list_sessions(g.enrollment, today=now.date())
+    sessions = services.list_sessions(g.enrollment, today=services.local_today(g.enrollment, now))
     window = services.registration_window(g.enrollment)
     return render_template("ukppg/choose.html", sessions=sessions, registration=registration, refusal=refusal,
                            province_name=province_name, closes_text=deadline_text(window.closes_at, "Asia/Jakarta"),
