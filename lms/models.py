@@ -7,6 +7,7 @@ from lms.cohorts.models import Cohort, Enrollment, Extension, Reminder
 from lms.cohorts.roster_models import RosterEntry, RosterImport, RosterImportRow
 from lms.core.audit import AuditEvent
 from lms.core.heartbeat import WorkerHeartbeat
+from lms.core.idempotency import IdempotencyKey
 from lms.helpdesk.models import Ticket, TicketMessage
 from lms.journal.models import JournalEntry, Prompt
 from lms.modules.models import Curriculum, Materi, MateriProgress, Module
@@ -16,7 +17,7 @@ from lms.selection.models import DinasRegion, RemovalProposal, SelectionEntry, S
 from lms.ukppg.models import ExamSession, ExamSite, Registration
 
 __all__ = ["ApiToken", "Attempt", "AuditEvent", "Cohort", "Curriculum", "DevIdpCode", "DinasRegion", "Enrollment",
-           "ExamSession", "ExamSite", "Extension", "Identity", "JournalEntry", "Materi", "MateriProgress", "Module",
-           "NikLookup", "Option", "OutboxMessage", "Prompt", "Question", "Registration", "Reminder",
-           "RemovalProposal", "RosterEntry", "RosterImport", "RosterImportRow", "SelectionEntry", "SelectionQuota",
-           "SelectionRun", "Ticket", "TicketMessage", "User", "UserRole", "WorkerHeartbeat"]
+           "ExamSession", "ExamSite", "Extension", "IdempotencyKey", "Identity", "JournalEntry", "Materi",
+           "MateriProgress", "Module", "NikLookup", "Option", "OutboxMessage", "Prompt", "Question", "Registration",
+           "Reminder", "RemovalProposal", "RosterEntry", "RosterImport", "RosterImportRow", "SelectionEntry",
+           "SelectionQuota", "SelectionRun", "Ticket", "TicketMessage", "User", "UserRole", "WorkerHeartbeat"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from lms.core import heartbeat
+from lms.core import heartbeat, idempotency
 from lms.core.time import now_utc
 from lms.extensions import db
 
@@ -15,3 +15,11 @@ def beat() -> str:
     heartbeat.record_beat(now=now_utc())
     db.session.commit()
     return "ok"
+
+
+@shared_task(name="core.purge_idempotency_keys")
+def purge_idempotency_keys() -> int:
+    """Delete idempotency keys past their 24 hours."""
+    purged = idempotency.purge_expired(now=now_utc())
+    db.session.commit()
+    return purged

@@ -8,6 +8,7 @@ from lms.api.auth import api_role_required
 from lms.api.blueprint import bp
 from lms.api.openapi import document
 from lms.api.participant import api_participant_required
+from lms.core import idempotency
 from lms.core.errors import Invalid
 from lms.core.regions import province_name
 from lms.core.time import now_utc
@@ -18,7 +19,7 @@ from lms.ukppg.sites import import_sites, parse_sites
 
 _AUTH = {"401": {"$ref": "#/components/responses/Unauthenticated"}, "403": {"$ref": "#/components/responses/Forbidden"}}
 _REFUSALS = {"403": {"description": "not_complete / not_participant"},
-             "409": {"description": "seat_full / already_registered"},
+             "409": {"description": "seat_full / already_registered / session_past"},
              "423": {"description": "window_closed: registration is not open"}}
 
 
@@ -50,23 +51,42 @@ document("/ukppg/sessions", "get", summary="Exam sessions, the participant's pro
 @bp.get("/ukppg/sessions")
 @api_participant_required
 def get_sessions():
-    sessions = services.list_sessions(g.enrollment, today=now_utc().date())
+    sessions = services.list_sessions(g.enrollment, today=services.local_today(g.enrollment, now_utc()))
     return jsonify({"sessions": [session_json(s) for s in sessions]})
 
 
 document("/ukppg/registrations", "post", summary="Register for a session (a seat is taken atomically)", tag="ukppg",
+         parameters=[{"name": idempotency.HEADER, "in": "header", "required": False,
+                      "schema": {"type": "string", "maxLength": idempotency.MAX_KEY_LENGTH},
+                      "description": "A key of the client's choice (e.g. a UUID), one per registration attempt. "
+                                     "Repeated within 24 hours by the same user, the request is not done again: "
+                                     "the first answer comes back (same status and body, header "
+                                     "Idempotent-Replayed: true). A refused request leaves no key behind."}],
          request_body={"required": True, "content": {"application/json": {"schema": {
              "type": "object", "required": ["session_id"], "properties": {"session_id": {"type": "integer"}}}}}},
-         responses={"201": {"description": "number, session_id"}, **_REFUSALS})
+         responses={"201": {"description": "number, session_id"}, **_REFUSALS,
+                    "409": {"description": "seat_full / already_registered / session_past / "
+                                           "idempotency_in_progress (the same key is still being processed)"},
+                    "422": {"description": "invalid / idempotency_key_reused (the key was sent with another body)"}})
 
 
 @bp.post("/ukppg/registrations")
 @api_participant_required
 def post_registration():
-    registration = services.register(g.enrollment, _session_id(), now=now_utc())
-    body = registration_json(registration)  # built before the commit, which would expire and reload the rows
+    session_id, now = _session_id(), now_utc()
+
+    def register() -> idempotency.Answer:
+        # The body is built before the commit, which would expire and reload the rows.
+        return idempotency.Answer(201, registration_json(services.register(g.enrollment, session_id, now=now)))
+
+    answer, replayed = idempotency.run_once(g.enrollment.user_id, request.headers.get(idempotency.HEADER),
+                                            scope="ukppg.register", payload={"session_id": session_id}, now=now,
+                                            action=register)
     db.session.commit()
-    return jsonify(body), 201
+    response = jsonify(answer.body)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response, answer.status
 
 
 document("/ukppg/registrations/me", "get", summary="The participant's registration", tag="ukppg",

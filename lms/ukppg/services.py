@@ -2,7 +2,9 @@
 
 A seat is taken by one conditional UPDATE (``seats_taken < seats``), so two participants can never hold the
 last seat; a partial unique index keeps one active registration per participant. Both happen inside one
-savepoint: a refused registration gives its seat back.
+savepoint: a refused registration gives its seat back. Cancelling is one conditional UPDATE
+(``cancelled_at IS NULL``) and a change runs under the registration's row lock, so a seat is given back once
+however many requests race. Session dates are days at the site, compared with today in the cohort's zone.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select, update
@@ -50,6 +53,12 @@ class RegistrationClosed(DomainError):
     message = _l("Pendaftaran UKPPPG sedang tidak dibuka.")
 
 
+class SessionPast(DomainError):
+    code = "session_past"
+    status = 409
+    message = _l("Sesi ujian ini sudah lewat. Pilih sesi lain yang belum berlangsung.")
+
+
 class NotRegistered(DomainError):
     code = "not_registered"
     status = 404
@@ -71,6 +80,11 @@ def registration_window(enrollment: Enrollment) -> RegistrationWindow:
     return RegistrationWindow(cohort.registration_opens_at, cohort.registration_closes_at or enrollment.closes_at())
 
 
+def local_today(enrollment: Enrollment, now: datetime) -> date:
+    """Today in the participant's cohort's zone (sessions are dated in local days)."""
+    return now.astimezone(ZoneInfo(enrollment.cohort.timezone or "Asia/Jakarta")).date()
+
+
 def require_can_register(enrollment: Enrollment, *, now: datetime) -> None:
     if enrollment.completed_at is None:
         raise NotComplete()
@@ -87,8 +101,9 @@ def active_registration(enrollment: Enrollment) -> Registration | None:
                              .where(Registration.enrollment_id == enrollment.id, Registration.cancelled_at.is_(None)))
 
 
-def list_sessions(enrollment: Enrollment | None, *, today=None) -> list[ExamSession]:
-    """Sessions from ``today`` on, the participant's own province first, then by province, date and time."""
+def list_sessions(enrollment: Enrollment | None, *, today: date | None = None) -> list[ExamSession]:
+    """Sessions from ``today`` on (see ``local_today``), the participant's own province first, then by province,
+    date and time."""
     own = province_of(enrollment.kode_kabkota) if enrollment else None
     query = (select(ExamSession).join(ExamSession.site).options(contains_eager(ExamSession.site))
              .order_by(case((ExamSite.province == own, 0), else_=1), ExamSite.province, ExamSession.date,
@@ -98,14 +113,19 @@ def list_sessions(enrollment: Enrollment | None, *, today=None) -> list[ExamSess
     return list(db.session.scalars(query))
 
 
-def _take_seat(session_id: int) -> None:
+def _take_seat(session_id: int, *, today: date) -> None:
+    """One conditional UPDATE: a seat is taken only while one is left and the session has not passed."""
     taken = db.session.execute(update(ExamSession).where(ExamSession.id == session_id,
-                                                         ExamSession.seats_taken < ExamSession.seats)
+                                                         ExamSession.seats_taken < ExamSession.seats,
+                                                         ExamSession.date >= today)
                                .values(seats_taken=ExamSession.seats_taken + 1),
                                execution_options={"synchronize_session": False}).rowcount
     if taken != 1:
-        if db.session.get(ExamSession, session_id) is None:
+        session = db.session.get(ExamSession, session_id)
+        if session is None:
             raise NotFound(_l("Sesi UKPPPG tidak ditemukan."))
+        if session.date < today:
+            raise SessionPast()
         raise SeatFull()
 
 
@@ -121,7 +141,7 @@ def register(enrollment: Enrollment, session_id: int, *, now: datetime) -> Regis
         raise AlreadyRegistered()
     try:
         with db.session.begin_nested():
-            _take_seat(session_id)
+            _take_seat(session_id, today=local_today(enrollment, now))
             registration = Registration(enrollment_id=enrollment.id, session_id=session_id, created_at=now)
             db.session.add(registration)
             db.session.flush()
@@ -135,42 +155,66 @@ def register(enrollment: Enrollment, session_id: int, *, now: datetime) -> Regis
     return registration
 
 
+def _lock_active_registration(enrollment: Enrollment) -> Registration | None:
+    """The active registration under its row lock (PostgreSQL): concurrent changes and cancels of it queue here
+    and then see its latest committed state, never the one they read before."""
+    return db.session.scalar(select(Registration)
+                             .where(Registration.enrollment_id == enrollment.id, Registration.cancelled_at.is_(None))
+                             .with_for_update().execution_options(populate_existing=True))
+
+
 def change(enrollment: Enrollment, session_id: int, *, now: datetime) -> Registration:
-    """Move to another session: the new seat is taken before the old one goes back."""
+    """Move to another session: the new seat is taken before the old one goes back, exactly once."""
     require_can_register(enrollment, now=now)
-    registration = active_registration(enrollment)
+    registration = _lock_active_registration(enrollment)
     if registration is None:
         raise NotRegistered()
     old = registration.session_id
     if old == session_id:
         return registration
+    today = local_today(enrollment, now)
     with db.session.begin_nested():
+        # The row lock serialises movers on PostgreSQL; the condition on the old session keeps the move atomic
+        # where FOR UPDATE is a no-op (SQLite): the old seat is released only by the request that moved it.
+        moved = db.session.execute(update(Registration)
+                                   .where(Registration.id == registration.id, Registration.cancelled_at.is_(None),
+                                          Registration.session_id == old)
+                                   .values(session_id=session_id, changed_at=now),
+                                   execution_options={"synchronize_session": False}).rowcount
+        if moved != 1:
+            raise NotRegistered()
         # Lock both sessions in id order, so that two participants swapping sessions cannot deadlock.
         for sid in sorted((old, session_id)):
             if sid == session_id:
-                _take_seat(sid)
+                _take_seat(sid, today=today)
             else:
                 _give_back(sid)
-        registration.session_id, registration.changed_at = session_id, now
-        db.session.flush()
-    db.session.expire(registration, ["session"])
+    db.session.expire(registration)
     audit.record("ukppg.change", "registration", registration.id, actor_id=enrollment.user_id, now=now,
                  data={"from": old, "to": session_id})
     return registration
 
 
 def cancel(enrollment: Enrollment, *, now: datetime) -> Registration:
+    """One conditional UPDATE decides which request cancels; only that one gives the seat back."""
     registration = active_registration(enrollment)
     if registration is None:
         raise NotRegistered()
     window = registration_window(enrollment)
     if not window.open_at(now):
         raise RegistrationClosed(_l("Pendaftaran UKPPPG sudah ditutup: pembatalan tidak dapat dilakukan."))
-    registration.cancelled_at = now
-    db.session.flush()
-    _give_back(registration.session_id)
+    # RETURNING gives the session the row holds when this UPDATE wins, even after a concurrent change.
+    session_id = db.session.execute(update(Registration)
+                                    .where(Registration.id == registration.id, Registration.cancelled_at.is_(None))
+                                    .values(cancelled_at=now).returning(Registration.session_id),
+                                    execution_options={"synchronize_session": False}).scalar_one_or_none()
+    if session_id is None:
+        raise NotRegistered()
+    _give_back(session_id)
+    number = registration.number  # numbers never change
+    db.session.expire(registration)
     audit.record("ukppg.cancel", "registration", registration.id, actor_id=enrollment.user_id, now=now,
-                 data={"session_id": registration.session_id, "number": registration.number})
+                 data={"session_id": session_id, "number": number})
     return registration
 
 

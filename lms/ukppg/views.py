@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from lms.cohorts.access import participant_required
+from lms.core import idempotency
 from lms.core.access import role_required
 from lms.core.errors import DomainError, Invalid
 from lms.core.formatting import deadline_text, moment_text
@@ -31,11 +34,13 @@ def choose():
         refusal = None
     except DomainError as exc:
         refusal = exc
-    sessions = services.list_sessions(g.enrollment, today=now.date())
+    sessions = services.list_sessions(g.enrollment, today=services.local_today(g.enrollment, now))
     window = services.registration_window(g.enrollment)
     return render_template("ukppg/choose.html", sessions=sessions, registration=registration, refusal=refusal,
                            province_name=province_name, closes_text=deadline_text(window.closes_at, "Asia/Jakarta"),
-                           own_province=(g.enrollment.kode_kabkota or "")[:2])
+                           own_province=(g.enrollment.kode_kabkota or "")[:2],
+                           # One key per form load: a double click or a resent form registers once.
+                           idempotency_key=uuid4().hex)
 
 
 @bp.post("/")
@@ -50,7 +55,9 @@ def register():
         if action == "change":
             services.change(g.enrollment, session_id, now=now)
         else:
-            services.register(g.enrollment, session_id, now=now)
+            idempotency.run_once(g.enrollment.user_id, request.form.get("idempotency_key") or None,
+                                 scope="ukppg.register_page", payload={"session_id": session_id}, now=now,
+                                 action=lambda: _registered(services.register(g.enrollment, session_id, now=now)))
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
@@ -58,6 +65,10 @@ def register():
     db.session.commit()
     flash(_("Pendaftaran UKPPPG berhasil."), "success")
     return redirect(url_for("ukppg.confirmation"))
+
+
+def _registered(registration: Registration) -> idempotency.Answer:
+    return idempotency.Answer(201, {"number": registration.number, "session_id": registration.session_id})
 
 
 @bp.post("/batal")

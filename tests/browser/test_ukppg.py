@@ -66,3 +66,35 @@ def test_complete_register_and_print_the_confirmation(served_app, browser):
     page.get_by_test_id("menu-sertifikasi").click()
     expect(page.get_by_test_id("registration-confirmation")).to_be_visible()
     expect(page.get_by_test_id("daftar-ukppg")).to_have_count(0)
+
+    # Cancel, then register again over a bad connection: the server registers, the answer is lost, and the
+    # browser sends the same form again. The participant sees their registration, not an error.
+    first_number = http_registration(served_app.url, token)["number"]
+    page.goto(f"{served_app.url}/sertifikasi/ukppg/konfirmasi")
+    page.get_by_test_id("cancel-registration").click()
+    page.goto(f"{served_app.url}/sertifikasi/ukppg/")
+    sent = []
+
+    def lose_the_first_answer(route):
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        sent.append(route.fetch(max_redirects=0).status)  # processed by the server, never seen by the browser
+        route.continue_()  # the retry: the very same form, with the same key
+
+    page.route("**/sertifikasi/ukppg/", lose_the_first_answer)
+    page.get_by_test_id("sessions").locator("tbody tr").first.locator("input[type=radio]").check()
+    page.get_by_test_id("confirm-registration").click()
+    expect(page.get_by_test_id("registration-number")).to_have_text(re.compile(r"UKPPPG-\d{4}-\d{6}"))
+    assert sent == [302]
+    mine = http_registration(served_app.url, token)
+    assert mine["number"] != first_number
+    expect(page.get_by_test_id("registration-number")).to_have_text(mine["number"])
+    expect(page.locator(".flash.error")).to_have_count(0)
+
+
+def http_registration(base: str, token: str) -> dict:
+    response = requests.get(f"{base}/api/v1/ukppg/registrations/me", headers={"Authorization": f"Bearer {token}"},
+                            timeout=10)
+    assert response.status_code == 200
+    return response.json()
