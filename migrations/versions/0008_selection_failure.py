@@ -1,7 +1,7 @@
 """selection: the reason a run failed
 
-Revision ID: 0007b
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-23 09:00:00.000000
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007b'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """idempotency keys
 
-Revision ID: 0007a
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-22 10:00:00.000000
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007a'
+revision = '0007'
 down_revision = '0006'
 branch_labels = None
 depends_on = None
