@@ -29,6 +29,7 @@ from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment
 from lms.cohorts.roster_models import RosterEntry, RosterImport, RosterImportRow
 from lms.core import audit
+from lms.core.csvsafe import restore_cell
 from lms.core.nik import encrypt_nik, fernet, nik_hash, nik_problem, normalize_nik
 from lms.core.regions import kabkota_exists
 from lms.extensions import db
@@ -173,7 +174,8 @@ def _flush(job: RosterImport, batch: list[dict], on_progress) -> None:
 def _check_row(line: int, fields: list[str], index: dict[str, int], allowed, box) -> dict:
     if len(fields) < len(index) or max(index.values()) >= len(fields):
         return {"line": line, "error": str(_l("Jumlah kolom kurang (%(n)s).", n=len(fields)))}
-    value = {c: fields[i].strip() for c, i in index.items()}
+    # restore_cell: a file exported by this application (formula-safe cells) imports with its own values.
+    value = {c: restore_cell(fields[i].strip()).strip() for c, i in index.items()}
     problems = []
     nik = normalize_nik(value["nik"])
     if problem := nik_problem(nik):

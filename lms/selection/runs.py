@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import case, delete, func, insert, select, update
 
+from lms.core import csvsafe
 from lms.core.nik import decrypt_nik, encrypt_nik, fernet, nik_hash
 from lms.core.regions import kabkota_exists
 from lms.extensions import db
@@ -224,7 +225,7 @@ def output_rows(run: SelectionRun) -> Iterator[dict]:
 
 
 def write_output(run: SelectionRun, out: io.TextIOBase) -> int:
-    writer = csv.DictWriter(out, fieldnames=OUTPUT_COLUMNS)
+    writer = csvsafe.SafeDictWriter(out, fieldnames=OUTPUT_COLUMNS)
     writer.writeheader()
     count = 0
     for row in output_rows(run):
