@@ -151,6 +151,8 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "MAIL_USERNAME": env.get("LMS_MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env.get("LMS_MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env.get("LMS_MAIL_SENDER", "Sertifikasi Pendidik <noreply@belajar.id>"),
+        # Seconds a worker may hold an outbox message it is sending before another worker sends it again.
+        "OUTBOX_CLAIM_TIMEOUT": int(env.get("LMS_OUTBOX_CLAIM_TIMEOUT", "900")),
         "NIK_CHECK_LIMIT_ACCOUNT": env.get("LMS_NIK_CHECK_LIMIT_ACCOUNT", "10/hour"),
         "NIK_CHECK_LIMIT_ADDRESS": env.get("LMS_NIK_CHECK_LIMIT_ADDRESS", "60/hour"),
         "PROXY_FIX": _flag(env, "LMS_PROXY_FIX"),
