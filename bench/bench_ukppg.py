@@ -118,7 +118,9 @@ def parse_args() -> argparse.Namespace:
 
 def production_env(db: BenchDatabase, instance: Path) -> dict[str, str]:
     env = lms_env(db, instance)
-    env.update(LMS_ENV="production", LMS_NIK_HMAC_KEY=secrets.token_urlsafe(32),
+    # Production refuses per-process rate-limit storage: the workers share one Redis.
+    env.update(LMS_ENV="production", LMS_REDIS_URL=os.environ.get("LMS_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+               LMS_NIK_HMAC_KEY=secrets.token_urlsafe(32),
                LMS_NIK_ENCRYPTION_KEY=base64.urlsafe_b64encode(os.urandom(32)).decode(),
                LMS_OIDC_ISSUER="https://accounts.example.com", LMS_OIDC_CLIENT_ID="x", LMS_OIDC_CLIENT_SECRET="y")
     return env

@@ -12,10 +12,45 @@ from pathlib import Path
 
 DEFAULT_ALLOWED_DOMAINS = ("belajar.id",)
 TRUE_VALUES = {"1", "true", "yes", "on"}
+MIN_SECRET_LENGTH = 16
+#: Secret keys that appear in documentation and examples; never accepted in production.
+KNOWN_SECRETS = frozenset({"change-me", "changeme", "secret", "dev", "development", "...",
+                           "test-secret-key-not-for-production"})
+
+
+ENVIRONMENTS = ("development", "test", "production")
+#: Rate-limit storages that only one process sees: each gunicorn worker would count on its own.
+PER_PROCESS_STORAGES = ("memory://",)
 
 
 class ConfigError(RuntimeError):
-    """The environment describes a configuration that must not run."""
+    """The environment describes a configuration that must not run. ``code`` is stable, for logs and tests."""
+
+    def __init__(self, message: str, *, code: str = "config_invalid"):
+        super().__init__(message)
+        self.code = code
+
+
+def _environment(env: Mapping[str, str]) -> str:
+    """``LMS_ENV``: unset means development; anything but the three known names stops start-up (a typo such as
+    ``prod`` must not quietly run with development settings and the development identity provider)."""
+    raw = env.get("LMS_ENV")
+    if raw is None:
+        return "development"
+    environment = raw.strip().lower()
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"LMS_ENV={raw!r} is not known: use one of {', '.join(ENVIRONMENTS)} "
+                          "(unset means development).", code="config_unknown_env")
+    return environment
+
+
+def _ratelimit_storage(env: Mapping[str, str], redis_url: str, production: bool) -> str:
+    storage = env.get("LMS_RATELIMIT_STORAGE_URL") or redis_url or "memory://"
+    if production and storage.startswith(PER_PROCESS_STORAGES):
+        raise ConfigError("LMS_ENV=production needs shared rate-limit storage: set LMS_RATELIMIT_STORAGE_URL or "
+                          "LMS_REDIS_URL (e.g. redis://host:6379/0). Memory storage counts per worker process, so "
+                          "`gunicorn -w N` would multiply the Cek NIK limits by N.", code="config_ratelimit_storage")
+    return storage
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
@@ -50,16 +85,18 @@ def _dev_secret_key(instance_path: Path) -> str:
 def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> dict:
     """Build the Flask config mapping from the environment."""
     env = os.environ if env is None else env
-    environment = env.get("LMS_ENV", "development").strip().lower()
+    environment = _environment(env)
     production = environment == "production"
     dev_idp = _flag(env, "LMS_DEV_IDP")
     if production and dev_idp:
-        raise ConfigError("LMS_DEV_IDP=1 is refused when LMS_ENV=production: the development provider lets anyone in.")
+        raise ConfigError("LMS_DEV_IDP=1 is refused when LMS_ENV=production: the development provider lets anyone in.",
+                          code="config_dev_idp")
 
-    secret_key = env.get("LMS_SECRET_KEY")
+    secret_key = env.get("LMS_SECRET_KEY", "").strip()
+    if production and (len(secret_key) < MIN_SECRET_LENGTH or secret_key in KNOWN_SECRETS):
+        raise ConfigError(f"LMS_SECRET_KEY must be set when LMS_ENV=production, to a random value of at least "
+                          f"{MIN_SECRET_LENGTH} characters (not an example value).", code="config_secret_key")
     if not secret_key:
-        if production:
-            raise ConfigError("LMS_SECRET_KEY must be set when LMS_ENV=production.")
         secret_key = _dev_secret_key(instance_path)
 
     base_url = env.get("LMS_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
@@ -76,11 +113,13 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
     nik_encryption_key = env.get("LMS_NIK_ENCRYPTION_KEY")
     if production and not (nik_hmac_key and nik_encryption_key):
         raise ConfigError("LMS_NIK_HMAC_KEY and LMS_NIK_ENCRYPTION_KEY must be set when LMS_ENV=production "
-                          "(NIK is personal data: its lookup hash and its encryption need their own keys).")
+                          "(NIK is personal data: its lookup hash and its encryption need their own keys).",
+                          code="config_nik_keys")
 
     database_url = env.get("LMS_DATABASE_URL") or f"sqlite:///{instance_path / 'lms.sqlite'}"
     broker_url = env.get("LMS_BROKER_URL") or "filesystem://"
     redis_url = env.get("LMS_REDIS_URL", "")
+    ratelimit_storage = _ratelimit_storage(env, redis_url, production)
 
     return {
         "ENV_NAME": environment,
@@ -100,7 +139,7 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "DEV_IDP_KEY_PATH": env.get("LMS_DEV_IDP_KEY_PATH") or str(instance_path / "dev_idp_key.json"),
         "BROKER_URL": broker_url,
         "REDIS_URL": redis_url,
-        "RATELIMIT_STORAGE_URI": env.get("LMS_RATELIMIT_STORAGE_URL") or redis_url or "memory://",
+        "RATELIMIT_STORAGE_URI": ratelimit_storage,
         "API_TOKEN_DEFAULT_DAYS": int(env.get("LMS_API_TOKEN_DAYS", "30")),
         # Development defaults are derived from the secret key; production sets its own (see above).
         "NIK_HMAC_KEY": nik_hmac_key.encode() if nik_hmac_key else _derived(secret_key, "nik-hmac"),
@@ -112,6 +151,8 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "MAIL_USERNAME": env.get("LMS_MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env.get("LMS_MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env.get("LMS_MAIL_SENDER", "Sertifikasi Pendidik <noreply@belajar.id>"),
+        # Seconds a worker may hold an outbox message it is sending before another worker sends it again.
+        "OUTBOX_CLAIM_TIMEOUT": int(env.get("LMS_OUTBOX_CLAIM_TIMEOUT", "900")),
         "NIK_CHECK_LIMIT_ACCOUNT": env.get("LMS_NIK_CHECK_LIMIT_ACCOUNT", "10/hour"),
         "NIK_CHECK_LIMIT_ADDRESS": env.get("LMS_NIK_CHECK_LIMIT_ADDRESS", "60/hour"),
         "PROXY_FIX": _flag(env, "LMS_PROXY_FIX"),

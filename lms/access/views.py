@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from lms.access import limits, services
-from lms.core.errors import Invalid
+from lms.core.errors import Invalid, Unauthenticated
 from lms.core.time import now_utc
 from lms.extensions import db
 
@@ -18,6 +18,9 @@ bp = Blueprint("access", __name__, url_prefix="/sertifikasi/cek-nik")
 @limits.per_address
 def cek_nik():
     if not current_user.is_authenticated:
+        if request.method == "POST":
+            # Refused before any work; the limits above exempt anonymous requests (see limits.py).
+            raise Unauthenticated()
         return redirect(url_for("auth.login", next=url_for("access.cek_nik")))
     if request.method == "GET":
         return render_template("access/cek_nik.html", result=None, error=None, nik="")

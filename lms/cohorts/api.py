@@ -206,7 +206,9 @@ document("/cohorts/{code}/roster", "post", summary="Import a roster CSV (whole f
          request_body={"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}},
          responses={"200": {"description": "Imported (small file)"},
                     "202": {"description": "Queued (large file); poll the import's URL"},
-                    "422": {"description": "invalid: every bad row with its line number and reason"}, **_AUTH})
+                    "422": {"description": "invalid: every bad row with its line number and reason"},
+                    "500": {"description": "roster_import_failed: a server error; the import is failed, nothing "
+                                           "imported, the reason in message"}, **_AUTH})
 
 
 @bp.post("/cohorts/<code>/roster")
@@ -231,6 +233,8 @@ def post_roster(code: str):
     db.session.commit()
     job = roster.run_import(job, io.BytesIO(request.get_data()), now=now)
     body = roster.job_json(job)
+    if roster.server_failure(job):
+        return jsonify({"code": "roster_import_failed", "message": job.file_error, "import": body, "errors": []}), 500
     if job.status == "failed":
         message = job.file_error or f"{job.error_count} baris tidak valid; tidak ada yang diimpor."
         return jsonify({"code": "invalid", "message": message, "import": body,

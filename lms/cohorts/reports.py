@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 
@@ -11,6 +10,7 @@ from sqlalchemy import case, distinct, func, select
 from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment
 from lms.cohorts.roster_models import RosterEntry
+from lms.core import csvsafe
 from lms.core.errors import Invalid
 from lms.core.regions import kabkota_name, province_name
 from lms.extensions import db
@@ -110,9 +110,7 @@ def _label(group: str, cohort: Cohort, row) -> str:
 
 def report_csv(rows: list[ReportRow], group: str) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([group, "nama", "peserta", *STATUSES, "selesai_semua", "rata_rata_persen"])
-    for row in rows:
-        writer.writerow([row.key, row.name, row.participants, *(row.by_status[s] for s in STATUSES), row.complete,
-                         row.average_percent])
+    csvsafe.write_rows(out, [group, "nama", "peserta", *STATUSES, "selesai_semua", "rata_rata_persen"],
+                       ([row.key, row.name, row.participants, *(row.by_status[s] for s in STATUSES), row.complete,
+                         row.average_percent] for row in rows))
     return out.getvalue()

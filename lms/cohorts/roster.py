@@ -29,6 +29,7 @@ from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment
 from lms.cohorts.roster_models import RosterEntry, RosterImport, RosterImportRow
 from lms.core import audit
+from lms.core.csvsafe import restore_cell
 from lms.core.nik import encrypt_nik, fernet, nik_hash, nik_problem, normalize_nik
 from lms.core.regions import kabkota_exists
 from lms.extensions import db
@@ -53,29 +54,57 @@ def create_import(cohort: Cohort, filename: str, *, now: datetime, actor_id: int
 
 def run_import(job: RosterImport, stream: BinaryIO, *, now: datetime,
                on_progress: Callable[[RosterImport], None] | None = None) -> RosterImport:
-    """Import ``stream`` for ``job``; returns the job, ``done`` or ``failed`` (with its errors staged)."""
+    """Import ``stream`` for ``job``; returns the job, ``done`` or ``failed`` (with its errors staged).
+
+    Never leaves the job ``running``: an unexpected error in any phase rolls the import back, marks the job
+    ``failed`` with the reason (see ``_fail``) and returns it; the full traceback goes to the log."""
     job.status, job.rows_read, job.error_count, job.file_error = "running", 0, 0, None
     # A redelivered task (worker lost mid-import) starts again from a clean staging area.
     db.session.execute(delete(RosterImportRow).where(RosterImportRow.import_id == job.id))
     db.session.commit()
-    cohort = db.session.get(Cohort, job.cohort_id)
+    job_id = job.id
+    phase = PHASES["staging"]
     try:
-        _stage(job, stream, on_progress)
-    except RosterFileError as exc:
-        db.session.rollback()
-        db.session.execute(delete(RosterImportRow).where(RosterImportRow.import_id == job.id))
-        return _finish(job, "failed", now, file_error=str(exc))
-    job.rows_total = job.rows_read
-    try:
+        cohort = db.session.get(Cohort, job.cohort_id)
+        try:
+            _stage(job, stream, on_progress)
+        except RosterFileError as exc:
+            db.session.rollback()
+            db.session.execute(delete(RosterImportRow).where(RosterImportRow.import_id == job.id))
+            return _finish(job, "failed", now, file_error=str(exc))
+        job.rows_total = job.rows_read
+        phase = PHASES["apply"]
         return _check_and_apply(job, cohort, now)
-    except Exception:
-        # Never leave a job "running" forever: record the failure, keep nothing half-applied, re-raise.
-        db.session.rollback()
-        current_app.logger.exception("roster import %s failed", job.id)
-        db.session.execute(delete(RosterImportRow).where(RosterImportRow.import_id == job.id))
-        _finish(job, "failed", now, file_error=str(_l("Terjadi kesalahan pada server saat mengimpor; tidak ada "
-                                                         "yang diimpor. Silakan coba lagi.")))
-        raise
+    except Exception as exc:  # noqa: BLE001 - any failure ends the job, never half-applied
+        current_app.logger.exception("roster import %s failed while %s", job_id, phase)
+        return _fail(job_id, now, str(_l("Terjadi kesalahan pada server saat %(phase)s (%(error)s). Tidak ada data "
+                                          "yang diimpor; silakan unggah ulang berkas atau hubungi tim teknis.",
+                                          phase=phase, error=type(exc).__name__)))
+
+
+#: Where an import can fail, as the admin reads it.
+PHASES = {"staging": _l("membaca berkas"), "apply": _l("memeriksa dan menerapkan daftar peserta")}
+#: ``stats["failure"]`` of a job that failed on a server error (not on the file's content).
+SERVER_ERROR = "server_error"
+
+
+def _fail(job_id: int, now: datetime, reason: str) -> RosterImport:
+    """Mark the job failed in a transaction of its own, after rolling back everything the import did, so the
+    failure is recorded whatever state the session was left in."""
+    db.session.rollback()
+    jobs, rows = RosterImport.__table__, RosterImportRow.__table__
+    with db.engine.begin() as connection:
+        connection.execute(delete(rows).where(rows.c.import_id == job_id))
+        connection.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.status.in_(("queued", "running")))
+                           .values(status="failed", file_error=reason, finished_at=now, error_count=0,
+                                   stats={"failure": SERVER_ERROR}))
+    job = db.session.get(RosterImport, job_id)
+    db.session.refresh(job)
+    return job
+
+
+def server_failure(job: RosterImport) -> bool:
+    return job.status == "failed" and (job.stats or {}).get("failure") == SERVER_ERROR
 
 
 def _check_and_apply(job: RosterImport, cohort: Cohort, now: datetime) -> RosterImport:
@@ -173,7 +202,8 @@ def _flush(job: RosterImport, batch: list[dict], on_progress) -> None:
 def _check_row(line: int, fields: list[str], index: dict[str, int], allowed, box) -> dict:
     if len(fields) < len(index) or max(index.values()) >= len(fields):
         return {"line": line, "error": str(_l("Jumlah kolom kurang (%(n)s).", n=len(fields)))}
-    value = {c: fields[i].strip() for c, i in index.items()}
+    # restore_cell: a file exported by this application (formula-safe cells) imports with its own values.
+    value = {c: restore_cell(fields[i].strip()).strip() for c, i in index.items()}
     problems = []
     nik = normalize_nik(value["nik"])
     if problem := nik_problem(nik):
@@ -309,7 +339,11 @@ def import_stored_file(import_id: int, *, now: datetime) -> RosterImport | None:
     path = Path(job.stored_path)
     try:
         with open(path, "rb") as stream:
-            run_import(job, stream, now=now)
+            job = run_import(job, stream, now=now)
+    except OSError as exc:  # the upload is gone (another host's disk, a cleaned folder): fail, do not hang
+        current_app.logger.exception("roster import %s: stored upload unreadable", import_id)
+        job = _fail(import_id, now, str(_l("Berkas unggahan tidak dapat dibaca (%(error)s). Tidak ada data yang "
+                                           "diimpor; silakan unggah ulang berkas.", error=type(exc).__name__)))
     finally:
         path.unlink(missing_ok=True)
         job.stored_path = None

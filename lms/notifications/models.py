@@ -24,6 +24,11 @@ class OutboxMessage(db.Model):
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When a worker took this message to send it (committed before sending). A claim older than the lease
+    #: (``OUTBOX_CLAIM_TIMEOUT``) belongs to a worker that died mid-send; the message is sent again.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The claim's token: only the worker holding it records the outcome.
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
     #: The last delivery error, if any.
     error: Mapped[str | None] = mapped_column(String(500))
     attempts: Mapped[int] = mapped_column(default=0)

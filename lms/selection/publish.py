@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime
 
@@ -12,7 +11,7 @@ from sqlalchemy import select
 from lms.cohorts.models import Cohort
 from lms.cohorts.roster import COLUMNS, create_import, run_import
 from lms.cohorts.roster_models import RosterImport
-from lms.core import audit
+from lms.core import audit, csvsafe
 from lms.core.errors import DomainError, Invalid
 from lms.core.nik import decrypt_nik
 from lms.extensions import db
@@ -40,7 +39,7 @@ class _RosterStream(io.RawIOBase):
     @staticmethod
     def _generate(run: SelectionRun):
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = csvsafe.writer(out)  # the roster import undoes the prefix (roster._check_row)
         writer.writerow(COLUMNS)
         query = (select(SelectionEntry).where(SelectionEntry.run_id == run.id, SelectionEntry.status == "ditetapkan")
                  .order_by(SelectionEntry.quota_group, SelectionEntry.rank).execution_options(yield_per=2000))

@@ -19,6 +19,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import case, delete, func, insert, select, update
 
+from lms.core import csvsafe
 from lms.core.nik import decrypt_nik, encrypt_nik, fernet, nik_hash
 from lms.core.regions import kabkota_exists
 from lms.extensions import db
@@ -269,8 +270,9 @@ def output_rows(run: SelectionRun) -> Iterator[dict]:
 
 def write_output(run: SelectionRun, out: io.TextIOBase) -> int:
     if uses_placeholder_policy(run):
-        out.write(PLACEHOLDER_CSV_WARNING + "\n")
-    writer = csv.DictWriter(out, fieldnames=OUTPUT_COLUMNS)
+        out.write(PLACEHOLDER_CSV_WARNING + "
+")
+    writer = csvsafe.SafeDictWriter(out, fieldnames=OUTPUT_COLUMNS)
     writer.writeheader()
     count = 0
     for row in output_rows(run):

@@ -9,7 +9,6 @@ however many requests race. Session dates are days at the site, compared with to
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,7 +21,7 @@ from sqlalchemy.orm import contains_eager
 
 from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment
-from lms.core import audit
+from lms.core import audit, csvsafe
 from lms.core.errors import DomainError, NotFound
 from lms.core.regions import province_of
 from lms.extensions import db
@@ -238,7 +237,7 @@ def export_rows(cohort_code: str | None = None) -> list[dict]:
 
 def export_csv(rows: list[dict]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
+    writer = csvsafe.SafeDictWriter(out, fieldnames=EXPORT_COLUMNS)
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()

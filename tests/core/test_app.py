@@ -11,6 +11,7 @@ from babel.messages.pofile import read_po
 
 from lms import create_app
 from lms.config import ConfigError
+from tests.conftest import SECRET
 from tests.core.processes import PRODUCTION_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,20 +42,76 @@ def test_security_headers(client):
     assert "Strict-Transport-Security" not in headers  # only behind TLS in production
 
 
+PRODUCTION = {"LMS_ENV": "production", "LMS_SECRET_KEY": "a-long-random-production-secret", **PRODUCTION_KEYS,
+              "LMS_OIDC_ISSUER": "https://accounts.example.com", "LMS_REDIS_URL": "redis://127.0.0.1:6379/15"}
+
+
 def test_production_config_guards(tmp_path):
     with pytest.raises(ConfigError, match="LMS_SECRET_KEY"):
         create_app(env={"LMS_ENV": "production"})
     with pytest.raises(ConfigError, match="LMS_DEV_IDP"):
         create_app(env={"LMS_ENV": "production", "LMS_SECRET_KEY": "s", "LMS_DEV_IDP": "1"})
     with pytest.raises(ConfigError, match="LMS_NIK_HMAC_KEY"):
-        create_app(env={"LMS_ENV": "production", "LMS_SECRET_KEY": "s"})
-    app = create_app(env={"LMS_ENV": "production", "LMS_SECRET_KEY": "s", **PRODUCTION_KEYS,
-                          "LMS_DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite",
-                          "LMS_OIDC_ISSUER": "https://accounts.example.com"})
+        create_app(env={"LMS_ENV": "production", "LMS_SECRET_KEY": "a-long-random-production-secret"})
+    app = create_app(env={**PRODUCTION, "LMS_DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite"})
     assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["DEV_IDP"] is False
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/15"
     assert not any(r.rule.startswith("/dev-idp") for r in app.url_map.iter_rules())
     response = app.test_client().get("/")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+@pytest.mark.parametrize("secret", ["", "   ", "s", "change-me", SECRET])
+def test_production_refuses_a_missing_short_or_example_secret_key(tmp_path, secret):
+    with pytest.raises(ConfigError, match="LMS_SECRET_KEY") as refused:
+        create_app(env={**PRODUCTION, "LMS_SECRET_KEY": secret, "LMS_INSTANCE_PATH": str(tmp_path)})
+    assert refused.value.code == "config_secret_key"
+    assert not (tmp_path / "secret_key").exists()  # no development key generated for it either
+
+
+def test_production_refuses_the_development_identity_provider(tmp_path):
+    with pytest.raises(ConfigError, match="LMS_DEV_IDP") as refused:
+        create_app(env={**PRODUCTION, "LMS_DEV_IDP": "1", "LMS_INSTANCE_PATH": str(tmp_path)})
+    assert refused.value.code == "config_dev_idp"
+
+
+@pytest.mark.parametrize("storage", [None, "memory://"])
+def test_production_refuses_per_process_rate_limit_storage(tmp_path, storage):
+    env = {k: v for k, v in PRODUCTION.items() if k != "LMS_REDIS_URL"}
+    if storage:
+        env["LMS_RATELIMIT_STORAGE_URL"] = storage
+    with pytest.raises(ConfigError, match="LMS_RATELIMIT_STORAGE_URL or LMS_REDIS_URL") as refused:
+        create_app(env={**env, "LMS_INSTANCE_PATH": str(tmp_path)})
+    assert refused.value.code == "config_ratelimit_storage"
+
+
+def test_production_takes_a_dedicated_rate_limit_storage(tmp_path):
+    env = {k: v for k, v in PRODUCTION.items() if k != "LMS_REDIS_URL"}
+    app = create_app(env={**env, "LMS_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:6379/14",
+                          "LMS_DATABASE_URL": f"sqlite:///{tmp_path}/r.sqlite"})
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/14"
+
+
+def test_development_and_test_keep_memory_storage(tmp_path):
+    for name in ("development", "test", " Test "):
+        app = create_app(env={"LMS_ENV": name, "LMS_SECRET_KEY": "k",
+                              "LMS_DATABASE_URL": f"sqlite:///{tmp_path}/d.sqlite"})
+        assert app.config["RATELIMIT_STORAGE_URI"] == "memory://" and app.config["PRODUCTION"] is False
+        assert app.config["ENV_NAME"] == name.strip().lower()
+
+
+@pytest.mark.parametrize("name", ["prod", "staging", "", "  ", "produktion", "dev"])
+def test_unknown_lms_env_stops_start_up(tmp_path, name):
+    with pytest.raises(ConfigError, match="LMS_ENV") as refused:
+        create_app(env={"LMS_ENV": name, "LMS_SECRET_KEY": "k", "LMS_DEV_IDP": "1",
+                        "LMS_INSTANCE_PATH": str(tmp_path)})
+    assert refused.value.code == "config_unknown_env"
+    assert "development, test, production" in str(refused.value)
+
+
+def test_unset_lms_env_is_development(tmp_path):
+    app = create_app(env={"LMS_SECRET_KEY": "k", "LMS_DATABASE_URL": f"sqlite:///{tmp_path}/u.sqlite"})
+    assert app.config["ENV_NAME"] == "development" and app.config["PRODUCTION"] is False
 
 
 def test_environment_settings_are_read(tmp_path):

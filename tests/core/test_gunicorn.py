@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.conftest import REDIS_URL
 from tests.core.processes import PRODUCTION_KEYS, free_port, lms, lms_env, spawn, stop, wait_for_http
 
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
@@ -16,7 +17,7 @@ GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 @pytest.mark.slow
 def test_gunicorn_serves_the_app(tmp_path):
     env = lms_env(tmp_path / "instance", LMS_ENV="production", **PRODUCTION_KEYS, LMS_OIDC_ISSUER="https://accounts.example.com",
-                  LMS_OIDC_CLIENT_ID="cid", LMS_OIDC_CLIENT_SECRET="secret")
+                  LMS_OIDC_CLIENT_ID="cid", LMS_OIDC_CLIENT_SECRET="secret", LMS_REDIS_URL=REDIS_URL)
     lms(env, "db", "upgrade")
     port = free_port()
     log = tmp_path / "gunicorn.log"
