@@ -12,7 +12,7 @@ from lms.auth.models import User
 from lms.extensions import db
 from lms.journal.models import JournalEntry
 from lms.posttest.models import Question
-from tests.learning import ApiParticipant
+from tests.learning import ApiParticipant, session_for
 
 EMAIL = "guru.satu@guru.sd.belajar.id"
 AFTER = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # 1 Dec 2026 00:00 WIB
@@ -182,7 +182,7 @@ def test_form_post_with_a_too_short_answer_keeps_the_typed_text(app, ready):
     with app.app_context():
         user_id = db.session.scalar(select(User.id).where(User.email == EMAIL))
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session.update(session_for(app, user_id))
         session["_fresh"] = True
     p1, p2 = ready.prompt_ids()
     url = f"/sertifikasi/modul/{ready.module_id()}/jurnal/"
