@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import datetime
 
@@ -57,3 +58,8 @@ def revoke_all_sessions(user: User, *, now: datetime, actor: User | None = None,
                  data={"sessions": result.rowcount, **(context or {})})
     db.session.flush()
     return result.rowcount
+
+
+def browser_storage_key(user_id: int, secret_key: str) -> str:
+    """A per-account prefix for data a page keeps in the browser: stable, but neither the id nor the e-mail."""
+    return hmac.new(secret_key.encode(), f"browser-storage:{user_id}".encode(), hashlib.sha256).hexdigest()[:20]
