@@ -157,9 +157,10 @@ def _insert_entry(enrollment: Enrollment, module: Module, answers: dict[str, str
               "updated_at": now, "version": 1}
     if submitted:
         values.update(status="submitted", submitted_answers=answers, submitted_at=now)
-    result = db.session.execute(insert(JournalEntry).values(**values)
-                                .on_conflict_do_nothing(index_elements=["enrollment_id", "module_id"]))
-    return result.rowcount == 1
+    created = db.session.scalar(insert(JournalEntry).values(**values)
+                                .on_conflict_do_nothing(index_elements=["enrollment_id", "module_id"])
+                                .returning(JournalEntry.id))
+    return created is not None
 
 
 def _update_entry(entry_id: int, read_version: int, answers: dict[str, str], *, submitted: bool,
