@@ -2,7 +2,7 @@
 
 from lms.access.models import NikLookup
 from lms.auth.devidp.models import DevIdpCode
-from lms.auth.models import ApiToken, Identity, User, UserRole
+from lms.auth.models import ApiToken, Identity, User, UserRole, UserSession
 from lms.cohorts.models import Cohort, Enrollment, Extension, Reminder
 from lms.cohorts.roster_models import RosterEntry, RosterImport, RosterImportRow
 from lms.core.audit import AuditEvent
@@ -20,4 +20,5 @@ __all__ = ["ApiToken", "Attempt", "AuditEvent", "Cohort", "Curriculum", "DevIdpC
            "ExamSession", "ExamSite", "Extension", "IdempotencyKey", "Identity", "JournalEntry", "Materi",
            "MateriProgress", "Module", "NikLookup", "Option", "OutboxMessage", "Prompt", "Question", "Registration",
            "Reminder", "RemovalProposal", "RosterEntry", "RosterImport", "RosterImportRow", "SelectionEntry",
-           "SelectionQuota", "SelectionRun", "Ticket", "TicketMessage", "User", "UserRole", "WorkerHeartbeat"]
+           "SelectionQuota", "SelectionRun", "Ticket", "TicketMessage", "User", "UserRole", "UserSession",
+           "WorkerHeartbeat"]

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from lms.auth import services as auth_services
+from lms.auth.models import User
+from lms.auth.sessions import SESSION_KEY, start_session
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import Cohort, Enrollment
 from lms.extensions import db
@@ -85,9 +87,17 @@ def log_in(app, email: str):
         uid = user.id
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(uid)
+        session.update(session_for(app, uid))
         session["_fresh"] = True
     return client
+
+
+def session_for(app, user_id: int) -> dict:
+    """Flask session values of a logged-in browser: the user and a live server-side session record."""
+    with app.app_context():
+        secret = start_session(db.session.get(User, user_id), now=DURING)
+        db.session.commit()
+    return {"_user_id": str(user_id), SESSION_KEY: secret}
 
 
 class ApiParticipant:

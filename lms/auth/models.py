@@ -92,3 +92,20 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class UserSession(db.Model):
+    """A browser login. The Flask session holds a random secret; only its SHA-256 is stored here.
+
+    Loading the user from a cookie requires a live row (see ``lms.auth.login``), so logging out, or
+    revoking every session of an account, ends a copied cookie too.
+    """
+
+    __tablename__ = "user_sessions"
+
+    #: hex SHA-256 of the secret kept in the signed session cookie.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Set at logout, at "log out of every device", or by the helpdesk; the row is never reused.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

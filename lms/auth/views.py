@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from authlib.integrations.base_client.errors import OAuthError
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from joserfc.errors import JoseError
 from requests import RequestException
 
 from lms.auth import oidc
+from lms.auth.redirects import safe_next
 from lms.auth.services import LoginRefused, check_admissible, claims_from_id_token, login_from_claims
+from lms.auth.sessions import SESSION_KEY, end_session, revoke_all_sessions, start_session
+from lms.core.access import login_required
 from lms.core.time import now_utc
 from lms.extensions import db, limiter
 
@@ -20,12 +23,6 @@ NEXT_KEY = "lms_login_next"
 SELECT_ACCOUNT_KEY = "lms_select_account"
 
 
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
-
-
 @bp.get("/login")
 @limiter.limit("30/minute")
 def login():
@@ -33,7 +30,7 @@ def login():
     if client is None:
         return render_template("auth/failed.html", message=_(
             "Login belum dikonfigurasi. Atur LMS_OIDC_ISSUER, atau LMS_DEV_IDP=1 untuk pengembangan.")), 503
-    session[NEXT_KEY] = _safe_next(request.args.get("next"))
+    session[NEXT_KEY] = safe_next(request.args.get("next"))
     extra = {}
     # After "Keluar", or when asked, the provider must let the person pick another account.
     if session.pop(SELECT_ACCOUNT_KEY, False) or request.args.get("select_account"):
@@ -73,9 +70,10 @@ def callback():
         session.clear()
         session[SELECT_ACCOUNT_KEY] = True
         return render_template("auth/refused.html", refusal=refusal, email=claims.email), 403
-    db.session.commit()
-    target = session.get(NEXT_KEY)
+    target = safe_next(session.get(NEXT_KEY))
     session.clear()  # a fresh session for the logged-in user (no fixation)
+    session[SESSION_KEY] = start_session(user, now=now_utc())
+    db.session.commit()
     login_user(user)
     return redirect(target or url_for("core.home"))
 
@@ -85,9 +83,33 @@ def _failed(message: str):
     return render_template("auth/failed.html", message=message), 400
 
 
-@bp.post("/logout")
-def logout():
+def _end_browser_session():
     logout_user()
     session.clear()
     session[SELECT_ACCOUNT_KEY] = True
-    return redirect(url_for("core.home"))
+    return redirect(url_for("auth.logged_out"))
+
+
+@bp.post("/logout")
+def logout():
+    end_session(session.get(SESSION_KEY), now=now_utc())
+    db.session.commit()
+    return _end_browser_session()
+
+
+@bp.post("/logout-everywhere")
+@login_required
+def logout_everywhere():
+    """End every browser session of this account (this one included), e.g. after using a shared computer."""
+    revoke_all_sessions(current_user, now=now_utc(), actor=current_user, context={"reason": "self"})
+    db.session.commit()
+    return _end_browser_session()
+
+
+@bp.get("/keluar")
+def logged_out():
+    """The page after logout. It wipes drafts kept in this browser (``lms-`` keys), also when the script on the
+    logout button did not run; ``Clear-Site-Data`` does the same where the browser supports it."""
+    response = make_response(render_template("auth/logged_out.html"))
+    response.headers["Clear-Site-Data"] = '"storage"'
+    return response

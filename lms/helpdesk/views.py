@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms.auth.sessions import revoke_all_sessions
 from lms.cohorts.roster_models import RosterEntry
 from lms.core.access import login_required, role_required
 from lms.core.errors import DomainError, Invalid
@@ -165,3 +166,15 @@ def _entry(entry_id: int | None) -> RosterEntry:
 def _repoint_refused(ticket: Ticket, exc: DomainError):
     reason = exc.details.get("email") or exc.message
     return _render_ticket(ticket, status=exc.status, errors={"repoint": str(reason)})
+
+
+@bp.post("/<int:ticket_id>/akhiri-sesi")
+@role_required("helpdesk")
+def revoke_sessions(ticket_id: int):
+    """End every browser session of the reporter's account (e.g. left logged in on a shared computer)."""
+    ticket = services.ticket_for(current_user, ticket_id)
+    count = revoke_all_sessions(ticket.user, now=now_utc(), actor=current_user,
+                                context={"reason": "helpdesk", "ticket_id": ticket.id})
+    db.session.commit()
+    flash(_("Semua sesi masuk akun pelapor diakhiri (%(n)s sesi).", n=count), "success")
+    return redirect(url_for("helpdesk.ticket", ticket_id=ticket_id))

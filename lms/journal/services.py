@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lms.cohorts.errors import NotUnlocked
 from lms.cohorts.models import Enrollment
@@ -20,6 +22,8 @@ from lms.modules.progress import compute_progress
 from lms.modules.services import module_state, record_completion, require_readable
 
 MAX_ANSWER_LENGTH = 20_000
+#: Saves without a version merge into the newest draft; they retry when a concurrent save moved it.
+_ATTEMPTS = 3
 
 
 class VersionConflict(DomainError):
@@ -59,9 +63,12 @@ def prompts_for(module: Module) -> list[Prompt]:
     return list(db.session.scalars(select(Prompt).where(Prompt.module_id == module.id).order_by(Prompt.position)))
 
 
-def _entry(enrollment: Enrollment, module: Module) -> JournalEntry | None:
-    return db.session.scalar(select(JournalEntry).where(JournalEntry.enrollment_id == enrollment.id,
-                                                        JournalEntry.module_id == module.id))
+def _entry(enrollment: Enrollment, module: Module, *, fresh: bool = False) -> JournalEntry | None:
+    query = select(JournalEntry).where(JournalEntry.enrollment_id == enrollment.id,
+                                       JournalEntry.module_id == module.id)
+    if fresh:  # re-read after a conditional UPDATE, not the copy the session already holds
+        query = query.execution_options(populate_existing=True)
+    return db.session.scalar(query)
 
 
 def check_journal_open(enrollment: Enrollment, module: Module, *, now: datetime) -> None:
@@ -108,28 +115,61 @@ def save_journal(enrollment: Enrollment, module: Module, answers: Mapping, *, su
                  version: int | None = None) -> SaveResult:
     """Save the typed text as the draft; with ``submit``, also submit it if every answer is long enough.
 
-    Answers for prompts not sent are kept. A stale ``version`` (another tab saved since) is refused,
-    so that an older copy never overwrites newer text.
+    Answers for prompts not sent are kept. With ``version`` (the version the client edited; 0 when it saw no
+    entry) a save made since in another tab or device is a ``VersionConflict``: the write is one conditional
+    statement, so two saves of the same version can never both succeed. Without ``version`` the save merges
+    into whatever is newest.
     """
     require_open(enrollment, now)
     check_journal_open(enrollment, module, now=now)
     prompts = prompts_for(module)
     clean = _clean(prompts, answers)
-    entry = _entry(enrollment, module)
-    if entry is not None and version is not None and version != entry.version:
+    errors: dict[str, str] = {}
+    for _attempt in range(_ATTEMPTS):
+        entry = _entry(enrollment, module, fresh=True)
+        if entry is None:
+            if version not in (None, 0):
+                raise VersionConflict()
+            errors = submission_errors(prompts, clean) if submit else {}
+            if _insert_entry(enrollment, module, clean, submitted=submit and not errors, now=now):
+                break
+        else:
+            if version is not None and version != entry.version:
+                raise VersionConflict()
+            merged = {**(entry.draft_answers or {}), **clean}
+            errors = submission_errors(prompts, merged) if submit else {}
+            if _update_entry(entry.id, entry.version, merged, submitted=submit and not errors, now=now):
+                break
+        if version is not None:
+            raise VersionConflict()  # another save of the same version won
+    else:
         raise VersionConflict()
-    if entry is None:
-        entry = JournalEntry(enrollment_id=enrollment.id, module_id=module.id, draft_answers={}, status="draft",
-                             updated_at=now, version=0)
-        db.session.add(entry)
-    entry.draft_answers = {**(entry.draft_answers or {}), **clean}
-    entry.updated_at = now
-    entry.version = (entry.version or 0) + 1
-    errors = submission_errors(prompts, entry.draft_answers) if submit else {}
-    submitted = submit and not errors
-    if submitted:
-        entry.submitted_answers = dict(entry.draft_answers)
-        entry.status = "submitted"
-        entry.submitted_at = now
+    entry = _entry(enrollment, module, fresh=True)
     record_completion(enrollment, now=now)
-    return SaveResult(JournalView(prompts, entry), submitted, errors)
+    return SaveResult(JournalView(prompts, entry), submit and not errors, errors)
+
+
+def _insert_entry(enrollment: Enrollment, module: Module, answers: dict[str, str], *, submitted: bool,
+                  now: datetime) -> bool:
+    """Create the entry at version 1; False when another request created it first (unique constraint)."""
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    values = {"enrollment_id": enrollment.id, "module_id": module.id, "draft_answers": answers, "status": "draft",
+              "updated_at": now, "version": 1}
+    if submitted:
+        values.update(status="submitted", submitted_answers=answers, submitted_at=now)
+    created = db.session.scalar(insert(JournalEntry).values(**values)
+                                .on_conflict_do_nothing(index_elements=["enrollment_id", "module_id"])
+                                .returning(JournalEntry.id))
+    return created is not None
+
+
+def _update_entry(entry_id: int, read_version: int, answers: dict[str, str], *, submitted: bool,
+                  now: datetime) -> bool:
+    """Write the merged draft only if the entry is still at ``read_version`` (one conditional UPDATE)."""
+    values = {"draft_answers": answers, "updated_at": now, "version": JournalEntry.version + 1}
+    if submitted:
+        values.update(status="submitted", submitted_answers=answers, submitted_at=now)
+    result = db.session.execute(update(JournalEntry)
+                                .where(JournalEntry.id == entry_id, JournalEntry.version == read_version)
+                                .values(**values), execution_options={"synchronize_session": False})
+    return result.rowcount == 1

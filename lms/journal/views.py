@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from lms.auth.sessions import browser_storage_key
 from lms.cohorts.access import participant_required
 from lms.cohorts.services import window_state
 from lms.core.time import now_utc
@@ -15,14 +17,20 @@ from lms.modules import services as modules
 bp = Blueprint("journal", __name__, url_prefix="/sertifikasi/modul/<int:module_id>/jurnal")
 
 
+def _page(module, view, *, answers, errors=None, saved=None, status=200):
+    """``saved``: on a version conflict, the newer saved answers shown beside the typed ones."""
+    now = now_utc()
+    owner = browser_storage_key(current_user.id, current_app.config["SECRET_KEY"])
+    return render_template("journal/edit.html", module=module, view=view, answers=answers, errors=errors or {},
+                           saved=saved, owner=owner, window=window_state(g.enrollment, now).value), status
+
+
 @bp.get("/")
 @participant_required
 def edit(module_id: int):
-    now = now_utc()
     module = modules.get_module(g.enrollment, module_id)
-    view = services.get_journal(g.enrollment, module, now=now)
-    return render_template("journal/edit.html", module=module, view=view, answers=view.answers, errors={},
-                           window=window_state(g.enrollment, now).value)
+    view = services.get_journal(g.enrollment, module, now=now_utc())
+    return _page(module, view, answers=view.answers)
 
 
 @bp.post("/")
@@ -33,11 +41,18 @@ def save(module_id: int):
     answers = {key.removeprefix("p"): value for key, value in request.form.items() if key.startswith("p")}
     submit = request.form.get("action") == "submit"
     version = request.form.get("version", type=int)
-    result = services.save_journal(g.enrollment, module, answers, submit=submit, now=now, version=version)
+    try:
+        result = services.save_journal(g.enrollment, module, answers, submit=submit, now=now, version=version)
+    except services.VersionConflict:
+        # Saved meanwhile in another tab or device: nothing was written. The typed text stays in the form,
+        # the newer saved text is shown beside it, and the form now carries the newer version, so that
+        # saving again keeps the typed text on purpose.
+        db.session.rollback()
+        view = services.get_journal(g.enrollment, module, now=now)
+        return _page(module, view, answers={**view.answers, **answers}, saved=view.answers, status=409)
     db.session.commit()  # the draft is kept whatever happens to the submission
     if result.errors:
-        return render_template("journal/edit.html", module=module, view=result.view, answers=result.view.answers,
-                               errors=result.errors, window=window_state(g.enrollment, now).value), 422
+        return _page(module, result.view, answers=result.view.answers, errors=result.errors, status=422)
     flash(_("Jurnal terkirim.") if result.submitted else _("Draf jurnal tersimpan."), "success")
     if result.submitted:
         return redirect(url_for("learning.module", module_id=module_id))

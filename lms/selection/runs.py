@@ -270,8 +270,7 @@ def output_rows(run: SelectionRun) -> Iterator[dict]:
 
 def write_output(run: SelectionRun, out: io.TextIOBase) -> int:
     if uses_placeholder_policy(run):
-        out.write(PLACEHOLDER_CSV_WARNING + "
-")
+        out.write(PLACEHOLDER_CSV_WARNING + "\n")
     writer = csvsafe.SafeDictWriter(out, fieldnames=OUTPUT_COLUMNS)
     writer.writeheader()
     count = 0

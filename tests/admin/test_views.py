@@ -19,6 +19,7 @@ from lms.cohorts.models import Cohort, Enrollment, Extension
 from lms.cohorts.roster_models import RosterImport
 from lms.core.audit import AuditEvent
 from lms.extensions import db
+from tests.learning import session_for
 from tests.queries import counted
 
 ADMIN = "admin.satu@belajar.id"
@@ -37,7 +38,7 @@ def log_in(app, email: str):
     assert user_id is not None
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session.update(session_for(app, user_id))
         session["_fresh"] = True
     return client
 

@@ -12,7 +12,7 @@ from lms.auth.models import User
 from lms.extensions import db
 from lms.journal.models import JournalEntry
 from lms.posttest.models import Question
-from tests.learning import ApiParticipant
+from tests.learning import ApiParticipant, session_for
 
 EMAIL = "guru.satu@guru.sd.belajar.id"
 AFTER = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # 1 Dec 2026 00:00 WIB
@@ -182,7 +182,7 @@ def test_form_post_with_a_too_short_answer_keeps_the_typed_text(app, ready):
     with app.app_context():
         user_id = db.session.scalar(select(User.id).where(User.email == EMAIL))
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session.update(session_for(app, user_id))
         session["_fresh"] = True
     p1, p2 = ready.prompt_ids()
     url = f"/sertifikasi/modul/{ready.module_id()}/jurnal/"
@@ -194,3 +194,72 @@ def test_form_post_with_a_too_short_answer_keeps_the_typed_text(app, ready):
     assert re.search(rf'<textarea[^>]*name="p{p1}"[^>]*>{LONG}</textarea>', page)
     assert 'data-testid="journal-error"' in page
     assert ready.get().get_json()["answers"] == {p1: LONG, p2: "Masih singkat"}
+
+
+def page_client(app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.email == EMAIL))
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session.update(session_for(app, user_id))
+    return client
+
+
+def test_form_post_of_a_stale_version_keeps_the_typed_text_beside_the_newer_saved_one(app, ready):
+    client = page_client(app)
+    p1, p2 = ready.prompt_ids()
+    url = f"/sertifikasi/modul/{ready.module_id()}/jurnal/"
+    first = ready.put({p1: "versi awal"}).get_json()["version"]
+    page = client.get(url).get_data(as_text=True)
+    assert f'name="version" value="{first}"' in page
+    newer = ready.put({p1: "ditulis di perangkat lain"}, version=first).get_json()["version"]
+
+    response = client.post(url, data={f"p{p1}": "teks yang saya ketik", f"p{p2}": "jawaban kedua",
+                                      "action": "draft", "version": str(first)})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    # Both texts are on the page: the typed one still in the box, the newer saved one beside it.
+    assert re.search(rf'<textarea[^>]*name="p{p1}"[^>]*>teks yang saya ketik</textarea>', page)
+    assert re.search(rf'<textarea[^>]*name="p{p2}"[^>]*>jawaban kedua</textarea>', page)
+    assert re.search(r'data-testid="saved-1"\s*>.*?<pre data-saved-text>ditulis di perangkat lain</pre>', page, re.S)
+    assert re.search(r'data-testid="journal-conflict" data-conflict-banner\s*>', page)  # shown, not hidden
+    assert 'data-testid="keep-mine"' in page and 'data-testid="use-saved"' in page
+    # Nothing was written, and the form now carries the newer version.
+    body = ready.get().get_json()
+    assert body["answers"] == {p1: "ditulis di perangkat lain"} and body["version"] == newer
+    assert f'name="version" value="{newer}"' in page
+
+    # Keeping the typed text is a deliberate second save with the newer version.
+    kept = client.post(url, data={f"p{p1}": "teks yang saya ketik", f"p{p2}": "jawaban kedua",
+                                  "action": "draft", "version": str(newer)})
+    assert kept.status_code == 302
+    assert ready.get().get_json()["answers"] == {p1: "teks yang saya ketik", p2: "jawaban kedua"}
+
+
+def test_form_post_creating_the_entry_conflicts_when_another_tab_created_it(app, ready):
+    client = page_client(app)
+    p1, _ = ready.prompt_ids()
+    url = f"/sertifikasi/modul/{ready.module_id()}/jurnal/"
+    assert 'name="version" value="0"' in client.get(url).get_data(as_text=True)
+    ready.put({p1: "tab lain lebih dulu"})
+    response = client.post(url, data={f"p{p1}": "tab ini", "action": "draft", "version": "0"})
+    assert response.status_code == 409
+    assert ready.get().get_json()["answers"] == {p1: "tab lain lebih dulu"}
+
+
+def test_api_version_zero_means_no_entry_yet(ready):
+    p1, _ = ready.prompt_ids()
+    assert ready.put({p1: "pertama"}, version=0).get_json()["version"] == 1
+    response = ready.put({p1: "juga pertama"}, version=0)
+    assert response.status_code == 409 and response.get_json()["code"] == "version_conflict"
+    assert ready.get().get_json()["answers"] == {p1: "pertama"}
+
+
+def test_the_page_keys_browser_drafts_by_an_opaque_account_key(app, ready):
+    page = page_client(app).get(f"/sertifikasi/modul/{ready.module_id()}/jurnal/").get_data(as_text=True)
+    owner = re.search(r'data-owner="([0-9a-f]{20})"', page)
+    assert owner and EMAIL not in owner.group(0)
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.email == EMAIL))
+    assert owner.group(1) != str(user_id)

@@ -17,7 +17,7 @@ from lms.journal.models import Prompt
 from lms.modules.curriculum_file import CurriculumErrors, parse_curriculum
 from lms.modules.models import Curriculum, Materi, MateriProgress, Module
 from lms.posttest.models import Option, Question
-from tests.learning import curriculum_data
+from tests.learning import curriculum_data, session_for
 
 DEMO = Path(__file__).resolve().parents[2] / "lms" / "modules" / "data" / "demo_curriculum.yaml"
 
@@ -276,7 +276,7 @@ def test_changing_the_answer_key_of_a_curriculum_in_use_keeps_results_consistent
     run_import(app, in_use)
 
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session.update(session_for(app, user_id))
     html = client.get(f"/sertifikasi/modul/{module['id']}/post-test/hasil").get_data(as_text=True)
     assert "Nilai latihan: 2 dari 2" in html
     assert html.count("card feedback right") == 2

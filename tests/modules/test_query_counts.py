@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from lms.extensions import db
+from tests.learning import session_for
 from tests.queries import counted
 
 MAX_STATEMENTS = 4
@@ -33,7 +34,7 @@ def test_dashboard_statement_count_is_fixed(app, learning, during, modules):
         user_id = db.session.scalar(db.select(User.id).where(User.email == "guru.satu@guru.sd.belajar.id"))
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session.update(session_for(app, user_id))
     with counted(app) as statements:
         page = client.get("/sertifikasi/")
     assert page.status_code == 200
@@ -50,7 +51,7 @@ def test_progress_api_statement_count_is_fixed(app, learning, during, modules):
 
         user_id = db.session.scalar(db.select(User.id).where(User.email == "guru.satu@guru.sd.belajar.id"))
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session.update(session_for(app, user_id))
     with counted(app) as statements:
         body = client.get("/api/v1/me/progress").get_json()
     assert len(body["modules"]) == modules and body["modules"][0]["materi"][0]["done"] is True

@@ -11,7 +11,7 @@ from lms.auth.models import User
 from lms.extensions import db
 from lms.modules.curriculum_file import import_curriculum
 from lms.modules.models import MateriProgress
-from tests.learning import curriculum_data
+from tests.learning import curriculum_data, session_for
 
 EMAIL = "guru.satu@guru.sd.belajar.id"
 AFTER = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # 1 Dec 2026 00:00 WIB
@@ -23,7 +23,7 @@ def log_in(app, client, email=EMAIL):
         user_id = db.session.scalar(select(User.id).where(User.email == email))
     assert user_id is not None
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session.update(session_for(app, user_id))
         session["_fresh"] = True
     return client
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from lms.auth.models import User
 from lms.extensions import db
 from lms.posttest.models import Attempt, Question
-from tests.learning import ApiParticipant
+from tests.learning import ApiParticipant, session_for
 
 EMAIL = "guru.satu@guru.sd.belajar.id"
 #: 1 Dec 2026 00:00 WIB: the default cohort window (1–30 Nov 2026) has just closed.
@@ -53,7 +53,7 @@ def log_in(app, client, email=EMAIL):
         user_id = db.session.scalar(select(User.id).where(User.email == email))
     assert user_id is not None
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session.update(session_for(app, user_id))
         session["_fresh"] = True
 
 

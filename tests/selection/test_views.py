@@ -20,6 +20,7 @@ from lms.core.audit import AuditEvent
 from lms.core.nik import decrypt_nik, mask_nik
 from lms.extensions import db
 from lms.selection.models import RemovalProposal, SelectionEntry, SelectionRun
+from tests.learning import session_for
 from tests.selection.test_removal import ADMIN, ALLOWED, DINAS, DINAS_ELSEWHERE, LPMP, NOW, TEACHER, build_world
 
 SUPER = "super.satu@belajar.id"
@@ -37,7 +38,7 @@ def log_in(app, email: str):
         user_id = db.session.scalar(select(User.id).where(User.email == email))
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session.update(session_for(app, user_id))
         session["_fresh"] = True
     return client
 

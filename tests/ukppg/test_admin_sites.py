@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from lms.auth.models import User
 from lms.extensions import db
 from lms.ukppg.models import ExamSession
+from tests.learning import session_for
 
 GOOD = ("site,kode_kabkota,address,date,start,seats\n"
         "TUK Satu,7371,Jl. Satu,2026-12-20,08:00,30\n"
@@ -23,7 +24,7 @@ def login(app, client, email, role=None):
     with app.app_context():
         user_id = db.session.scalar(select(User.id).where(User.email == email))
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session.update(session_for(app, user_id))
 
 
 def test_admin_imports_sites_and_sees_them(app):

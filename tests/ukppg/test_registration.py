@@ -12,6 +12,7 @@ from lms.cohorts.models import Enrollment
 from lms.extensions import db
 from lms.ukppg import services
 from lms.ukppg.models import Registration
+from tests.learning import session_for
 from tests.ukppg.helpers import complete, make_sessions, seats_taken
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -213,7 +214,7 @@ def test_dashboard_button_appears_only_when_complete_and_open(app, learning, dur
     with app.app_context():
         user_id = db.session.scalar(select(User.id).where(User.email == GURU))
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session.update(session_for(app, user_id))
     page = client.get("/sertifikasi/").get_data(as_text=True)
     assert 'data-testid="daftar-ukppg"' not in page and 'data-testid="missing"' in page
     complete(app, enrollment_id)

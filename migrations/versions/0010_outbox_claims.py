@@ -1,7 +1,7 @@
 """outbox: per-message claims (claimed_at, claimed_by)
 
-Revision ID: 0007d
-Revises: 0006
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-23 09:00:00.000000
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007d'
-down_revision = '0006'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

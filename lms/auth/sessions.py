@@ -1,0 +1,65 @@
+"""Server-side records of browser logins: a cookie is only as good as its live row."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from lms.auth.models import User, UserSession
+from lms.core import audit
+from lms.extensions import db
+
+#: Key in the (signed) Flask session that holds the session secret.
+SESSION_KEY = "lms_sid"
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def start_session(user: User, *, now: datetime) -> str:
+    """Record a new login of ``user``; returns the secret to keep in the Flask session."""
+    secret = secrets.token_urlsafe(32)
+    db.session.add(UserSession(id=_hash(secret), user_id=user.id, created_at=now))
+    db.session.flush()
+    return secret
+
+
+def session_user(user_id: int, secret: str | None) -> User | None:
+    """The active user of a live session, in one statement (the user, its roles, and the session row)."""
+    if not secret:
+        return None
+    query = (select(User).join(UserSession, UserSession.user_id == User.id)
+             .where(User.id == user_id, User.active.is_(True), UserSession.id == _hash(secret),
+                    UserSession.revoked_at.is_(None)))
+    return db.session.scalars(query).unique().first()
+
+
+def end_session(secret: str | None, *, now: datetime) -> bool:
+    """Revoke one session (logout). False when it was unknown or already revoked."""
+    if not secret:
+        return False
+    result = db.session.execute(update(UserSession)
+                                .where(UserSession.id == _hash(secret), UserSession.revoked_at.is_(None))
+                                .values(revoked_at=now), execution_options={"synchronize_session": False})
+    return result.rowcount == 1
+
+
+def revoke_all_sessions(user: User, *, now: datetime, actor: User | None = None, context: dict | None = None) -> int:
+    """Revoke every live browser session of ``user`` (API tokens are separate); returns how many ended."""
+    result = db.session.execute(update(UserSession)
+                                .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+                                .values(revoked_at=now), execution_options={"synchronize_session": False})
+    audit.record("auth.revoke_sessions", "user", user.id, actor_id=actor.id if actor else None, now=now,
+                 data={"sessions": result.rowcount, **(context or {})})
+    db.session.flush()
+    return result.rowcount
+
+
+def browser_storage_key(user_id: int, secret_key: str) -> str:
+    """A per-account prefix for data a page keeps in the browser: stable, but neither the id nor the e-mail."""
+    return hmac.new(secret_key.encode(), f"browser-storage:{user_id}".encode(), hashlib.sha256).hexdigest()[:20]

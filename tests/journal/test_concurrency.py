@@ -1,0 +1,67 @@
+"""Concurrent journal saves of the same version through the HTTP API (PostgreSQL): exactly one wins."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from lms.extensions import db
+from lms.journal.models import JournalEntry
+from tests.journal.test_journal import Participant
+
+WRITERS = 10
+
+
+def race(url: str, headers: dict, bodies: list[dict]) -> list[tuple[int, str, dict]]:
+    barrier = threading.Barrier(len(bodies))
+    results, lock = [], threading.Lock()
+
+    def put(body: dict) -> None:
+        with requests.Session() as http:
+            barrier.wait()
+            response = http.put(url, json=body, headers=headers, timeout=60)
+            payload = response.json()
+            with lock:
+                results.append((response.status_code, payload.get("code", "ok"), body))
+
+    threads = [threading.Thread(target=put, args=(b,)) for b in bodies]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+@pytest.fixture
+def pg_ready(pg_app, pg_learning, pg_live_server, frozen_clock):
+    from tests.learning import DURING
+
+    frozen_clock(DURING)
+    participant = Participant(pg_app, pg_learning, prompts=2)
+    participant.finish_materi()
+    participant.take_posttest()
+    return participant
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("existing", [True, False], ids=["update", "first-save"])
+def test_ten_saves_of_the_same_version_give_one_200_and_nine_conflicts(pg_ready, pg_live_server, existing):
+    p1, _ = pg_ready.prompt_ids()
+    version = pg_ready.put({p1: "awal"}).get_json()["version"] if existing else 0
+    url = f"{pg_live_server.url}/api/v1/journals/{pg_ready.module_id()}"
+    bodies = [{"answers": {p1: f"tulisan jendela {i}"}, "submit": False, "version": version} for i in range(WRITERS)]
+
+    results = race(url, pg_ready.headers, bodies)
+
+    outcomes = Counter((status, code) for status, code, _ in results)
+    assert outcomes == {(200, "ok"): 1, (409, "version_conflict"): WRITERS - 1}, outcomes
+    [winner] = [body for status, _, body in results if status == 200]
+    saved = pg_ready.get().get_json()
+    assert saved["version"] == version + 1
+    assert saved["answers"] == winner["answers"]
+    with pg_ready.app.app_context():
+        assert db.session.scalar(select(func.count(JournalEntry.id))) == 1
