@@ -10,10 +10,10 @@ from joserfc.errors import JoseError
 from requests import RequestException
 
 from lms.auth import oidc
-from lms.auth.redirects import safe_next
 from lms.auth.services import LoginRefused, check_admissible, claims_from_id_token, login_from_claims
 from lms.auth.sessions import SESSION_KEY, end_session, revoke_all_sessions, start_session
 from lms.core.access import login_required
+from lms.core.redirects import safe_next
 from lms.core.time import now_utc
 from lms.extensions import db, limiter
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from lms.core.i18n import LANG_COOKIE
+from lms.core.redirects import safe_next
 from lms.core.time import now_utc
 from lms.extensions import csrf, db
 
@@ -34,9 +35,7 @@ def set_language():
     lang = request.form.get("lang", "id")
     if lang not in current_app.config["LANGUAGES"]:
         lang = "id"
-    target = request.form.get("next") or url_for("core.home")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("core.home")
+    target = safe_next(request.form.get("next")) or url_for("core.home")
     response = redirect(target)
     response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
                         secure=current_app.config["PRODUCTION"], httponly=True)

@@ -7,7 +7,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import requests
 
-from lms.auth.redirects import safe_next
+from lms.core.redirects import safe_next
 from tests.auth import flow
 
 GURU = "guru.demo@guru.sd.belajar.id"
@@ -79,3 +79,12 @@ def test_login_with_a_hostile_next_is_never_a_server_error(live_server):
         response = requests.get(f"{live_server.url}/auth/login?next={raw_next}", allow_redirects=False, timeout=10)
         assert response.status_code == 302, (raw_next, response.status_code)
         assert urlsplit(response.headers["Location"]).path.endswith("/authorize")
+
+
+@pytest.mark.parametrize("target", ["/%09/evil.example/", "//evil.example/", "/\\evil.example", "https://evil.example/",
+                                    "/%0A/x"])
+def test_language_switch_never_leaves_the_app(app, target):
+    app.config["WTF_CSRF_ENABLED"] = False
+    response = app.test_client().post("/lang", data={"lang": "en", "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
