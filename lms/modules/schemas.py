@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from lms.api.schemas import Id
+from lms.core.input import MAX_ID
 
 
 class CohortProgress(Schema):
@@ -112,8 +112,11 @@ class Posttest(Schema):
 
 
 class AttemptIn(Schema):
-    answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=20)), values=Id(), required=True,
-                          metadata={"description": "{QUESTION_ID: OPTION_ID} for every question"})
+    # The values are checked per question by the service (``posttest.services.parse_answers``), so that every
+    # refusal is reported under its question's id, as the post-test page shows it.
+    answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=20)),
+                          values=fields.Raw(metadata={"type": "integer", "minimum": 1, "maximum": MAX_ID}),
+                          required=True, metadata={"description": "{QUESTION_ID: OPTION_ID} for every question"})
 
 
 class Feedback(Schema):
