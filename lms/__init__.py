@@ -21,7 +21,9 @@ from lms.auth.views import bp as auth_bp
 from lms.celery_app import celery_init_app
 from lms.cohorts.cli import reminders_cli, roster_cli, windows_cli
 from lms.config import load_config
+from lms.core import boundary as request_boundary
 from lms.core import i18n
+from lms.core import input as request_input
 from lms.core.cli import demo_command
 from lms.core.db import render_migration_item
 from lms.core.errors import register_error_handlers
@@ -70,6 +72,8 @@ def create_app(overrides: Mapping | None = None, *, env: Mapping[str, str] | Non
 
 
 def _init_extensions(app: Flask) -> None:
+    request_input.init_app(app)  # first: the bounded id converter must be in place before any route is added
+    request_boundary.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
                      render_item=render_migration_item)

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_smorest import Blueprint
 from flask_wtf.csrf import CSRFError, validate_csrf
 
+from lms.api.validation import ApiParser
 from lms.auth.services import authenticate_token
 from lms.core.errors import DomainError
 from lms.core.time import now_utc
-from lms.extensions import db
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+PREFIX = "/api/v1"
+
+
+class ApiBlueprint(Blueprint):
+    """flask-smorest's blueprint: ``@bp.arguments`` parses with ``ApiParser`` (our JSON rules, our error shape)."""
+
+    ARGUMENTS_PARSER = ApiParser()
+
+
+bp = ApiBlueprint("api", __name__, url_prefix=PREFIX, description="lms JSON API")
 
 PUBLIC_ENDPOINTS = {"api.openapi_document"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -42,7 +52,6 @@ def authenticate():
         user = authenticate_token(token.strip(), now=now_utc())
         if user is None:
             raise InvalidToken()
-        db.session.commit()  # last_used_at
         g.api_user = user
         return
     if current_user.is_authenticated:

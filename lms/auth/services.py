@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from lms.auth.domains import domain_allowed, email_allowed, email_domain
 from lms.auth.models import ApiToken, Identity, User, UserRole
@@ -183,10 +183,25 @@ def authenticate_token(token: str, *, now: datetime) -> User | None:
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if row is None or row.revoked_at is not None or row.expires_at <= now or not row.user.active:
         return None
-    # Written at most once a minute per token, so that a busy client does not write on every call.
-    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
-        row.last_used_at = now
+    record_token_use(row, now=now)
     return row.user
+
+
+#: A token's last use is recorded at most this often, so that a read does not write on every request.
+TOKEN_USE_RESOLUTION = timedelta(minutes=5)
+
+
+def record_token_use(row: ApiToken, *, now: datetime) -> None:
+    """One conditional UPDATE, only when the recorded use is older than ``TOKEN_USE_RESOLUTION``; concurrent
+    requests of the same token write it once. The request boundary commits it with the request."""
+    stale = now - TOKEN_USE_RESOLUTION
+    if row.last_used_at is not None and row.last_used_at >= stale:
+        return  # recent enough: no statement at all
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == row.id, or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < stale))
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False))
 
 
 def revoke_tokens(user: User, *, now: datetime, token_id: int | None = None, actor_id: int | None = None) -> int:

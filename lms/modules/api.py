@@ -7,10 +7,12 @@ from flask import g, jsonify, request
 from lms.api.blueprint import bp
 from lms.api.openapi import document
 from lms.api.participant import api_participant_required
+from lms.api.schemas import errors
 from lms.core.errors import Invalid
 from lms.core.time import now_utc
 from lms.extensions import db
 from lms.journal import services as journal
+from lms.modules import schemas
 from lms.modules import services as modules
 from lms.modules.progress import compute_progress
 from lms.modules.serialize import progress_json
@@ -33,69 +35,59 @@ def _json_body() -> dict:
     return body
 
 
-document("/me/progress", "get", summary="The participant's progress", tag="belajar",
-         responses={"200": {"description": "Progress (cohort, modules, registration)"}, **_ERRORS})
+_LEARNING_ERRORS = (401, 403, 404, 409, 423)
 
 
 @bp.get("/me/progress")
+@bp.doc(tags=["belajar"], summary="The participant's progress")
 @api_participant_required
+@bp.response(200, schemas.Progress)
+@errors(bp, 401, 403)
 def get_progress():
-    return jsonify(progress_json(g.enrollment, compute_progress(g.enrollment), now_utc()))
-
-
-document("/materi/{materi_id}/complete", "post", summary="Mark a materi done", tag="belajar",
-         parameters=[{"name": "materi_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-         responses={"200": {"description": "Done; the new progress"}, "404": {"description": "Not found"},
-                    **_ERRORS, **_LOCKED})
+    return progress_json(g.enrollment, compute_progress(g.enrollment), now_utc())
 
 
 @bp.post("/materi/<int:materi_id>/complete")
+@bp.doc(tags=["belajar"], summary="Mark a materi done; answers the new progress")
 @api_participant_required
+@bp.response(200, schemas.MateriDone)
+@errors(bp, *_LEARNING_ERRORS)
 def complete_materi(materi_id: int):
     now = now_utc()
     materi = modules.get_materi(g.enrollment, materi_id)
     progress = modules.complete_materi(g.enrollment, materi, now=now)
-    db.session.commit()
-    return jsonify({"materi_id": materi_id, "done": True, "progress": progress_json(g.enrollment, progress, now)})
-
-
-document("/posttests/{module_id}", "get", summary="Post-test questions (without answers)", tag="belajar",
-         parameters=_MODULE, responses={"200": {"description": "Questions"}, **_ERRORS, **_LOCKED})
+    return {"materi_id": materi_id, "done": True, "progress": progress_json(g.enrollment, progress, now)}
 
 
 @bp.get("/posttests/<int:module_id>")
+@bp.doc(tags=["belajar"], summary="Post-test questions (without answers)")
 @api_participant_required
+@bp.response(200, schemas.Posttest)
+@errors(bp, *_LEARNING_ERRORS)
 def get_posttest(module_id: int):
     now = now_utc()
     module = modules.get_module(g.enrollment, module_id)
     posttest.check_posttest_open(g.enrollment, module, now=now)
     questions = posttest.questions_for(module)
-    return jsonify({"module_id": module.id, "practice": True, "questions": [
+    return {"module_id": module.id, "practice": True, "questions": [
         {"id": q.id, "number": q.position, "text": q.text,
-         "options": [{"id": o.id, "text": o.text} for o in q.options]} for q in questions]})
-
-
-document("/posttests/{module_id}/attempts", "post", summary="Submit a practice attempt", tag="belajar",
-         parameters=_MODULE,
-         request_body={"required": True, "content": {"application/json": {"schema": {
-             "type": "object", "required": ["answers"],
-             "properties": {"answers": {"type": "object", "additionalProperties": {"type": "integer"}}}}}}},
-         responses={"201": {"description": "Score and feedback (practice only)"},
-                    "422": {"description": "invalid: unanswered or foreign options"}, **_ERRORS, **_LOCKED})
+         "options": [{"id": o.id, "text": o.text} for o in q.options]} for q in questions]}
 
 
 @bp.post("/posttests/<int:module_id>/attempts")
+@bp.doc(tags=["belajar"], summary="Submit a practice attempt; answers the score and feedback")
 @api_participant_required
-def post_attempt(module_id: int):
+@bp.arguments(schemas.AttemptIn)
+@bp.response(201, schemas.AttemptResult)
+@errors(bp, *_LEARNING_ERRORS)
+def post_attempt(body: dict, module_id: int):
     now = now_utc()
     module = modules.get_module(g.enrollment, module_id)
-    result = posttest.submit_attempt(g.enrollment, module, _json_body().get("answers"), now=now)
-    db.session.commit()
-    return jsonify({"attempt_id": result.attempt.id, "score": result.score, "max_score": result.max_score,
-                    "practice": True,
-                    "feedback": [{"question_id": f.question_id, "correct": f.correct,
-                                  "chosen_option_id": f.chosen_option_id, "correct_option_id": f.correct_option_id,
-                                  "explanation": f.explanation} for f in result.feedback]}), 201
+    result = posttest.submit_attempt(g.enrollment, module, body["answers"], now=now)
+    return {"attempt_id": result.attempt.id, "score": result.score, "max_score": result.max_score, "practice": True,
+            "feedback": [{"question_id": f.question_id, "correct": f.correct, "chosen_option_id": f.chosen_option_id,
+                          "correct_option_id": f.correct_option_id, "explanation": f.explanation}
+                         for f in result.feedback]}
 
 
 def _journal_json(view: journal.JournalView) -> dict:

@@ -1,0 +1,48 @@
+"""Building blocks for declared operations: the ``Error`` schema, bounded id and text fields, error responses."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from lms.core.input import MAX_ID
+
+#: Standard descriptions of the refusals an operation may declare with ``errors(...)``.
+ERROR_DESCRIPTIONS = {
+    400: "bad_request: the request cannot be read",
+    401: "unauthenticated / invalid_token: no valid session or token",
+    403: "forbidden / not_participant / csrf_failed: the account may not do this",
+    404: "not_found: no such object for this account",
+    409: "not_unlocked and other conflicts: an earlier step is missing",
+    413: "too_large: the body is over the size limit",
+    422: "invalid: the input does not match the declared schema (errors: {field: message})",
+    423: "window_closed: the learning window is not open",
+    429: "rate_limited: too many requests",
+}
+
+
+class Error(Schema):
+    """Every refusal: a stable ``code``, a message in the request's language and, for input, ``errors``."""
+
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.Raw())
+
+
+def Id(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field class
+    """An id: a strict integer (``"12"`` and ``true`` are refused) within PostgreSQL's ``integer``."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+def Text(*, max_length: int = 10_000, **kwargs) -> fields.String:  # noqa: N802
+    """Free text with an upper bound (the JSON provider already refuses NUL bytes and invalid UTF-8)."""
+    return fields.String(validate=validate.Length(max=max_length), **kwargs)
+
+
+def errors(bp, *statuses: int):
+    """Declare the error responses of an operation, each with the ``Error`` schema: ``@errors(bp, 401, 403)``."""
+    def decorator(view):
+        for status in reversed(statuses):
+            view = bp.alt_response(status, schema=Error, description=ERROR_DESCRIPTIONS.get(status, "Error"))(view)
+        return view
+
+    return decorator

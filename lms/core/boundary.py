@@ -1,0 +1,72 @@
+"""One request boundary: commit when the view succeeded, roll back when it did not (in the manner of Indico's
+request handler). Views and services flush; they do not commit.
+
+- A response with status < 400 (including redirects) commits ``db.session`` if it wrote anything: an ORM flush, or
+  an ``UPDATE``/``INSERT``/``DELETE`` (or a textual statement) executed through the session. A read-only request
+  issues no COMMIT.
+- A response with status >= 400, and an exception (rendered by the app's error handlers as JSON or HTML), rolls
+  back. A refusal therefore changes nothing, whatever the view flushed before it refused.
+- A view that must keep something whatever happens next (a job marked failed, a draft kept although the
+  submission is refused, the development identity provider) still calls ``db.session.commit()`` itself; the
+  boundary then has nothing left to do for that part. Streaming responses run after the boundary and manage their
+  own session, as Celery tasks do.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from lms.extensions import db
+
+_WROTE = "lms_wrote"
+
+
+def _mark_flush(session: Session, flush_context) -> None:
+    session.info[_WROTE] = True
+
+
+def _mark_execute(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        state.session.info[_WROTE] = True
+
+
+def _clear(session: Session) -> None:
+    session.info.pop(_WROTE, None)
+
+
+def has_pending_writes(session: Session) -> bool:
+    return bool(session.info.get(_WROTE) or session.new or session.dirty or session.deleted)
+
+
+def finish_request(response: Response) -> Response:
+    """after_request: commit the request's writes on success, roll them back on a refusal."""
+    session = db.session()
+    if response.status_code < 400:
+        if has_pending_writes(session):
+            try:
+                session.commit()
+            except Exception:
+                session.rollback()
+                raise
+    elif session.in_transaction():
+        session.rollback()
+    return response
+
+
+def rollback_on_exception(exc: BaseException | None) -> None:
+    """teardown_request: an exception that escaped every handler leaves nothing half-written."""
+    if exc is not None:
+        db.session.rollback()
+
+
+def init_app(app: Flask) -> None:
+    # Listen on the Session class (once per process; listeners are not duplicated by a second app).
+    if not event.contains(Session, "after_flush", _mark_flush):
+        event.listen(Session, "after_flush", _mark_flush)
+        event.listen(Session, "do_orm_execute", _mark_execute)
+        event.listen(Session, "after_commit", _clear)
+        event.listen(Session, "after_rollback", _clear)
+    app.after_request(finish_request)
+    app.teardown_request(rollback_on_exception)

@@ -1,0 +1,150 @@
+"""No input is a 500: the checks every request gets, API and HTML pages alike, before any view reads it.
+
+- ids in URL paths: the ``int`` converter is bounded to PostgreSQL's ``integer`` (1..2147483647); outside, 404;
+- NUL bytes or invalid UTF-8 in the query string, a form field or a header value: 422;
+- JSON bodies (the app's JSON provider): invalid UTF-8, lone surrogates, NUL in a string, ``NaN``/``Infinity``,
+  numbers that overflow to infinity, nesting deeper than ``MAX_JSON_DEPTH`` or a top-level value that is not an
+  object: 422 ``invalid`` with ``errors.body``;
+- bodies over ``MAX_CONTENT_LENGTH`` keep werkzeug's 413.
+
+The refusals are ``InvalidInput`` (a ``DomainError``), so the app's error handler renders them as JSON for the API
+and as the HTML error page elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from urllib.parse import unquote_to_bytes
+
+from flask import Flask, Request, request
+from flask.json.provider import DefaultJSONProvider
+from flask_babel import lazy_gettext as _l
+from werkzeug.routing import IntegerConverter
+
+from lms.core.errors import Invalid
+
+#: PostgreSQL ``integer``: every id column.
+MAX_ID = 2_147_483_647
+#: Deeper JSON than this is refused; no API body nests more than a few levels.
+MAX_JSON_DEPTH = 64
+
+
+class InvalidInput(Invalid):
+    """The bytes of the request cannot be read as text or JSON; ``details`` names the part."""
+
+    message = _l("Data yang dikirim tidak dapat dibaca (karakter atau format tidak valid).")
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` for ids: 1..2147483647, so that a larger number is a 404, not a database error."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's argument name
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+# --- JSON --------------------------------------------------------------------------------------------------------
+
+def _bad_json(reason) -> InvalidInput:
+    return InvalidInput(details={"body": str(reason)})
+
+
+def _reject_constant(name: str):
+    raise _bad_json(_l("Angka tidak terhingga atau NaN tidak diterima."))
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _bad_json(_l("Angka terlalu besar."))
+    return value
+
+
+def check_json_value(value) -> None:
+    """Walk a parsed JSON value without recursion: depth, NUL bytes and lone surrogates in strings and keys."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise _bad_json(_l("Struktur JSON terlalu dalam."))
+            if isinstance(item, dict):
+                for key, child in item.items():
+                    _check_text(key)
+                    stack.append((child, depth + 1))
+            else:
+                stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, str):
+            _check_text(item)
+
+
+def _check_text(text: str) -> None:
+    if "\x00" in text:
+        raise _bad_json(_l("Teks tidak boleh berisi karakter NUL."))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise _bad_json(_l("Teks bukan UTF-8 yang valid.")) from exc
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """``loads`` refuses what JavaScript's JSON and PostgreSQL cannot hold; everything else is Flask's default."""
+
+    def loads(self, s, **kwargs):
+        kwargs.setdefault("parse_constant", _reject_constant)
+        kwargs.setdefault("parse_float", _finite_float)
+        try:
+            value = json.loads(s, **kwargs)
+        except RecursionError as exc:
+            raise _bad_json(_l("Struktur JSON terlalu dalam.")) from exc
+        except ValueError as exc:  # syntax, invalid UTF-8, an integer of more than 4300 digits
+            raise _bad_json(_l("Isi permintaan bukan JSON yang valid.")) from exc
+        check_json_value(value)
+        return value
+
+
+class StrictRequest(Request):
+    """A JSON body must be an object: no endpoint takes a top-level array or scalar."""
+
+    def get_json(self, force=False, silent=False, cache=True):
+        value = super().get_json(force=force, silent=silent, cache=cache)
+        if value is not None and not isinstance(value, dict):
+            raise _bad_json(_l("Isi permintaan harus berupa objek JSON."))
+        return value
+
+
+# --- query string, form, headers ---------------------------------------------------------------------------------
+
+def _check_urlencoded(raw: bytes, part: str) -> None:
+    decoded = unquote_to_bytes(raw.replace(b"+", b" "))
+    if b"\x00" in decoded:
+        raise InvalidInput(details={part: str(_l("Teks tidak boleh berisi karakter NUL."))})
+    try:
+        decoded.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(details={part: str(_l("Teks bukan UTF-8 yang valid."))}) from exc
+
+
+def check_request_text() -> None:
+    """before_request: the query string, an urlencoded or multipart form and the headers are clean text."""
+    if request.query_string:
+        _check_urlencoded(request.query_string, "query")
+    for name, value in request.headers.items():
+        if "\x00" in value or "\x00" in name:
+            raise InvalidInput(details={"headers": str(_l("Teks tidak boleh berisi karakter NUL."))})
+    if request.mimetype == "application/x-www-form-urlencoded":
+        _check_urlencoded(request.get_data(cache=True), "form")
+    elif request.mimetype == "multipart/form-data":
+        for key, value in request.form.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                raise InvalidInput(details={"form": str(_l("Teks tidak boleh berisi karakter NUL."))})
+
+
+def init_app(app: Flask) -> None:
+    """Call before any blueprint is registered: the converter is bound when a rule is added."""
+    app.url_map.converters["int"] = IdConverter
+    app.json = StrictJSONProvider(app)
+    app.request_class = StrictRequest
+    app.before_request(check_request_text)

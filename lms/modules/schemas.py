@@ -1,0 +1,135 @@
+"""Declared shapes of the learning API (SPEC §6): progress, materi, post-tests. Responses are dumped through these
+schemas, so a field that is not declared here is not sent."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from lms.core.input import MAX_ID
+
+
+class CohortProgress(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    learning_start = fields.String(required=True, metadata={"format": "date"})
+    learning_end = fields.String(required=True, metadata={"format": "date"})
+    timezone = fields.String(required=True)
+    open = fields.Boolean(required=True)
+    window = fields.String(required=True, metadata={"description": "before | open | closed"})
+    closes_at = fields.String(required=True, metadata={"format": "date-time"})
+    extended = fields.Boolean(required=True)
+
+
+class MateriState(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    done = fields.Boolean(required=True)
+    minutes = fields.Integer(required=True, allow_none=True)
+
+
+class PosttestState(Schema):
+    done = fields.Boolean(required=True)
+    attempts = fields.Integer(required=True)
+    unlocked = fields.Boolean(required=True)
+    best_score = fields.Integer(required=True, allow_none=True)
+    max_score = fields.Integer(required=True, allow_none=True)
+
+
+class JournalState(Schema):
+    done = fields.Boolean(required=True)
+    status = fields.String(required=True, metadata={"description": "empty | draft | submitted"})
+    unlocked = fields.Boolean(required=True)
+
+
+class ModuleProgress(Schema):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    title = fields.String(required=True)
+    unlocked = fields.Boolean(required=True)
+    complete = fields.Boolean(required=True)
+    materi = fields.List(fields.Nested(MateriState), required=True)
+    posttest = fields.Nested(PosttestState, required=True)
+    journal = fields.Nested(JournalState, required=True)
+
+
+class NextStep(Schema):
+    kind = fields.String(required=True, metadata={"description": "materi | posttest | journal | register | done"})
+    module_id = fields.Integer(required=True, allow_none=True)
+    materi_id = fields.Integer(required=True, allow_none=True)
+
+
+class ExamRegistration(Schema):
+    number = fields.String(required=True)
+    session_id = fields.Integer(required=True)
+    site = fields.String(required=True)
+    date = fields.String(required=True, metadata={"format": "date"})
+    start = fields.String(required=True, metadata={"description": "HH:MM"})
+
+
+class RegistrationState(Schema):
+    eligible = fields.Boolean(required=True)
+    open = fields.Boolean(required=True)
+    window_open = fields.Boolean(required=True)
+    registered = fields.Boolean(required=True)
+    opens_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
+    closes_at = fields.String(required=True, metadata={"format": "date-time"})
+    not_yet_open = fields.Boolean(required=True)
+    registration = fields.Nested(ExamRegistration)
+
+
+class Progress(Schema):
+    cohort = fields.Nested(CohortProgress, required=True)
+    status = fields.String(required=True)
+    percent = fields.Integer(required=True)
+    complete = fields.Boolean(required=True)
+    modules = fields.List(fields.Nested(ModuleProgress), required=True)
+    next = fields.Nested(NextStep, required=True)
+    registration = fields.Nested(RegistrationState, required=True)
+
+
+class MateriDone(Schema):
+    materi_id = fields.Integer(required=True)
+    done = fields.Boolean(required=True)
+    progress = fields.Nested(Progress, required=True)
+
+
+class Option(Schema):
+    id = fields.Integer(required=True)
+    text = fields.String(required=True)
+
+
+class Question(Schema):
+    id = fields.Integer(required=True)
+    number = fields.Integer(required=True)
+    text = fields.String(required=True)
+    options = fields.List(fields.Nested(Option), required=True)
+
+
+class Posttest(Schema):
+    module_id = fields.Integer(required=True)
+    practice = fields.Boolean(required=True)
+    questions = fields.List(fields.Nested(Question), required=True)
+
+
+class AttemptIn(Schema):
+    # The values are checked per question by the service (``posttest.services.parse_answers``), so that every
+    # refusal is reported under its question's id, as the post-test page shows it.
+    answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=20)),
+                          values=fields.Raw(metadata={"type": "integer", "minimum": 1, "maximum": MAX_ID}),
+                          required=True, metadata={"description": "{QUESTION_ID: OPTION_ID} for every question"})
+
+
+class Feedback(Schema):
+    question_id = fields.Integer(required=True)
+    correct = fields.Boolean(required=True)
+    chosen_option_id = fields.Integer(required=True, allow_none=True)
+    correct_option_id = fields.Integer(required=True)
+    explanation = fields.String(required=True, allow_none=True)
+
+
+class AttemptResult(Schema):
+    attempt_id = fields.Integer(required=True)
+    score = fields.Integer(required=True)
+    max_score = fields.Integer(required=True)
+    practice = fields.Boolean(required=True)
+    feedback = fields.List(fields.Nested(Feedback), required=True)

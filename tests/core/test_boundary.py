@@ -1,0 +1,92 @@
+"""One request boundary: commit on success, roll back on a refusal or an exception; a read does not write."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, select
+
+from lms.auth.models import ApiToken, User
+from lms.core.errors import Invalid
+from lms.core.time import now_utc
+from lms.extensions import db
+from tests.learning import DURING
+from tests.queries import counted
+
+
+def _user(name: str) -> User:
+    return User(email=f"{name}@guru.sd.belajar.id", name=name, created_at=now_utc())
+
+
+@pytest.fixture
+def boundary_app(make_app):
+    app = make_app()
+
+    @app.post("/_uji/tulis")
+    def write_then_succeed():
+        db.session.add(_user("berhasil"))
+        db.session.flush()
+        return {"ok": True}
+
+    @app.post("/_uji/tolak")
+    def write_then_refuse():
+        db.session.add(_user("ditolak"))
+        db.session.flush()
+        raise Invalid()
+
+    @app.post("/_uji/gagal")
+    def write_then_crash():
+        db.session.add(_user("gagal"))
+        db.session.flush()
+        raise RuntimeError("boom")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    from lms.extensions import csrf
+
+    for view in (write_then_succeed, write_then_refuse, write_then_crash):
+        csrf.exempt(view)
+    return app
+
+
+def subjects(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(User.name)))
+
+
+def test_success_commits_refusal_and_exception_roll_back(boundary_app):
+    client = boundary_app.test_client()
+    assert client.post("/_uji/tolak", headers={"Accept": "application/json"}).status_code == 422
+    assert client.post("/_uji/gagal").status_code == 500
+    assert subjects(boundary_app) == []
+    assert client.post("/_uji/tulis").status_code == 200
+    assert subjects(boundary_app) == ["berhasil"]
+
+
+def commits(app):
+    seen = []
+    with app.app_context():
+        event.listen(db.engine, "commit", lambda conn: seen.append(1))
+    return seen
+
+
+def test_a_bearer_read_records_the_token_use_at_most_once_per_five_minutes(app, learning, during, frozen_clock):
+    learning.participant(cohort_id=learning.cohort(curriculum_id=learning.curriculum()))
+    headers = learning.headers()
+    client = app.test_client()
+    seen = commits(app)
+
+    def last_used():
+        with app.app_context():
+            return db.session.scalar(select(ApiToken.last_used_at))
+
+    assert client.get("/api/v1/me/progress", headers=headers).status_code == 200
+    assert last_used() == DURING and len(seen) == 1
+    frozen_clock(DURING + timedelta(minutes=4))
+    with counted(app) as statements:
+        assert client.get("/api/v1/me/progress", headers=headers).status_code == 200
+    assert len(seen) == 1 and last_used() == DURING  # no UPDATE, no COMMIT
+    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE")]
+    frozen_clock(DURING + timedelta(minutes=6))
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert last_used() == DURING + timedelta(minutes=6) and len(seen) == 2
