@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from bench.datagen import HEADER
 from lms.auth import services as auth_services
 from lms.auth.models import User
 from lms.auth.sessions import SESSION_KEY, start_session
+from lms.cohorts import roster
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import Cohort, Enrollment
 from lms.extensions import db
@@ -123,3 +127,16 @@ class ApiParticipant:
         for materi in self.modules[index]["materi"]:
             response = self.client.post(f"/api/v1/materi/{materi['id']}/complete", headers=self.headers)
             assert response.status_code == 200, response.get_json()
+
+
+def import_roster(app, cohort_id: int, data: list[list[str]]) -> None:
+    """Import roster rows (without the header) into a cohort through the real importer; it must succeed."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
+    writer.writerows(data)
+    with app.app_context():
+        job = roster.create_import(db.session.get(Cohort, cohort_id), "roster.csv", now=DURING)
+        db.session.commit()
+        job = roster.run_import(job, io.BytesIO(out.getvalue().encode()), now=DURING)
+        assert job.status == "done", roster.errors_of(job, limit=None)

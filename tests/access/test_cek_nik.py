@@ -3,8 +3,6 @@ in clear, the rate limits per account and per address, and the pages (gate and C
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 import json
 import re
@@ -14,17 +12,16 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import delete, func, select
 
-from bench.datagen import HEADER, rows
+from bench.datagen import rows
 from lms.access.models import NikLookup
 from lms.access.services import mask_email
 from lms.auth.models import User
-from lms.cohorts import roster
-from lms.cohorts.models import Cohort, Enrollment
+from lms.cohorts.models import Enrollment
 from lms.cohorts.roster_models import RosterEntry
 from lms.core.audit import AuditEvent
 from lms.core.nik import nik_hash
 from lms.extensions import db
-from tests.learning import DURING, log_in
+from tests.learning import DURING, import_roster, log_in
 
 NOT_REGISTERED = "Maaf, Anda tidak terdaftar di Sertifikasi Pendidik kali ini"
 REGISTERED = "Anda sudah bisa akses Sertifikasi Pendidik dengan email ini"
@@ -47,17 +44,6 @@ def unique_address() -> str:
     salt = uuid.uuid4().int % 200 + 20
     return f"10.{salt}.{n // 250 % 250}.{n % 250 + 1}"
 
-
-def import_roster(app, cohort_id: int, data: list[list[str]]) -> None:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADER)
-    writer.writerows(data)
-    with app.app_context():
-        job = roster.create_import(db.session.get(Cohort, cohort_id), "roster.csv", now=DURING)
-        db.session.commit()
-        job = roster.run_import(job, io.BytesIO(out.getvalue().encode()), now=DURING)
-        assert job.status == "done", roster.errors_of(job, limit=None)
 
 
 def user_id(app, email: str) -> int | None:

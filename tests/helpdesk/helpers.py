@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 from types import SimpleNamespace
@@ -10,14 +9,11 @@ from types import SimpleNamespace
 from PIL import Image
 from sqlalchemy import func, select
 
-from bench.datagen import HEADER, rows
+from bench.datagen import rows
 from lms.auth.models import User
-from lms.cohorts import roster
-from lms.cohorts.models import Cohort
 from lms.core.audit import AuditEvent
 from lms.extensions import db
 from lms.helpdesk.models import Ticket
-from tests.learning import DURING
 
 TEACHER_A = "guru.satu@guru.sd.belajar.id"
 TEACHER_B = "guru.dua@guru.sd.belajar.id"
@@ -56,17 +52,6 @@ def grant(app, email: str, role: str) -> None:
 def html(response) -> str:
     return response.get_data(as_text=True)
 
-
-def import_roster(app, cohort_id: int, data) -> None:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADER)
-    writer.writerows(data)
-    with app.app_context():
-        job = roster.create_import(db.session.get(Cohort, cohort_id), "roster.csv", now=DURING)
-        db.session.commit()
-        job = roster.run_import(job, io.BytesIO(out.getvalue().encode()), now=DURING)
-        assert job.status == "done", roster.errors_of(job, limit=None)
 
 
 def files_in(folder: Path) -> list[Path]:

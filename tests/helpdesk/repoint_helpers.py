@@ -15,8 +15,8 @@ from lms.modules.models import MateriProgress, Module
 from lms.notifications.models import OutboxMessage
 from lms.posttest.models import Attempt
 from lms.ukppg.models import Registration
-from tests.helpdesk.helpers import NEW_ACCOUNT, ROSTER, form, import_roster, uid
-from tests.learning import DURING
+from tests.helpdesk.helpers import NEW_ACCOUNT, ROSTER, form, uid
+from tests.learning import DURING, import_roster
 from tests.ukppg.helpers import make_sessions
 
 

@@ -9,8 +9,8 @@ from lms.auth.models import User
 from lms.core.nik import encrypt_nik, nik_hash
 from lms.extensions import db
 from lms.helpdesk.models import Ticket
-from tests.helpdesk.helpers import AGENT, import_roster
-from tests.learning import DURING, log_in
+from tests.helpdesk.helpers import AGENT
+from tests.learning import DURING, import_roster, log_in
 from tests.queries import counted
 
 ROSTER = [list(r) for r in rows(20)]
