@@ -172,15 +172,17 @@ def free_port() -> int:
 
 
 class Server:
-    """`gunicorn -w W -b 127.0.0.1:PORT 'lms:create_app()'`, its output in a log file."""
+    """`gunicorn -w W -b 127.0.0.1:PORT APP` (default the lms app), its output in a log file."""
 
-    def __init__(self, env: dict[str, str], workers: int, log: Path) -> None:
+    def __init__(self, env: dict[str, str], workers: int, log: Path, *, app: str = "lms:create_app()",
+                 health: str = "/healthz") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
+        self.health = health
         self._out = open(log, "w", encoding="utf-8")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [str(GUNICORN), "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "lms:create_app()"],
+            [str(GUNICORN), "-w", str(workers), "-b", f"127.0.0.1:{self.port}", app],
             cwd=Path(__file__).resolve().parent.parent, env=env, stdout=self._out, stderr=subprocess.STDOUT)
 
     def wait_healthy(self, timeout: float = 60.0) -> float:
@@ -189,7 +191,7 @@ class Server:
             if self.process.poll() is not None:
                 raise SystemExit(f"gunicorn exited with {self.process.returncode}:\n{self.tail()}")
             try:
-                if requests.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                if requests.get(f"{self.url}{self.health}", timeout=2).status_code == 200:
                     return time.perf_counter() - start
             except requests.RequestException:
                 pass

@@ -29,6 +29,7 @@ from lms.core.db import render_migration_item
 from lms.core.errors import register_error_handlers
 from lms.core.formatting import register_filters
 from lms.core.security import register_security_headers
+from lms.core.transfer import init_transfer
 from lms.core.views import bp as core_bp
 from lms.dashboard.views import bp as dashboard_bp
 from lms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
@@ -89,6 +90,8 @@ def _init_extensions(app: Flask) -> None:
     register_client(app)
     register_error_handlers(app)
     register_security_headers(app)
+    # Compression and content-hashed static URLs (lms/core/transfer.py).
+    init_transfer(app)
 
 
 def _register_blueprints(app: Flask) -> None:

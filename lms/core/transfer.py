@@ -1,0 +1,102 @@
+"""What goes over the wire: compressed responses, and static files under content-hashed URLs cached for a year.
+
+Compression (Flask-Compress): HTML, JSON, CSV, CSS and JavaScript of at least ``COMPRESS_MIN_SIZE`` bytes, as
+Brotli or gzip when the client's ``Accept-Encoding`` allows it; every response says ``Vary: Accept-Encoding``.
+Responses of other types (images, file downloads) and responses that already carry a ``Content-Encoding`` are left
+alone, and headers set elsewhere (security headers, ``Clear-Site-Data``) are kept as they are.
+
+Static files: ``url_for('static', filename=...)`` adds ``?v=<hash of the file's content>``, computed once per file
+and process (re-read when the file changes only in debug mode). A request whose ``v`` matches the file's current
+hash is answered with ``Cache-Control: public, max-age=31536000, immutable``: a changed file gets a new URL, so the
+old one may be kept forever. Any other request for a static file (no ``v``, or a stale one) gets a short max-age.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from pathlib import Path
+
+from flask import Flask, Response, request
+from flask_compress import Compress
+
+COMPRESS_MIMETYPES = ["text/html", "application/json", "text/csv", "text/css", "application/javascript",
+                      "text/javascript"]
+#: One year: the longest lifetime caches honour. Only for a URL whose hash matches the content served.
+IMMUTABLE = "public, max-age=31536000, immutable"
+#: For static URLs without (or with a stale) hash: browsers revalidate soon.
+SHORT = "public, max-age=300"
+VERSION_ARG = "v"
+
+compress = Compress()
+
+
+def content_hash(data: bytes) -> str:
+    """The version of a static file's content, as it appears in its URL."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+class StaticHashes:
+    """Content hashes of the files of one static folder, each computed once (or again when the file changes, with
+    ``reload``)."""
+
+    def __init__(self, folder: str | Path, *, reload: bool = False) -> None:
+        self.folder = Path(folder).resolve()
+        self.reload = reload
+        self._known: dict[str, tuple[int, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def version(self, filename: str) -> str | None:
+        """The hash of ``filename`` (relative to the folder), or None for a file that is not there."""
+        known = self._known.get(filename)
+        if known is not None and not self.reload:
+            return known[1]
+        path = (self.folder / filename).resolve()
+        if not path.is_relative_to(self.folder) or not path.is_file():
+            return None
+        mtime = path.stat().st_mtime_ns
+        if known is not None and known[0] == mtime:
+            return known[1]
+        version = content_hash(path.read_bytes())
+        with self._lock:
+            self._known[filename] = (mtime, version)
+        return version
+
+
+def init_transfer(app: Flask) -> None:
+    """Compression and hashed static URLs for ``app`` (settings may be overridden in the app's config first)."""
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESS_MIMETYPES)
+    app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    # Brotli first when a client accepts both; quality 4 and gzip 6 are fast enough to run on every response.
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_BR_LEVEL", 4)
+    app.config.setdefault("COMPRESS_LEVEL", 6)
+    compress.init_app(app)
+    if app.static_folder:
+        _hash_static_urls(app, StaticHashes(app.static_folder, reload=app.debug))
+
+
+def _hash_static_urls(app: Flask, hashes: StaticHashes) -> None:
+    app.extensions["lms_static_hashes"] = hashes
+
+    @app.url_defaults
+    def _static_version(endpoint: str, values: dict) -> None:
+        if endpoint == "static" and VERSION_ARG not in values and "filename" in values:
+            version = hashes.version(values["filename"])
+            if version:
+                values[VERSION_ARG] = version
+
+    @app.after_request
+    def _static_cache(response: Response) -> Response:
+        if request.endpoint != "static" or response.status_code not in (200, 206, 304):
+            return response
+        filename = (request.view_args or {}).get("filename", "")
+        wanted = request.args.get(VERSION_ARG)
+        fresh = wanted is not None and wanted == hashes.version(filename)
+        response.headers["Cache-Control"] = IMMUTABLE if fresh else SHORT
+        response.headers.pop("Expires", None)
+        if response.is_streamed and hasattr(response.response, "close"):
+            # Compression replaces the file iterator with its own; the file must still be closed with the response.
+            response.call_on_close(response.response.close)
+        return response
