@@ -14,6 +14,7 @@ import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from typing import BinaryIO
 
 from flask import current_app
@@ -85,13 +86,15 @@ class RowContext:
     #: e-mail domain -> allowed (a file has a handful of distinct domains)
     domains: dict[str, bool] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        positions = [self.index[c] for c in COLUMNS]
+        #: fields -> the six values, in ``COLUMNS`` order
+        self.pick = itemgetter(*positions)
+        self.width = max(max(positions) + 1, len(positions))
+
     @classmethod
     def for_app(cls, index: dict[str, int]) -> RowContext:
         return cls(index, tuple(current_app.config["ALLOWED_EMAIL_DOMAINS"]), current_app.config["NIK_HMAC_KEY"])
-
-    @property
-    def positions(self) -> tuple[int, ...]:
-        return tuple(self.index[c] for c in COLUMNS)
 
 
 #: A checked row: ``(line, nik, nik_hash, nama, email, npsn, satuan_pendidikan, kode_kabkota, error)``; for a bad
@@ -100,14 +103,14 @@ CheckedRow = tuple
 
 
 def check_row(line: int, fields: list[str], ctx: RowContext) -> CheckedRow:
-    positions = ctx.positions
-    if len(fields) <= max(positions) or len(fields) < len(positions):
+    if len(fields) < ctx.width:
         return (line, None, None, None, None, None, None, None, str(_l("Jumlah kolom kurang (%(n)s).", n=len(fields))))
-    # restore_cell: a file exported by this application (formula-safe cells, a ``'`` before a formula character)
-    # imports with its own values.
-    raw_nik, nama, email, npsn, satuan, kode = (
-        restore_cell(v).strip() if v[:1] == PREFIX else v
-        for v in (fields[i].strip() for i in positions))
+    values = [v.strip() for v in ctx.pick(fields)]
+    if PREFIX in "".join(values):
+        # restore_cell: a file exported by this application (formula-safe cells, a ``'`` before a formula
+        # character) imports with its own values.
+        values = [restore_cell(v).strip() for v in values]
+    raw_nik, nama, email, npsn, satuan, kode = values
     nik = "".join(raw_nik.split())
     email = email.lower()
     npsn = npsn.upper()
