@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from lms.auth.models import User
 from lms.cohorts import roster
 from lms.cohorts.models import Cohort, Enrollment
+from lms.cohorts.roster import applying, staging
 from lms.cohorts.roster_models import RosterEntry, RosterImport, RosterImportRow
 from lms.extensions import db
 from tests.cohorts.test_roster import csv_bytes, good
@@ -61,20 +62,20 @@ def test_failure_in_the_second_staging_batch(app, learning, monkeypatch):
     cohort_id = learning.cohort()
     data = csv_bytes(good(roster.BATCH_SIZE + 500))
     before = totals(app)
-    real_flush, calls = roster._flush, []
+    real_flush, calls = staging._flush, []
 
-    def flaky_flush(job, batch, on_progress):
+    def flaky_flush(run, batch):
         calls.append(len(batch))
         if len(calls) == 2:
             raise Boom("disk full")
-        real_flush(job, batch, on_progress)
+        real_flush(run, batch)
 
-    monkeypatch.setattr(roster, "_flush", flaky_flush)
+    monkeypatch.setattr(staging, "_flush", flaky_flush)
     job_id = start(app, cohort_id)
     assert_failed_and_nothing_imported(app, job_id, before, run(app, job_id, data))
     assert calls == [roster.BATCH_SIZE, 500]  # the first batch was committed to staging, then cleaned away
 
-    monkeypatch.setattr(roster, "_flush", real_flush)
+    monkeypatch.setattr(staging, "_flush", real_flush)
     again = start(app, cohort_id)
     assert run(app, again, data)[0] == "done"
     assert totals(app)[0] == roster.BATCH_SIZE + 500 and totals(app)[3] == 0
@@ -86,13 +87,13 @@ def test_failure_in_the_apply_phase(app, learning, monkeypatch):
     headers = learning.headers(ADMIN)
     data = csv_bytes(good(7))
     before = totals(app)
-    real_apply = roster._apply
+    real_apply = applying.apply_rows
 
     def apply_then_fail(job, cohort, now):
         real_apply(job, cohort, now)  # entries, accounts and enrollments written, not committed
         raise Boom("lost connection")
 
-    monkeypatch.setattr(roster, "_apply", apply_then_fail)
+    monkeypatch.setattr(applying, "apply_rows", apply_then_fail)
     job_id = start(app, cohort_id)
     assert_failed_and_nothing_imported(app, job_id, before, run(app, job_id, data))
 
@@ -103,7 +104,7 @@ def test_failure_in_the_apply_phase(app, learning, monkeypatch):
     body = app.test_client().get(f"/api/v1/roster-imports/{job_id}", headers=headers).get_json()
     assert body["status"] == "failed" and "Boom" in body["file_error"] and body["stats"]["failure"] == "server_error"
 
-    monkeypatch.setattr(roster, "_apply", real_apply)
+    monkeypatch.setattr(applying, "apply_rows", real_apply)
     again = start(app, cohort_id)
     assert run(app, again, data)[0] == "done"
     assert totals(app)[:3] == (before[0] + 7, before[1] + 7, before[2] + 7)
@@ -113,7 +114,7 @@ def test_sync_api_upload_that_fails_answers_500_with_the_failed_import(app, lear
     learning.cohort(code="ROS")
     assert app.test_cli_runner().invoke(args=["users", "grant", ADMIN, "admin_angkatan"]).exit_code == 0
     headers = learning.headers(ADMIN)
-    monkeypatch.setattr(roster, "_check_across_rows", lambda job, cohort: (_ for _ in ()).throw(Boom("x")))
+    monkeypatch.setattr(applying, "check_across_rows", lambda job, cohort: (_ for _ in ()).throw(Boom("x")))
     before = totals(app)
     response = app.test_client().post("/api/v1/cohorts/ROS/roster", headers=headers, data=csv_bytes(good(3)),
                                       content_type="text/csv")
@@ -136,9 +137,9 @@ def test_the_celery_task_marks_the_job_failed(app, learning, monkeypatch, tmp_pa
         db.session.commit()
         job_id = job.id
     if where == "staging":
-        monkeypatch.setattr(roster, "_check_row", lambda *a: (_ for _ in ()).throw(Boom("bad")))
+        monkeypatch.setattr(staging, "check_row", lambda *a: (_ for _ in ()).throw(Boom("bad")))
     elif where == "apply":
-        monkeypatch.setattr(roster, "_apply", lambda *a: (_ for _ in ()).throw(Boom("bad")))
+        monkeypatch.setattr(applying, "apply_rows", lambda *a: (_ for _ in ()).throw(Boom("bad")))
     else:
         (tmp_path / "rosters").joinpath(path.rsplit("/", 1)[-1]).unlink()
     result = tasks.import_roster.apply(args=[job_id]).get()

@@ -1,0 +1,20 @@
+"""Roster import (see ``jobs`` for the phases): ``reading`` checks each row, ``staging`` loads the staging table
+(COPY on PostgreSQL), ``applying`` checks across rows and applies, set-based."""
+
+from lms.cohorts.roster.jobs import (
+    PHASES,
+    REPORT_LIMIT,
+    SERVER_ERROR,
+    create_import,
+    errors_of,
+    import_stored_file,
+    job_json,
+    run_import,
+    server_failure,
+    store_upload,
+)
+from lms.cohorts.roster.reading import COLUMNS, RosterFileError
+from lms.cohorts.roster.staging import BATCH_SIZE
+
+__all__ = ["BATCH_SIZE", "COLUMNS", "PHASES", "REPORT_LIMIT", "SERVER_ERROR", "RosterFileError", "create_import",
+           "errors_of", "import_stored_file", "job_json", "run_import", "server_failure", "store_upload"]

@@ -1,0 +1,94 @@
+"""Phases 2 and 3, set-based: check the staged rows against each other and against the other cohorts of the
+programme year; then, if no row is bad, apply them to roster entries, accounts and enrollments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String as SAString
+from sqlalchemy import and_, cast, exists, func, insert, literal, or_, select, update
+from sqlalchemy.orm import aliased
+
+from lms.auth.models import User
+from lms.cohorts.models import Cohort, Enrollment
+from lms.cohorts.roster_models import RosterEntry, RosterImport, RosterImportRow
+from lms.extensions import db
+
+NO_SYNC = {"synchronize_session": False}
+#: SQLAlchemy keeps the rowcount of an INSERT only when asked.
+COUNTED = {"preserve_rowcount": True}
+
+
+def check_across_rows(job: RosterImport, cohort: Cohort) -> None:
+    rows, entry, other = RosterImportRow, RosterEntry, aliased(Cohort)
+    mine = and_(rows.import_id == job.id, rows.error.is_(None))
+    year = entry.programme_year == cohort.programme_year  # with nik_hash or email: a unique index
+
+    def mark(condition, error) -> None:
+        db.session.execute(update(rows).where(mine, condition).values(error=error), execution_options=NO_SYNC)
+
+    for key, label in (("nik_hash", _l("NIK sama dengan baris ")), ("email", _l("E-mail sama dengan baris "))):
+        column = getattr(rows, key)
+        repeated = (select(column.label("value"), func.min(rows.line).label("first")).where(mine)
+                    .group_by(column).having(func.count() > 1).subquery())
+        mark(and_(column == repeated.c.value, rows.line > repeated.c.first),
+             literal(str(label)) + cast(repeated.c.first, SAString))
+    for key in ("nik_hash", "email"):
+        clash = (select(other.code).join(entry, entry.cohort_id == other.id)
+                 .where(year, getattr(entry, key) == getattr(rows, key), entry.cohort_id != cohort.id)
+                 .limit(1).scalar_subquery())
+        mark(clash.is_not(None), literal(str(_l("Sudah terdaftar di angkatan lain tahun yang sama: "))) + clash)
+    enrolled_elsewhere = (select(other.code).select_from(Enrollment).join(User, User.id == Enrollment.user_id)
+                          .join(other, other.id == Enrollment.cohort_id)
+                          .where(User.email == rows.email, Enrollment.programme_year == cohort.programme_year,
+                                 Enrollment.cohort_id != cohort.id).limit(1).scalar_subquery())
+    mark(enrolled_elsewhere.is_not(None),
+         literal(str(_l("Akun ini sudah peserta angkatan lain tahun yang sama: "))) + enrolled_elsewhere)
+    mark(exists().where(year, entry.nik_hash == rows.nik_hash, entry.email != rows.email),
+         str(_l("NIK ini sudah terdaftar dengan e-mail lain di angkatan ini; perubahan e-mail dilakukan oleh "
+                "Pusat Bantuan.")))
+    mark(exists().where(year, entry.email == rows.email, entry.nik_hash != rows.nik_hash),
+         str(_l("E-mail ini sudah terdaftar untuk NIK lain di angkatan ini.")))
+    db.session.commit()
+
+
+def apply_rows(job: RosterImport, cohort: Cohort, now: datetime) -> dict:
+    """Write the (all good) staged rows; every count is the rowcount of the statement that did the work."""
+    rows, entry = RosterImportRow, RosterEntry
+    mine = rows.import_id == job.id
+    known = and_(entry.programme_year == cohort.programme_year, entry.nik_hash == rows.nik_hash)  # unique index
+    differs = or_(entry.nama != rows.nama, entry.npsn != rows.npsn,
+                  entry.satuan_pendidikan != rows.satuan_pendidikan, entry.kode_kabkota != rows.kode_kabkota)
+    # Updates first: then they meet only the entries that were there before this import.
+    updated = db.session.execute(update(entry).where(known, mine, differs).values(
+        nama=rows.nama, npsn=rows.npsn, satuan_pendidikan=rows.satuan_pendidikan, kode_kabkota=rows.kode_kabkota,
+        updated_at=now), execution_options=NO_SYNC).rowcount
+    # A staged row without ``nik_encrypted`` was known when staged; were its entry gone by now, the NOT NULL
+    # constraint refuses the insert and the whole import fails (nothing half-applied).
+    inserted = db.session.execute(insert(entry).from_select(
+        ["cohort_id", "programme_year", "nik_hash", "nik_encrypted", "nama", "email", "npsn", "satuan_pendidikan",
+         "kode_kabkota", "created_at", "updated_at"],
+        select(literal(cohort.id), literal(cohort.programme_year), rows.nik_hash, rows.nik_encrypted, rows.nama,
+               rows.email, rows.npsn, rows.satuan_pendidikan, rows.kode_kabkota, literal(now, entry.created_at.type),
+               literal(now, entry.updated_at.type)).where(mine, ~exists().where(known))),
+        execution_options=COUNTED).rowcount
+
+    accounts = db.session.execute(insert(User).from_select(
+        ["email", "name", "created_at", "active"],
+        select(rows.email, rows.nama, literal(now, User.created_at.type), literal(True))
+        .where(mine, ~exists().where(User.email == rows.email))), execution_options=COUNTED).rowcount
+    db.session.execute(update(Enrollment).where(
+        Enrollment.cohort_id == cohort.id, Enrollment.user_id == User.id, User.email == rows.email, mine,
+        Enrollment.kode_kabkota.is_distinct_from(rows.kode_kabkota)).values(kode_kabkota=rows.kode_kabkota),
+        execution_options=NO_SYNC)
+    status = "aktif" if cohort.learning_open_at(now) else "menunggu"
+    not_enrolled = ~exists().where(Enrollment.user_id == User.id, Enrollment.programme_year == cohort.programme_year)
+    enrollments = db.session.execute(insert(Enrollment).from_select(
+        ["user_id", "cohort_id", "programme_year", "status", "kode_kabkota", "created_at"],
+        select(User.id, literal(cohort.id), literal(cohort.programme_year), literal(status), rows.kode_kabkota,
+               literal(now, Enrollment.created_at.type))
+        .join(User, User.email == rows.email)
+        .where(mine, not_enrolled)), execution_options=COUNTED).rowcount
+    return {"inserted": inserted, "updated": updated, "unchanged": job.rows_read - inserted - updated,
+            "accounts_created": accounts, "enrollments_created": enrollments}

@@ -1,0 +1,110 @@
+"""Phase 1: stream the file into the staging table ``roster_import_rows``, batch by batch.
+
+Each batch is committed (the job's ``rows_read`` shows progress; the roster itself is untouched). On PostgreSQL a
+batch goes in with ``COPY ... FROM STDIN`` on the session's own connection (same transaction); elsewhere (SQLite)
+with one multi-row INSERT. Both share the row check (``reading.check_row``).
+
+A NIK already on the roster of the programme year is not encrypted again: the apply phase only ever writes
+``nik_encrypted`` for a new entry, so the batch's NIK hashes are looked up first (one indexed query per batch) and
+only the unknown ones pay for Fernet. Memory holds one batch at a time, whatever the file's size.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from cryptography.fernet import Fernet
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, any_, bindparam, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from lms.cohorts.roster.reading import CheckedRow, RosterFileError, RowContext, check_row, header, text_lines
+from lms.cohorts.roster_models import RosterEntry, RosterImport, RosterImportRow
+from lms.core.nik import fernet
+from lms.extensions import db
+
+BATCH_SIZE = 5000
+STAGED = ("import_id", "line", "nik_hash", "nik_encrypted", "nama", "email", "npsn", "satuan_pendidikan",
+          "kode_kabkota", "error")
+COPY_SQL = f"COPY {RosterImportRow.__tablename__} ({', '.join(STAGED)}) FROM STDIN"
+
+
+@dataclass
+class Staging:
+    """One import's phase 1: where rows go and what they are encrypted with."""
+
+    job: RosterImport
+    #: the job's id, read once: an expired ORM attribute must not be loaded while a COPY holds the connection
+    job_id: int
+    programme_year: int
+    box: Fernet
+    on_progress: Callable[[RosterImport], None] | None
+    #: psycopg 3 underneath: stage with COPY
+    copy: bool
+
+
+def stage(job: RosterImport, programme_year: int, stream, on_progress=None) -> Staging:
+    reader = csv.reader(text_lines(stream))
+    ctx = RowContext.for_app(header(reader))
+    dialect = db.session.get_bind().dialect
+    staging = Staging(job, job.id, programme_year, fernet(), on_progress,
+                      copy=dialect.name == "postgresql" and dialect.driver == "psycopg")
+    batch: list[CheckedRow] = []
+    try:
+        for fields in reader:
+            if not "".join(fields).strip():
+                continue
+            batch.append(check_row(reader.line_num, fields, ctx))
+            if len(batch) >= BATCH_SIZE:
+                _flush(staging, batch)
+                batch = []
+    except csv.Error as exc:
+        raise RosterFileError(str(_l("Format CSV rusak di baris %(n)s: %(e)s", n=reader.line_num, e=exc))) from exc
+    if batch:
+        _flush(staging, batch)
+    if job.rows_read == 0:
+        raise RosterFileError(str(_l("Berkas tidak berisi data peserta (hanya baris judul).")))
+    return staging
+
+
+def _flush(staging: Staging, batch: list[CheckedRow]) -> None:
+    job = staging.job
+    rows = _staged_rows(staging, batch, _known_hashes(staging, [row[2] for row in batch if row[2]]))
+    if staging.copy:
+        _copy(rows)
+    else:
+        db.session.execute(insert(RosterImportRow), [dict(zip(STAGED, row, strict=True)) for row in rows])
+    job.rows_read += len(batch)
+    db.session.commit()
+    if staging.on_progress:
+        staging.on_progress(job)
+
+
+def _known_hashes(staging: Staging, hashes: list[str]) -> set[str]:
+    """Which of ``hashes`` are on the roster of the programme year already (by the unique index)."""
+    if not hashes:
+        return set()
+    column = RosterEntry.nik_hash
+    match = column == any_(bindparam("hashes", hashes, type_=ARRAY(String))) if staging.copy else column.in_(hashes)
+    return set(db.session.scalars(select(column).where(RosterEntry.programme_year == staging.programme_year, match)))
+
+
+def _staged_rows(staging: Staging, batch: list[CheckedRow], known: set[str]) -> Iterator[tuple]:
+    """The batch as staging rows, in ``STAGED`` order; a generator, so that with COPY the encryption of a row
+    overlaps the server's work on the rows before it."""
+    job_id, encrypt = staging.job_id, staging.box.encrypt
+    for line, nik, digest, nama, email, npsn, satuan, kode, error in batch:
+        encrypted = None
+        if digest is not None and digest not in known:
+            encrypted = encrypt(nik.encode()).decode()
+        yield job_id, line, digest, encrypted, nama, email, npsn, satuan, kode, error
+
+
+def _copy(rows: Iterable[tuple]) -> None:
+    """``COPY`` on the DBAPI connection under the session, inside the session's transaction."""
+    raw = db.session.connection().connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(COPY_SQL) as copy:
+        for row in rows:
+            copy.write_row(row)
