@@ -1,6 +1,6 @@
 """roster staging: only (import_id, line) indexed (the random-key indexes slowed loading)
 
-Revision ID: 0011h
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-24 09:00:00.000000
 
@@ -9,7 +9,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0011h'
+revision = '0011'
 down_revision = '0010'
 branch_labels = None
 depends_on = None
