@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePosixPath
@@ -11,11 +10,12 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from lms.cohorts.models import Cohort
+from lms.cohorts.services import TIMEZONES
 from lms.core.errors import Invalid
-from lms.core.regions import WIB, WIT, WITA
+from lms.core.regions import WIB
+from lms.modules.models import Curriculum
 
-TIMEZONES = (WIB, WITA, WIT)
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+__all__ = ["TIMEZONES", "FormState", "cohort_values", "parse_cohort", "parse_extension", "roster_filename"]
 COHORT_FIELDS = ("code", "name", "programme_year", "learning_start", "learning_end", "registration_start",
                  "registration_end", "timezone", "curriculum_id")
 EXTENSION_FIELDS = ("email", "until", "reason")
@@ -57,39 +57,27 @@ def _date(values: dict, name: str, errors: dict, *, required: bool) -> date | No
         return None
 
 
-def parse_cohort(state: FormState, *, creating: bool, curriculum_ids: set[int]) -> dict:
-    """Parsed keyword arguments for the cohort services; raises ``Invalid`` with every field's error."""
+def parse_cohort(state: FormState, *, creating: bool, curricula: dict[int, Curriculum]) -> dict:
+    """Keyword arguments for the cohort services, read from the typed text: only the shape (dates, numbers, the
+    curriculum chosen from the list). The rules (code, time zone, windows, year) are the service's; raises
+    ``Invalid`` with every field whose text cannot be read."""
     values, errors = state.values, {}
-    parsed: dict = {}
+    parsed: dict = {"name": values.get("name", ""), "timezone": values.get("timezone") or WIB, "curriculum": None}
     if creating:
-        # "new" would hide the cohort's page behind /admin/cohorts/new.
-        if not CODE_PATTERN.match(values.get("code", "")) or values.get("code", "").lower() == "new":
-            errors["code"] = _("Kode wajib diisi: huruf, angka, titik, garis bawah atau tanda hubung, "
-                               "maksimal 32 karakter.")
         parsed["code"] = values.get("code", "")
-    parsed["name"] = values.get("name", "")
-    if not parsed["name"] or len(parsed["name"]) > 200:
-        errors["name"] = _("Nama angkatan wajib diisi (maksimal 200 karakter).")
     try:
         parsed["programme_year"] = int(values.get("programme_year", ""))
-        if not 2000 <= parsed["programme_year"] <= 2100:
-            raise ValueError
     except ValueError:
         errors["programme_year"] = _("Tahun program harus berupa tahun, misalnya 2024.")
     for name in ("learning_start", "learning_end"):
         parsed[name] = _date(values, name, errors, required=True)
     for name in ("registration_start", "registration_end"):
         parsed[name] = _date(values, name, errors, required=False)
-    parsed["timezone"] = values.get("timezone") or WIB
-    if parsed["timezone"] not in TIMEZONES:
-        errors["timezone"] = _("Pilih zona waktu WIB, WITA, atau WIT.")
-    parsed["curriculum_id"] = None
     if values.get("curriculum_id"):
-        try:
-            parsed["curriculum_id"] = int(values["curriculum_id"])
-        except ValueError:
-            parsed["curriculum_id"] = -1
-        if parsed["curriculum_id"] not in curriculum_ids:
+        text = values["curriculum_id"]
+        parsed["curriculum"] = curricula.get(int(text)) if text.isascii() and text.isdigit() and len(text) < 12 \
+            else None
+        if parsed["curriculum"] is None:
             errors["curriculum_id"] = _("Pilih kurikulum dari daftar.")
     if errors:
         raise Invalid(details=errors)

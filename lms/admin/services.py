@@ -5,15 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased, contains_eager
 
 from lms.auth.models import User
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import STATUSES, Cohort, Enrollment, Extension
-from lms.cohorts.roster_models import RosterEntry, RosterImport
-from lms.core import audit
+from lms.cohorts.roster_models import RosterImport
 from lms.core.errors import Invalid, NotFound
 from lms.core.paging import Page
 from lms.extensions import db
@@ -41,41 +39,8 @@ def curricula() -> list[Curriculum]:
     return list(db.session.scalars(select(Curriculum).order_by(Curriculum.code)))
 
 
-def create_cohort(*, curriculum_id: int | None, **fields) -> Cohort:
-    curriculum = db.session.get(Curriculum, curriculum_id) if curriculum_id else None
-    return cohorts.create_cohort(curriculum=curriculum, **fields)
-
-
-def _snapshot(cohort: Cohort) -> dict:
-    def iso(day: date | None) -> str | None:
-        return day.isoformat() if day else None
-
-    return {"learning_start": iso(cohort.learning_start), "learning_end": iso(cohort.learning_end),
-            "registration_start": iso(cohort.registration_start), "registration_end": iso(cohort.registration_end),
-            "timezone": cohort.timezone, "programme_year": cohort.programme_year, "name": cohort.name,
-            "curriculum_id": cohort.curriculum_id}
-
-
-def update_cohort(cohort: Cohort, *, name: str, programme_year: int, curriculum_id: int | None,
-                  learning_start: date, learning_end: date, timezone: str, registration_start: date | None,
-                  registration_end: date | None, actor_id: int | None, now: datetime) -> None:
-    """Change a cohort's name, year, curriculum and windows, audited. Bad input changes nothing."""
-    if programme_year != cohort.programme_year:
-        # Enrollments and roster rows carry the year: one cohort per participant per year is enforced on it.
-        taken = db.session.scalar(select(func.count()).select_from(Enrollment).where(Enrollment.cohort_id == cohort.id))
-        taken += db.session.scalar(select(func.count()).select_from(RosterEntry)
-                                   .where(RosterEntry.cohort_id == cohort.id))
-        if taken:
-            raise Invalid(details={"programme_year": str(_l(
-                "Tahun program tidak dapat diubah: angkatan ini sudah memiliki peserta. Buat angkatan baru untuk "
-                "tahun program lain."))})
-    old = _snapshot(cohort)
-    cohorts.set_windows(cohort, learning_start=learning_start, learning_end=learning_end, timezone=timezone,
-                        registration_start=registration_start, registration_end=registration_end)
-    cohort.name, cohort.programme_year, cohort.curriculum_id = name, programme_year, curriculum_id
-    new = _snapshot(cohort)
-    audit.record("cohort.update", "cohort", cohort.code, actor_id=actor_id, now=now, data={"old": old, "new": new})
-    db.session.flush()
+def curricula_by_id() -> dict[int, Curriculum]:
+    return {c.id: c for c in curricula()}
 
 
 # --- one cohort -----------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Cohort-admin pages: thin views that parse, call one service, commit, then render or redirect."""
+"""Cohort-admin pages: thin views that parse, call one service, then render or redirect (the request boundary
+commits on success and rolls back a refusal)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from werkzeug.utils import secure_filename
 
 from lms.admin import forms, services, timeline
 from lms.admin.forms import FormState
-from lms.cohorts import reports, roster, tasks
+from lms.cohorts import reports, roster
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import STATUSES, Cohort
 from lms.cohorts.roster_models import RosterImport
+from lms.cohorts.uploads import start_roster_import
 from lms.core.access import role_required
 from lms.core.errors import Invalid, NotFound
 from lms.core.formatting import deadline_text, moment_text
@@ -43,8 +45,12 @@ def _helpers() -> dict:
             "timezones": forms.TIMEZONES}
 
 
+#: Pages past this are refused like a page past the end would be empty: the offset stays a small number.
+MAX_PAGE = 100_000
+
+
 def _page_arg() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    return min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
 
 
 # --- cohorts --------------------------------------------------------------------------------------------------
@@ -69,13 +75,11 @@ def new_cohort():
         return _render_cohort_form(FormState({"timezone": WIB}), None)
     state = FormState.typed(request.form, forms.COHORT_FIELDS)
     try:
-        fields = forms.parse_cohort(state, creating=True, curriculum_ids={c.id for c in services.curricula()})
-        cohort = services.create_cohort(**fields)
+        fields = forms.parse_cohort(state, creating=True, curricula=services.curricula_by_id())
+        cohort = cohorts.create_cohort(**fields, actor_id=current_user.id, now=now_utc())
     except Invalid as exc:
-        db.session.rollback()
         state.errors = exc.details or {"code": str(exc)}
         return _render_cohort_form(state, None, 422)
-    db.session.commit()
     flash(_("Angkatan %(code)s dibuat.", code=cohort.code), "success")
     return redirect(url_for("admin.cohort", code=cohort.code))
 
@@ -89,13 +93,11 @@ def edit_cohort(code: str):
     state = FormState.typed(request.form, forms.COHORT_FIELDS)
     state.values["code"] = cohort.code
     try:
-        fields = forms.parse_cohort(state, creating=False, curriculum_ids={c.id for c in services.curricula()})
-        services.update_cohort(cohort, **fields, actor_id=current_user.id, now=now_utc())
+        fields = forms.parse_cohort(state, creating=False, curricula=services.curricula_by_id())
+        cohorts.update_cohort(cohort, **fields, actor_id=current_user.id, now=now_utc())
     except Invalid as exc:
-        db.session.rollback()
         state.errors = exc.details or {"name": str(exc)}
         return _render_cohort_form(state, cohort, 422)
-    db.session.commit()
     flash(_("Angkatan %(code)s diperbarui.", code=cohort.code), "success")
     return redirect(url_for("admin.cohort", code=cohort.code))
 
@@ -132,10 +134,8 @@ def extend_participant(code: str):
         email, until, reason = forms.parse_extension(state)
         services.extend(cohort, email, until, reason, actor_id=current_user.id, now=now_utc())
     except Invalid as exc:
-        db.session.rollback()
         state.errors = exc.details or {"email": str(exc)}
         return _render_cohort(cohort, extension=state, status=422)
-    db.session.commit()
     flash(_("Masa belajar %(email)s diperpanjang sampai %(until)s.", email=email, until=until.isoformat()), "success")
     return redirect(url_for("admin.cohort", code=cohort.code))
 
@@ -161,16 +161,9 @@ def upload_roster(code: str):
         filename = forms.roster_filename(upload)
     except Invalid as exc:
         return _render_cohort(cohort, upload_error=str(exc), status=422)
-    now = now_utc()
-    if _upload_size(upload) <= current_app.config["ROSTER_SYNC_MAX_BYTES"]:
-        job = roster.create_import(cohort, filename, now=now, actor_id=current_user.id)
-        db.session.commit()
-        roster.run_import(job, upload.stream, now=now)  # commits as it goes
-    else:
-        stored = roster.store_upload(upload.stream, current_app.config["UPLOAD_FOLDER"])
-        job = roster.create_import(cohort, filename, now=now, actor_id=current_user.id, stored_path=stored)
-        db.session.commit()
-        tasks.import_roster.delay(job.id)
+    job = start_roster_import(cohort, filename, upload.stream, _upload_size(upload), now=now_utc(),
+                              actor_id=current_user.id, sync_max_bytes=current_app.config["ROSTER_SYNC_MAX_BYTES"],
+                              upload_folder=current_app.config["UPLOAD_FOLDER"])
     return redirect(url_for("admin.import_job", import_id=job.id))
 
 

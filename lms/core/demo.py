@@ -127,7 +127,8 @@ def generate_participants(cohort: Cohort, count: int, *, now: datetime, seed: in
                                           for e, n in zip(emails, numbers, strict=True)])
         ids = db.session.scalars(select(User.id).where(User.email.in_(emails))).all()
         db.session.execute(insert(Enrollment), [
-            {"user_id": uid, "cohort_id": cohort.id, "programme_year": cohort.programme_year, "status": "aktif",
+            {"user_id": uid, "cohort_id": cohort.id, "programme_year": cohort.programme_year,
+             "status": cohorts.initial_status(cohort, now),
              "kode_kabkota": rng.choice(SYNTHETIC_KABKOTA), "created_at": now} for uid in ids])
         enrollments = db.session.execute(select(Enrollment.id).where(Enrollment.user_id.in_(ids))).scalars().all()
         _synthetic_progress(enrollments, materi, module_ids, rng, now)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment
 from lms.cohorts.roster_models import RosterEntry, RosterImport, RosterImportRow
+from lms.cohorts.services import initial_status
 from lms.extensions import db
 
 NO_SYNC = {"synchronize_session": False}
@@ -82,7 +83,7 @@ def apply_rows(job: RosterImport, cohort: Cohort, now: datetime) -> dict:
         Enrollment.cohort_id == cohort.id, Enrollment.user_id == User.id, User.email == rows.email, mine,
         Enrollment.kode_kabkota.is_distinct_from(rows.kode_kabkota)).values(kode_kabkota=rows.kode_kabkota),
         execution_options=NO_SYNC)
-    status = "aktif" if cohort.learning_open_at(now) else "menunggu"
+    status = initial_status(cohort, now)
     not_enrolled = ~exists().where(Enrollment.user_id == User.id, Enrollment.programme_year == cohort.programme_year)
     enrollments = db.session.execute(insert(Enrollment).from_select(
         ["user_id", "cohort_id", "programme_year", "status", "kode_kabkota", "created_at"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import codecs
+import csv
 import hashlib
 import hmac
 from collections.abc import Iterator
@@ -43,6 +44,10 @@ def text_lines(stream: BinaryIO) -> Iterator[str]:
             line = line_no + pending.count("\n")
             raise RosterFileError(str(_l("Berkas bukan teks UTF-8 (sekitar baris %(n)s). Simpan ulang sebagai "
                                          "CSV UTF-8.", n=line))) from exc
+        if "\x00" in pending:
+            line = line_no + pending[:pending.index("\x00")].count("\n")
+            raise RosterFileError(str(_l("Berkas berisi karakter NUL (sekitar baris %(n)s); ini bukan berkas CSV teks. "
+                                         "Simpan ulang sebagai CSV UTF-8.", n=line)))
         *complete, pending = pending.split("\n")
         for text in complete:
             line_no += 1
@@ -55,11 +60,27 @@ def text_lines(stream: BinaryIO) -> Iterator[str]:
         yield pending
 
 
+def csv_problem(exc: csv.Error, line: int) -> RosterFileError:
+    """The csv module's refusal (in English) as the admin can act on it."""
+    text = str(exc)
+    if "field limit" in text:
+        message = _l("Sel terlalu panjang di baris %(n)s (lebih dari %(limit)s karakter). Periksa berkasnya: "
+                     "daftar peserta tidak memiliki sel sepanjang itu.", n=line, limit=csv.field_size_limit())
+    elif "new-line" in text:
+        message = _l("Akhir baris tidak dikenali di baris %(n)s (hanya CR). Simpan ulang sebagai CSV UTF-8 dengan "
+                     "akhir baris LF atau CRLF.", n=line)
+    else:
+        message = _l("Format CSV rusak di baris %(n)s. Simpan ulang sebagai CSV UTF-8 lalu unggah lagi.", n=line)
+    return RosterFileError(str(message))
+
+
 def header(reader) -> dict[str, int]:
     try:
         names = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         raise RosterFileError(str(_l("Berkas kosong: baris judul kolom tidak ada."))) from None
+    except csv.Error as exc:
+        raise csv_problem(exc, max(reader.line_num, 1)) from exc
     missing = [c for c in COLUMNS if c not in names]
     if missing:
         raise RosterFileError(str(_l("Kolom wajib tidak ada: %(missing)s. Kolom yang diperlukan: %(all)s.",

@@ -20,7 +20,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, any_, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from lms.cohorts.roster.reading import CheckedRow, RosterFileError, RowContext, check_row, header, text_lines
+from lms.cohorts.roster.reading import (
+    CheckedRow,
+    RosterFileError,
+    RowContext,
+    check_row,
+    csv_problem,
+    header,
+    text_lines,
+)
 from lms.cohorts.roster_models import RosterEntry, RosterImport, RosterImportRow
 from lms.core.nik import fernet
 from lms.extensions import db
@@ -61,7 +69,7 @@ def stage(job: RosterImport, programme_year: int, stream, on_progress=None) -> S
                 _flush(staging, batch)
                 batch = []
     except csv.Error as exc:
-        raise RosterFileError(str(_l("Format CSV rusak di baris %(n)s: %(e)s", n=reader.line_num, e=exc))) from exc
+        raise csv_problem(exc, reader.line_num) from exc
     if batch:
         _flush(staging, batch)
     if job.rows_read == 0:
