@@ -125,7 +125,7 @@ class RosterJob(Schema):
 
 
 class RosterDone(RosterJob):
-    import_ = fields.Nested(RosterJob, data_key="import", required=True)
+    import_ = fields.Nested(RosterJob, data_key="import", attribute="import", required=True)
 
 
 class RosterRefused(Schema):
@@ -134,7 +134,7 @@ class RosterRefused(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
     errors = fields.Raw(metadata={"description": "[{line, reason}] for the file's rows, else {field: message}"})
-    import_ = fields.Nested(RosterJob, data_key="import")
+    import_ = fields.Nested(RosterJob, data_key="import", attribute="import")
 
 
 class ExtensionIn(Schema):
