@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String as SAString
-from sqlalchemy import and_, cast, exists, func, insert, literal, or_, select, update
+from sqlalchemy import and_, case, cast, exists, func, insert, literal, or_, select, update
 from sqlalchemy.orm import aliased
 
 from lms.auth.models import User
@@ -22,9 +22,8 @@ COUNTED = {"preserve_rowcount": True}
 
 
 def check_across_rows(job: RosterImport, cohort: Cohort) -> None:
-    rows, entry, other = RosterImportRow, RosterEntry, aliased(Cohort)
+    rows = RosterImportRow
     mine = and_(rows.import_id == job.id, rows.error.is_(None))
-    year = entry.programme_year == cohort.programme_year  # with nik_hash or email: a unique index
 
     def mark(condition, error) -> None:
         db.session.execute(update(rows).where(mine, condition).values(error=error), execution_options=NO_SYNC)
@@ -35,23 +34,40 @@ def check_across_rows(job: RosterImport, cohort: Cohort) -> None:
                     .group_by(column).having(func.count() > 1).subquery())
         mark(and_(column == repeated.c.value, rows.line > repeated.c.first),
              literal(str(label)) + cast(repeated.c.first, SAString))
-    for key in ("nik_hash", "email"):
-        clash = (select(other.code).join(entry, entry.cohort_id == other.id)
-                 .where(year, getattr(entry, key) == getattr(rows, key), entry.cohort_id != cohort.id)
-                 .limit(1).scalar_subquery())
-        mark(clash.is_not(None), literal(str(_l("Sudah terdaftar di angkatan lain tahun yang sama: "))) + clash)
-    enrolled_elsewhere = (select(other.code).select_from(Enrollment).join(User, User.id == Enrollment.user_id)
-                          .join(other, other.id == Enrollment.cohort_id)
-                          .where(User.email == rows.email, Enrollment.programme_year == cohort.programme_year,
-                                 Enrollment.cohort_id != cohort.id).limit(1).scalar_subquery())
-    mark(enrolled_elsewhere.is_not(None),
-         literal(str(_l("Akun ini sudah peserta angkatan lain tahun yang sama: "))) + enrolled_elsewhere)
-    mark(exists().where(year, entry.nik_hash == rows.nik_hash, entry.email != rows.email),
-         str(_l("NIK ini sudah terdaftar dengan e-mail lain di angkatan ini; perubahan e-mail dilakukan oleh "
-                "Pusat Bantuan.")))
-    mark(exists().where(year, entry.email == rows.email, entry.nik_hash != rows.nik_hash),
-         str(_l("E-mail ini sudah terdaftar untuk NIK lain di angkatan ini.")))
+    _mark_against_the_year(mine, cohort)
     db.session.commit()
+
+
+def _mark_against_the_year(mine, cohort: Cohort) -> None:
+    """One pass for the checks against what the programme year holds: each row meets the entry with its NIK, the
+    entry with its e-mail (both unique in a year) and its account's enrollment of the year (unique too), by
+    joins the server can hash; the first reason that applies, in this order, is the row's."""
+    rows, year = RosterImportRow, cohort.programme_year
+    by_nik, by_email = aliased(RosterEntry), aliased(RosterEntry)
+    nik_cohort, email_cohort, enrolled_cohort = aliased(Cohort), aliased(Cohort), aliased(Cohort)
+    elsewhere = literal(str(_l("Sudah terdaftar di angkatan lain tahun yang sama: ")))
+    reason = case(
+        (by_nik.cohort_id != cohort.id, elsewhere + nik_cohort.code),
+        (by_email.cohort_id != cohort.id, elsewhere + email_cohort.code),
+        (Enrollment.cohort_id != cohort.id,
+         literal(str(_l("Akun ini sudah peserta angkatan lain tahun yang sama: "))) + enrolled_cohort.code),
+        (by_nik.email != rows.email,
+         literal(str(_l("NIK ini sudah terdaftar dengan e-mail lain di angkatan ini; perubahan e-mail dilakukan "
+                        "oleh Pusat Bantuan.")))),
+        (by_email.nik_hash != rows.nik_hash,
+         literal(str(_l("E-mail ini sudah terdaftar untuk NIK lain di angkatan ini.")))),
+    )
+    found = (select(rows.id.label("id"), reason.label("reason")).select_from(rows)
+             .outerjoin(by_nik, and_(by_nik.programme_year == year, by_nik.nik_hash == rows.nik_hash))
+             .outerjoin(nik_cohort, nik_cohort.id == by_nik.cohort_id)
+             .outerjoin(by_email, and_(by_email.programme_year == year, by_email.email == rows.email))
+             .outerjoin(email_cohort, email_cohort.id == by_email.cohort_id)
+             .outerjoin(User, User.email == rows.email)
+             .outerjoin(Enrollment, and_(Enrollment.user_id == User.id, Enrollment.programme_year == year))
+             .outerjoin(enrolled_cohort, enrolled_cohort.id == Enrollment.cohort_id)
+             .where(mine).subquery())
+    db.session.execute(update(rows).where(rows.id == found.c.id, found.c.reason.is_not(None))
+                       .values(error=found.c.reason), execution_options=NO_SYNC)
 
 
 def apply_rows(job: RosterImport, cohort: Cohort, now: datetime) -> dict:
