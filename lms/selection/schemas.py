@@ -159,5 +159,13 @@ class Publication(Schema):
     placeholder_policy = fields.Boolean(required=True)
 
 
-class PublicationFailed(Error, Publication):
-    """422 ``roster_import_failed``: the roster import refused the list; the import job tells which rows."""
+class PublicationFailed(Error):
+    """422: ``invalid`` (the body, or the run is not done), or ``roster_import_failed``, which also carries the
+    publication's fields: the roster import refused the list, and the import job tells which rows."""
+
+    run_id = fields.Integer()
+    cohort = fields.String()
+    import_id = fields.Integer()
+    status = fields.String()
+    stats = fields.Dict(keys=fields.String(), values=fields.Raw())
+    placeholder_policy = fields.Boolean()

@@ -238,3 +238,36 @@ def test_over_long_notes_on_the_forms_are_422_and_change_nothing(app, world):  #
                                       data={"decision": "setujui", "note": "x" * 2001})
     assert response.status_code == 422 and 'data-testid="error-decision"' in html(response)
     assert snapshot(app) == before
+
+
+def test_api_a_refused_roster_import_is_422_with_the_import_and_publishes_nothing(app, tmp_path, frozen_clock):
+    from datetime import date
+
+    from lms.auth import services as auth_services
+    from lms.cohorts import services as cohorts
+    from lms.cohorts.roster_models import RosterImport
+    from lms.selection.runs import RunInputs, run_selection
+    from tests.selection.test_removal import ALLOWED, NOW
+
+    frozen_clock(NOW)
+    records = [json.loads(line) for line in GOOD]
+    records[0]["email"] = "bukan-alamat-email"
+    path = tmp_path / "pool.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    with app.app_context():
+        run_id = run_selection(RunInputs(policy="pgt2024", pool=path, total=100), now=NOW).id
+        admin = auth_services.get_or_create_account(ADMIN, now=NOW, allowed_domains=ALLOWED)
+        auth_services.grant_role(admin, "admin_angkatan", now=NOW)
+        _row, token = auth_services.create_token(admin, days=30, now=NOW)
+        cohorts.create_cohort(code="TOLAK-1", name="Angkatan", programme_year=2026,
+                              learning_start=date(2026, 12, 1), learning_end=date(2026, 12, 31))
+        db.session.commit()
+    response = app.test_client().post(f"/api/v1/selection/runs/{run_id}/publication",
+                                      headers={"Authorization": f"Bearer {token}"},
+                                      json={"cohort": "TOLAK-1", "allow_placeholder": True})
+    body = response.get_json()
+    assert response.status_code == 422 and body["code"] == "roster_import_failed" and body["message"]
+    assert body["run_id"] == run_id and body["cohort"] == "TOLAK-1" and body["status"] != "done"
+    with app.app_context():
+        assert db.session.get(RosterImport, body["import_id"]).status == body["status"]  # the job is kept
+        assert db.session.get(SelectionRun, run_id).published_cohort_id is None
