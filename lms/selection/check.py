@@ -22,7 +22,7 @@ PER_CANDIDATE_2016 = "sg2016"
 
 
 @click.command("check")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
 @click.option("--policy", "policy_id", required=True, type=click.Choice([*POLICY_IDS, PER_CANDIDATE_2016]),
               help="Policy id; sg2016 chooses PF/PLPG or SG-PPG per candidate by appointment date.")
 def check_command(file, policy_id: str) -> None:

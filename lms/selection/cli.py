@@ -1,9 +1,11 @@
-"""`lms selection ...`: import a pool, masa kerja, check, run, publish, and dinas regions."""
+"""`lms selection ...`: import a pool, masa kerja, check, run, publish, and dinas regions.
+
+A pool imported once (``lms selection import FILE``, listed by ``lms selection pools``) is run by its id under any
+policy or quota: ``lms selection run --pool-id ID``. ``--pool FILE`` runs a file directly.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import shutil
 from pathlib import Path
 
 import click
@@ -13,10 +15,10 @@ from flask.cli import AppGroup
 from lms.auth import services as auth_services
 from lms.cohorts.services import find_cohort
 from lms.core.errors import DomainError
+from lms.core.input import MAX_ID
 from lms.core.time import now_utc
 from lms.extensions import db
-from lms.selection import removal, runs
-from lms.selection.candidate import read_pool
+from lms.selection import pools, removal, runs
 from lms.selection.check import check_command
 from lms.selection.masa_kerja import masa_kerja_command
 from lms.selection.models import SelectionRun
@@ -30,34 +32,51 @@ selection_cli.add_command(check_command)
 @selection_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_pool(file: Path) -> None:
-    """Check a candidate pool (JSON Lines) and keep it: every line must be good, or nothing is kept."""
-    bad = 0
-    with open(file, encoding="utf-8") as f:
-        for line, candidate, reasons in read_pool(f):
-            if candidate is None:
-                bad += 1
-                click.echo(f"line {line}: {'; '.join(reasons)}", err=True)
-    if bad:
-        raise click.ClickException(f"{bad} malformed line(s); nothing was imported")
-    digest = hashlib.sha256(file.read_bytes()).hexdigest()
-    target = Path(current_app.config["UPLOAD_FOLDER"]) / "pools" / f"{digest}.jsonl"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(file, target)
-    click.echo(f"pool imported: {target} (sha256 {digest})")
+    """Check a candidate pool (JSON Lines) and keep it for runs: every line must be good, or nothing is kept."""
+    try:
+        pool, check = pools.import_pool(file, now=now_utc())
+    except pools.PoolMalformed as exc:
+        lines = exc.details["lines"]
+        for error in lines:
+            click.echo(f"line {error['line']}: {'; '.join(error['reasons'])}", err=True)
+        raise click.ClickException(f"{len(lines)} malformed line(s) reported; nothing was imported") from exc
+    db.session.commit()
+    click.echo(f"pool {pool.id} imported: {pool.filename}, {pool.candidates} candidate(s) (sha256 {pool.sha256}); "
+               f"run it with `lms selection run --pool-id {pool.id} ...`")
+
+
+@selection_cli.command("pools")
+def list_pools() -> None:
+    """The imported pools: id, candidates, file name, import time."""
+    for pool in pools.stored_pools():
+        click.echo(f"{pool.id}\t{pool.candidates}\t{pool.filename}\t{pool.imported_at.isoformat()}")
 
 
 @selection_cli.command("run")
 @click.option("--policy", required=True, help="pgt2024, sg2016-pf-plpg, sg2016-ppg, or sg2016 (per candidate).")
-@click.option("--pool", "pool", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--pool", "pool", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A pool file (JSON Lines).")
+@click.option("--pool-id", "pool_id", type=click.IntRange(min=1, max=MAX_ID),
+              help="An imported pool (lms selection import / lms selection pools).")
 @click.option("--quota", "quota", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV kode_kabkota,kuota (2016 policies).")
-@click.option("--total", type=click.IntRange(min=1), help="National quota (2024).")
+@click.option("--total", type=click.IntRange(min=1, max=MAX_ID), help="National quota (2024).")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Reference date.")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
-def run_command(policy: str, pool: Path, quota: Path | None, total: int | None, as_of, out: Path) -> None:
+def run_command(policy: str, pool: Path | None, pool_id: int | None, quota: Path | None, total: int | None, as_of,
+                out: Path) -> None:
     """Determine participants; writes rank, nik, nama, kode_kabkota, status, alasan. Runs are stored."""
+    if (pool is None) == (pool_id is None):
+        raise click.UsageError("give either --pool FILE or --pool-id ID")
+    name = None
+    if pool_id is not None:
+        try:
+            stored = pools.find_pool(pool_id)
+            pool, name = pools.stored_file(stored), stored.filename
+        except DomainError as exc:
+            raise click.ClickException(str(exc.message)) from exc
     inputs = runs.RunInputs(policy=policy, pool=pool, quota=quota, total=total,
-                            as_of=as_of.date() if as_of else None)
+                            as_of=as_of.date() if as_of else None, pool_id=pool_id, pool_name=name)
     try:
         run = runs.run_selection(inputs, now=now_utc())
     except runs.SelectionInputError as exc:
@@ -91,6 +110,7 @@ def publish_command(run_id: int, code: str, allow_placeholder: bool) -> None:
         raise click.ClickException(str(exc.message)) from exc
     if job.status != "done":
         raise click.ClickException(f"the roster import failed: {job.file_error or job.error_count}")
+    db.session.commit()
     if runs.uses_placeholder_policy(run):
         click.echo(f"warning: run {run_id} uses a placeholder policy; published with --allow-placeholder", err=True)
     click.echo(f"run {run_id} published to {code}: {job.stats}")

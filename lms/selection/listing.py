@@ -152,7 +152,7 @@ def check_entry_filters(status: str | None, kabkota: list[str] | None) -> None:
     errors = {}
     if status and status not in ENTRY_STATUSES:
         errors["status"] = str(_l("Status tidak dikenal. Pilihan: %(s)s", s=", ".join(ENTRY_STATUSES)))
-    if kabkota and any(len(code) != 4 or not code.isdigit() for code in kabkota):
+    if kabkota and any(len(code) != 4 or not (code.isascii() and code.isdigit()) for code in kabkota):
         errors["kode_kabkota"] = str(_l("Kode kabupaten/kota harus 4 digit."))
     if errors:
         raise Invalid(details=errors)

@@ -17,6 +17,22 @@ REMOVAL_REASONS = (
 )
 
 
+class SelectionPool(db.Model):
+    """A candidate pool imported once (``lms selection import``), checked whole, and run under any policy or
+    quota after that (``lms selection run --pool-id``, or chosen on the penetapan page)."""
+
+    __tablename__ = "selection_pools"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 of the file: the stored copy is ``<UPLOAD_FOLDER>/pools/<sha256>.jsonl``; one pool per content.
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The name the file had when it was imported (shown to choose it).
+    filename: Mapped[str] = mapped_column(String(200))
+    candidates: Mapped[int] = mapped_column()
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class SelectionRun(db.Model):
     __tablename__ = "selection_runs"
 

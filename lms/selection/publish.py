@@ -70,18 +70,20 @@ class _RosterStream(io.RawIOBase):
 
 def publish(run: SelectionRun, cohort: Cohort, *, now: datetime, actor_id: int | None,
             allow_placeholder: bool = False) -> RosterImport:
+    """Import the run's ``ditetapkan`` list as the cohort's roster; on success mark the run published (flushed,
+    the caller commits). Refusals change nothing; a failed import is kept as a job to read."""
     if run.status != "done":
         raise Invalid(_l("Hanya hasil penetapan yang selesai yang dapat diterbitkan."))
     placeholder = uses_placeholder_policy(run)
     if placeholder and not allow_placeholder:
         raise PlaceholderPolicy()
     job = create_import(cohort, f"penetapan-{run.id}.csv", now=now, actor_id=actor_id)
-    db.session.commit()
+    db.session.commit()  # the import is a job: it commits as it goes, and a failed import stays readable
     job = run_import(job, _RosterStream(run), now=now)
     if job.status == "done":
         run.published_cohort_id, run.published_at = cohort.id, now
         audit.record("selection.publish", "selection_run", run.id, actor_id=actor_id, now=now,
                      data={"cohort": cohort.code, "import_id": job.id, **(job.stats or {}),
                            "placeholder_policy": placeholder, "placeholder_override": placeholder})
-        db.session.commit()
+        db.session.flush()  # the caller commits (the request boundary, or the CLI)
     return job

@@ -19,6 +19,9 @@ from lms.core.errors import DomainError, Forbidden, Invalid, NotFound
 from lms.extensions import db
 from lms.selection.models import REMOVAL_REASONS, DinasRegion, RemovalProposal, SelectionEntry, SelectionQuota
 
+#: The longest note of a proposal or a decision (the forms' and the API's limit).
+NOTE_MAX_LENGTH = 2000
+
 REASON_LABELS = {
     "meninggal_dunia": _l("Meninggal dunia"),
     "sakit_permanen": _l("Sakit permanen yang menyebabkan tidak dapat melaksanakan tugas sebagai guru"),
@@ -64,6 +67,7 @@ def propose(entry: SelectionEntry, reason: str, note: str, *, dinas: User, now: 
         raise Forbidden(_l("Anda hanya dapat mengusulkan penghapusan calon peserta di kabupaten/kota Anda."))
     if reason not in REMOVAL_REASONS:
         raise Invalid(details={"reason": str(_l("Pilih salah satu dari sepuluh alasan penghapusan."))})
+    _check_note(note)
     # The entry row is locked (PostgreSQL): a concurrent approval removing it is waited for, and seen.
     status = db.session.scalar(select(SelectionEntry.status).where(SelectionEntry.id == entry.id).with_for_update())
     if status != "ditetapkan":
@@ -71,7 +75,7 @@ def propose(entry: SelectionEntry, reason: str, note: str, *, dinas: User, now: 
     if db.session.scalar(select(RemovalProposal.id).where(RemovalProposal.entry_id == entry.id,
                                                           RemovalProposal.status == "diajukan")):
         raise DuplicateProposal()
-    proposal = RemovalProposal(entry_id=entry.id, reason=reason, note=(note or "").strip()[:2000], status="diajukan",
+    proposal = RemovalProposal(entry_id=entry.id, reason=reason, note=(note or "").strip(), status="diajukan",
                                proposed_by_id=dinas.id, proposed_at=now)
     try:
         # The partial unique index (one open proposal per entry) decides between concurrent proposals.
@@ -93,11 +97,12 @@ def decide(proposal: RemovalProposal, *, approve: bool, note: str, lpmp: User, n
     """
     if not lpmp.has_any_role("lpmp"):
         raise Forbidden(_l("Hanya LPMP yang dapat menyetujui atau menolak usulan penghapusan."))
+    _check_note(note)
     proposal_id, entry_id = proposal.id, proposal.entry_id
     decided = db.session.execute(
         update(RemovalProposal).where(RemovalProposal.id == proposal_id, RemovalProposal.status == "diajukan")
         .values(status="disetujui" if approve else "ditolak", decided_by_id=lpmp.id, decided_at=now,
-                decision_note=(note or "").strip()[:2000]),
+                decision_note=(note or "").strip()),
         execution_options={"synchronize_session": False}).rowcount
     if decided != 1:
         raise ProposalConflict(_l("Usulan ini sudah diputuskan. Muat ulang halaman untuk melihat keputusannya."))
@@ -107,6 +112,11 @@ def decide(proposal: RemovalProposal, *, approve: bool, note: str, lpmp: User, n
                  actor_id=lpmp.id, now=now, data={"proposal_id": proposal_id, "promoted_entry_id": promoted_id})
     db.session.flush()
     return proposal
+
+
+def _check_note(note: str) -> None:
+    if len((note or "").strip()) > NOTE_MAX_LENGTH:
+        raise Invalid(details={"note": str(_l("Keterangan paling banyak %(max)s karakter.", max=NOTE_MAX_LENGTH))})
 
 
 def _remove_and_promote(entry_id: int, reason: str, proposal_id: int) -> int | None:

@@ -17,13 +17,16 @@ from importlib import resources
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import case, delete, func, insert, select, update
 
 from lms.core import csvsafe
+from lms.core.input import MAX_ID
 from lms.core.nik import decrypt_nik, encrypt_nik, fernet, nik_hash
 from lms.core.regions import kabkota_exists
 from lms.extensions import db
-from lms.selection.candidate import read_pool
+from lms.selection.candidate import read_pool_file
 from lms.selection.models import SelectionEntry, SelectionQuota, SelectionRun
 from lms.selection.policy import POLICY_IDS, load_policy
 from lms.selection.ranking import allocate_national, sort_key
@@ -41,7 +44,7 @@ PLACEHOLDER_CSV_WARNING = ("# PERINGATAN: penetapan ini memakai kebijakan dengan
 
 
 class SelectionInputError(ValueError):
-    pass
+    """An input the run cannot start with (policy, quota file, total); the message is for the operator."""
 
 
 @dataclass
@@ -51,6 +54,10 @@ class RunInputs:
     quota: Path | None = None
     total: int | None = None
     as_of: date | None = None
+    #: The stored pool (``selection_pools``) the file is, if it is one.
+    pool_id: int | None = None
+    #: The pool's name as the run shows it (default: the file's name).
+    pool_name: str | None = None
 
     def digest(self) -> str:
         h = hashlib.sha256()
@@ -70,25 +77,36 @@ def _policy_ids(policy: str) -> tuple[str, ...]:
     if policy == COMBINED_2016:
         return ("sg2016-pf-plpg", "sg2016-ppg")
     if policy not in POLICY_IDS:
-        raise SelectionInputError(f"unknown policy {policy}; known: {', '.join((*POLICY_IDS, COMBINED_2016))}")
+        raise SelectionInputError(_("kebijakan %(policy)s tidak dikenal; pilihan: %(known)s", policy=policy,
+                                    known=", ".join((*POLICY_IDS, COMBINED_2016))))
     return (policy,)
 
 
 def read_quota_table(path: Path) -> dict[str, int]:
+    """``kode_kabkota,kuota`` rows; every bad row is reported by line, and nothing is read from a bad file."""
     table, errors = {}, []
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        reader = csv.DictReader(f)
-        if not reader.fieldnames or {"kode_kabkota", "kuota"} - set(reader.fieldnames):
-            raise SelectionInputError("quota CSV needs the columns kode_kabkota,kuota")
-        for row in reader:
-            code, quota = (row["kode_kabkota"] or "").strip(), (row["kuota"] or "").strip()
-            if not kabkota_exists(code) or not quota.isdigit():
-                errors.append(f"line {reader.line_num}: {code or '-'},{quota or '-'}")
-            else:
-                table[code] = int(quota)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            reader = csv.DictReader(f)
+            if not reader.fieldnames or {"kode_kabkota", "kuota"} - set(reader.fieldnames):
+                raise SelectionInputError(_("berkas kuota perlu kolom kode_kabkota,kuota"))
+            for row in reader:
+                code, quota = (row["kode_kabkota"] or "").strip(), (row["kuota"] or "").strip()
+                if not kabkota_exists(code) or not _count(quota):
+                    errors.append(_("baris %(line)s: %(code)s,%(quota)s", line=reader.line_num, code=code[:8] or "-",
+                                    quota=quota[:12] or "-"))
+                else:
+                    table[code] = int(quota)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise SelectionInputError(_("berkas kuota bukan CSV UTF-8 yang dapat dibaca")) from exc
     if errors:
-        raise SelectionInputError("bad quota rows: " + "; ".join(errors[:20]))
+        raise SelectionInputError(_("baris kuota salah: %(rows)s", rows="; ".join(errors[:20])))
     return table
+
+
+def _count(text: str) -> bool:
+    """ASCII digits (``str.isdigit`` also takes ``²`` and other scripts' digits) within an ``integer`` column."""
+    return text.isascii() and text.isdigit() and int(text) <= MAX_ID
 
 
 def run_selection(inputs: RunInputs, *, now: datetime, actor_id: int | None = None) -> SelectionRun:
@@ -101,20 +119,24 @@ def run_selection(inputs: RunInputs, *, now: datetime, actor_id: int | None = No
     policies = {p: load_policy(p) for p in policy_ids}
     kind = policies[policy_ids[0]].quota.get("kind")
     if kind == "kabkota_table" and inputs.quota is None:
-        raise SelectionInputError("this policy shares seats per kab/kota: give --quota FILE (kode_kabkota,kuota)")
+        raise SelectionInputError(_("kebijakan ini membagi kursi per kabupaten/kota: berikan berkas kuota "
+                                    "(--quota FILE, kolom kode_kabkota,kuota)"))
     if kind == "national_by_province" and not inputs.total:
-        raise SelectionInputError("this policy shares a national quota: give --total N")
+        raise SelectionInputError(_("kebijakan ini membagi kuota nasional: berikan kuota nasional (--total N)"))
+    if inputs.total is not None and not 0 < inputs.total <= MAX_ID:
+        raise SelectionInputError(_("kuota nasional harus dari 1 sampai %(max)s", max=MAX_ID))
     quota_table = read_quota_table(inputs.quota) if kind == "kabkota_table" else {}
     digest = inputs.digest()
     existing = db.session.scalar(select(SelectionRun).where(SelectionRun.input_hash == digest,
                                                             SelectionRun.status == "done"))
     if existing is not None:
         return existing
+    params = {"pool": inputs.pool_name or inputs.pool.name, "pool_id": inputs.pool_id,
+              "quota": inputs.quota.name if inputs.quota else None, "total": inputs.total,
+              "as_of": inputs.as_of.isoformat() if inputs.as_of else None,
+              "placeholder_policy": any(p.placeholder for p in policies.values())}
     run = SelectionRun(policy_id=inputs.policy, input_hash=digest, status="running", created_by_id=actor_id,
-                       created_at=now, params={"pool": inputs.pool.name, "quota": inputs.quota.name if inputs.quota
-                                               else None, "total": inputs.total,
-                                               "as_of": inputs.as_of.isoformat() if inputs.as_of else None,
-                                               "placeholder_policy": any(p.placeholder for p in policies.values())},
+                       created_at=now, params=params,
                        counts={}, errors=[])
     db.session.add(run)
     db.session.commit()
@@ -141,8 +163,9 @@ def mark_failed(run_id: int, reason: str) -> None:
 
 
 def _determine(run: SelectionRun, inputs: RunInputs, policies: dict, kind: str, quota_table: dict) -> SelectionRun:
-    errors, malformed = _stage(run, inputs, policies)
-    duplicates = [] if errors else _duplicates(run)
+    with force_locale("id"):  # stored text (reasons, alasan) is in the published list's language
+        errors, malformed = _stage(run, inputs, policies)
+        duplicates = [] if errors else _duplicates(run)
     if errors or duplicates:
         # Nothing is kept from a pool with a bad line: every malformed or duplicate line is reported.
         db.session.execute(delete(SelectionEntry).where(SelectionEntry.run_id == run.id))
@@ -176,33 +199,32 @@ def _stage(run: SelectionRun, inputs: RunInputs, policies: dict) -> tuple[list[d
     order_policy = policies["sg2016-pf-plpg"] if combined else next(iter(policies.values()))
     box, batch, errors, error_count = fernet(), [], [], 0
     run_id = run.id  # read once: every batch commit would expire the run and reload it
-    with open(inputs.pool, encoding="utf-8") as f:
-        for line, candidate, reasons in read_pool(f):
-            if candidate is None:
-                error_count += 1
-                if len(errors) < MAX_REPORTED_ERRORS:
-                    errors.append({"line": line, "reasons": reasons})
-                continue
-            if errors:
-                continue  # the run will fail: only keep reading to report every malformed line
-            policy_id = policy_for_2016(candidate) if combined else order_policy.id
-            policy = policies.get(policy_id) if policy_id else None
-            if policy is not None and inputs.as_of:
-                policy = _with_reference(policy, inputs.as_of)
-            problems = [u.message for u in unmet(candidate, policy)] if policy else [
-                "Tanggal pengangkatan tidak termasuk kebijakan sertifikasi 2016."]
-            group = candidate.kode_kabkota if order_policy.quota.get("kind") == "kabkota_table" \
-                else candidate.kode_kabkota[:2]
-            batch.append({
-                "run_id": run_id, "line": line, "nik_hash": nik_hash(candidate.nik),
-                "nik_encrypted": encrypt_nik(candidate.nik, box), "nama": candidate.nama, "email": candidate.email,
-                "npsn": candidate.npsn[:8], "satuan_pendidikan": candidate.satuan_pendidikan[:200],
-                "kode_kabkota": candidate.kode_kabkota, "quota_group": group,
-                "sort_key": sort_key(candidate, policy or order_policy, order_policy.priority) if not problems else "",
-                "status": "tidak_memenuhi_syarat" if problems else "pending", "alasan": "; ".join(problems)})
-            if len(batch) >= BATCH_SIZE:
-                _flush(batch)
-                batch = []
+    for line, candidate, reasons in read_pool_file(inputs.pool):
+        if candidate is None:
+            error_count += 1
+            if len(errors) < MAX_REPORTED_ERRORS:
+                errors.append({"line": line, "reasons": reasons})
+            continue
+        if errors:
+            continue  # the run will fail: only keep reading to report every malformed line
+        policy_id = policy_for_2016(candidate) if combined else order_policy.id
+        policy = policies.get(policy_id) if policy_id else None
+        if policy is not None and inputs.as_of:
+            policy = _with_reference(policy, inputs.as_of)
+        problems = [u.message for u in unmet(candidate, policy)] if policy else [
+            _("Tanggal pengangkatan tidak termasuk kebijakan sertifikasi 2016.")]
+        group = candidate.kode_kabkota if order_policy.quota.get("kind") == "kabkota_table" \
+            else candidate.kode_kabkota[:2]
+        batch.append({
+            "run_id": run_id, "line": line, "nik_hash": nik_hash(candidate.nik),
+            "nik_encrypted": encrypt_nik(candidate.nik, box), "nama": candidate.nama, "email": candidate.email,
+            "npsn": candidate.npsn[:8], "satuan_pendidikan": candidate.satuan_pendidikan[:200],
+            "kode_kabkota": candidate.kode_kabkota, "quota_group": group,
+            "sort_key": sort_key(candidate, policy or order_policy, order_policy.priority) if not problems else "",
+            "status": "tidak_memenuhi_syarat" if problems else "pending", "alasan": "; ".join(problems)})
+        if len(batch) >= BATCH_SIZE:
+            _flush(batch)
+            batch = []
     if batch and not errors:
         _flush(batch)
     return errors, error_count
@@ -225,7 +247,8 @@ def _duplicates(run: SelectionRun) -> list[dict]:
                               .join(first, first.c.nik_hash == SelectionEntry.nik_hash)
                               .where(SelectionEntry.run_id == run.id, SelectionEntry.line > first.c.first)
                               .order_by(SelectionEntry.line).limit(MAX_REPORTED_ERRORS)).all()
-    return [{"line": line, "reasons": [f"NIK sama dengan baris {first_line}"]} for line, first_line in rows]
+    return [{"line": line, "reasons": [_("NIK sama dengan baris %(line)s", line=first_line)]}
+            for line, first_line in rows]
 
 
 def _allocate(run: SelectionRun, kind: str, table: dict[str, int], total: int) -> None:

@@ -24,10 +24,11 @@ from lms.cohorts.services import find_cohort
 from lms.core.access import role_required
 from lms.core.errors import DomainError, Invalid
 from lms.core.formatting import moment_text
+from lms.core.input import MAX_ID
 from lms.core.regions import WIB, kabkota_name, province_name
 from lms.core.time import now_utc
 from lms.extensions import db
-from lms.selection import listing, removal, runs
+from lms.selection import listing, pools, removal, runs
 from lms.selection.models import ENTRY_STATUSES, SelectionEntry, SelectionRun
 from lms.selection.policy import POLICY_IDS, load_policy
 from lms.selection.publish import publish
@@ -40,7 +41,7 @@ POOL_MAX_BYTES = 8 * 1024 * 1024
 QUOTA_MAX_BYTES = 1024 * 1024
 COMBINED_2016 = runs.COMBINED_2016
 MINE = "saya"  # the kode_kabkota filter value meaning "the dinas user's own kab/kota"
-RUN_FIELDS = ("policy", "total", "as_of")
+RUN_FIELDS = ("policy", "total", "as_of", "pool_id")
 
 
 @bp.context_processor
@@ -52,11 +53,20 @@ def _helpers() -> dict:
             "wib": lambda instant: moment_text(instant, WIB) if instant else "–"}
 
 
+def _whole_number(text: str | None) -> int | None:
+    """ASCII digits within an ``integer`` column, else None (``str.isdigit`` also takes ``²`` and ``٣``)."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10 or not 0 < int(text) <= MAX_ID:
+        return None
+    return int(text)
+
+
 def _page_arg(source) -> int:
-    try:
-        return max(1, int(source.get("page") or 1))
-    except ValueError:
-        return 1
+    return _whole_number(source.get("page")) or 1
+
+
+def _is_kode(text: str) -> bool:
+    return len(text) == 4 and text.isascii() and text.isdigit()
 
 
 def policy_choices() -> list[tuple[str, str]]:
@@ -74,8 +84,10 @@ def index():
 
 def _render_index(values: dict, errors: dict, status: int = 200):
     listing.readable_regions(current_user)
+    admin = current_user.has_any_role("admin_angkatan")
     return render_template("selection/index.html", rows=listing.runs_overview(), policies=policy_choices(),
-                           values=values, errors=errors, max_mb=POOL_MAX_BYTES // (1024 * 1024)), status
+                           values=values, errors=errors, max_mb=POOL_MAX_BYTES // (1024 * 1024),
+                           pools=pools.stored_pools() if admin else []), status
 
 
 @bp.post("/jalankan")
@@ -87,10 +99,8 @@ def start_run():
         inputs = _run_inputs(values)
         run = runs.run_selection(inputs, now=now_utc(), actor_id=current_user.id)
     except Invalid as exc:
-        db.session.rollback()
         return _render_index(values, exc.details or {"pool": str(exc)}, 422)
     except runs.SelectionInputError as exc:
-        db.session.rollback()
         return _render_index(values, {"quota": _("Berkas tidak dapat dipakai: %(detail)s", detail=str(exc))}, 422)
     if run.id <= before:
         flash(_("Masukan yang sama sudah pernah ditetapkan: hasil #%(id)s ditampilkan.", id=run.id), "success")
@@ -116,9 +126,9 @@ def _run_inputs(values: dict) -> runs.RunInputs:
         kind = load_policy("sg2016-pf-plpg" if policy == COMBINED_2016 else policy).quota.get("kind")
     total = None
     if values["total"]:
-        total = int(values["total"]) if values["total"].isdigit() and int(values["total"]) > 0 else None
+        total = _whole_number(values["total"])
         if total is None:
-            errors["total"] = _("Kuota nasional harus bilangan bulat lebih dari 0.")
+            errors["total"] = _("Kuota nasional harus bilangan bulat dari 1 sampai %(max)s.", max=MAX_ID)
     elif kind == "national_by_province":
         errors["total"] = _("Kebijakan ini membagi kuota nasional per provinsi: isi kuota nasional.")
     as_of = None
@@ -128,17 +138,38 @@ def _run_inputs(values: dict) -> runs.RunInputs:
         except ValueError:
             errors["as_of"] = _("Tanggal tidak valid: gunakan format TTTT-BB-HH (misalnya 2024-01-01).")
     pool_file, quota_file = request.files.get("pool"), request.files.get("quota")
-    if not _chosen(pool_file):
-        errors["pool"] = _("Pilih berkas calon peserta (JSON Lines, .jsonl).")
+    stored = _stored_pool(values["pool_id"], errors)
+    if values["pool_id"] and _chosen(pool_file):
+        errors["pool"] = _("Pilih salah satu: berkas baru atau kumpulan calon yang tersimpan.")
+    elif not values["pool_id"] and not _chosen(pool_file):
+        errors["pool"] = _("Pilih berkas calon peserta (JSON Lines, .jsonl) atau kumpulan calon yang tersimpan.")
     if kind == "kabkota_table" and not _chosen(quota_file):
         errors["quota"] = _("Kebijakan ini memakai kuota per kabupaten/kota: pilih berkas CSV kode_kabkota,kuota.")
     if errors:
         raise Invalid(details=errors)
     folder = Path(current_app.config["UPLOAD_FOLDER"]) / "selection"
-    pool = _save(pool_file, folder, POOL_MAX_BYTES, "pool", "pool.jsonl")
+    pool = pools.stored_file(stored) if stored else _save(pool_file, folder, POOL_MAX_BYTES, "pool", "pool.jsonl")
     quota = _save(quota_file, folder, QUOTA_MAX_BYTES, "quota", "kuota.csv") \
         if kind == "kabkota_table" and _chosen(quota_file) else None
-    return runs.RunInputs(policy=policy, pool=pool, quota=quota, total=total, as_of=as_of)
+    return runs.RunInputs(policy=policy, pool=pool, quota=quota, total=total, as_of=as_of,
+                          pool_id=stored.id if stored else None, pool_name=stored.filename if stored else None)
+
+
+def _stored_pool(value: str, errors: dict):
+    """The stored pool the form chose, or None; an unknown one is an error of the field."""
+    if not value:
+        return None
+    pool_id = _whole_number(value)
+    if pool_id is None:
+        errors["pool_id"] = _("Pilih kumpulan calon dari daftar.")
+        return None
+    try:
+        pool = pools.find_pool(pool_id)
+        pools.stored_file(pool)
+    except DomainError as exc:
+        errors["pool_id"] = str(exc)
+        return None
+    return pool
 
 
 def _chosen(upload) -> bool:
@@ -182,7 +213,7 @@ def _filters(source, scope: frozenset[str] | None) -> tuple[str | None, str, lis
     choice = source.get("kode_kabkota")
     if scope is not None:
         choice = (choice or "").strip()
-        if len(choice) == 4 and choice.isdigit():
+        if _is_kode(choice):
             return status, choice, listing.scoped_kabkota(scope, [choice])
         return status, MINE, sorted(scope)
     regions = sorted(removal.regions_of(current_user)) if current_user.has_any_role("dinas") else []
@@ -191,7 +222,7 @@ def _filters(source, scope: frozenset[str] | None) -> tuple[str | None, str, lis
     choice = choice.strip()
     if choice == MINE:
         return status, (MINE if regions else ""), (regions or None)
-    if len(choice) == 4 and choice.isdigit():
+    if _is_kode(choice):
         return status, choice, [choice]
     return status, "", None
 
@@ -236,7 +267,6 @@ def publish_run(run_id: int):
         job = publish(selection_run, find_cohort(values["cohort"]), now=now_utc(), actor_id=current_user.id,
                       allow_placeholder=values["allow_placeholder"])
     except DomainError as exc:
-        db.session.rollback()
         errors = exc.details or {"cohort": str(exc)}
         return _render_run(selection_run, request.args, publish_state={"values": values, "errors": errors},
                            status=exc.status if exc.status != 404 else 422)
@@ -259,12 +289,10 @@ def propose_removal(entry_id: int):
     try:
         removal.propose(entry, values["reason"], values["note"], dinas=current_user, now=now_utc())
     except DomainError as exc:
-        db.session.rollback()
         if exc.status == 403:
             raise
         state = {"entry_id": entry.id, "values": values, "errors": exc.details, "message": str(exc)}
         return _render_run(entry_run(entry), back, propose=state, status=exc.status)
-    db.session.commit()
     flash(_("Penghapusan %(nama)s diusulkan; menunggu keputusan LPMP.", nama=entry.nama), "success")
     return redirect(url_for("selection.run", run_id=entry.run_id, **back) + f"#entri-{entry.id}")
 
@@ -306,12 +334,10 @@ def decide_removal(proposal_id: int):
     try:
         removal.decide(proposal, approve=choice == "setujui", note=note, lpmp=current_user, now=now_utc())
     except DomainError as exc:
-        db.session.rollback()
         if exc.status == 403:
             raise
         state["errors"], state["message"] = exc.details, str(exc)
         return _render_proposals(back, decision=state, status=exc.status)
-    db.session.commit()
     entry = proposal.entry
     if choice == "tolak":
         flash(_("Usulan penghapusan %(nama)s ditolak.", nama=entry.nama), "success")

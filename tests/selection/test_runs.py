@@ -185,7 +185,7 @@ def test_missing_quota_inputs_are_refused(app, tmp_path):
         run_selection(RunInputs(policy="pgt2024", pool=path), now=NOW)
     with app.app_context(), pytest.raises(SelectionInputError, match="--quota"):
         run_selection(RunInputs(policy="sg2016-pf-plpg", pool=path), now=NOW)
-    with app.app_context(), pytest.raises(SelectionInputError, match="unknown policy"):
+    with app.app_context(), pytest.raises(SelectionInputError, match="tidak dikenal"):
         run_selection(RunInputs(policy="pgt2099", pool=path, total=1), now=NOW)
 
 
