@@ -39,7 +39,7 @@ class _RosterStream(io.RawIOBase):
     @staticmethod
     def _generate(run: SelectionRun):
         out = io.StringIO()
-        writer = csvsafe.writer(out)  # the roster import undoes the prefix (roster._check_row)
+        writer = csvsafe.writer(out)  # the roster import undoes the prefix (roster.reading.check_row)
         writer.writerow(COLUMNS)
         query = (select(SelectionEntry).where(SelectionEntry.run_id == run.id, SelectionEntry.status == "ditetapkan")
                  .order_by(SelectionEntry.quota_group, SelectionEntry.rank).execution_options(yield_per=2000))

@@ -1,6 +1,6 @@
 """selection: stored candidate pools (imported once, run under several policies and quotas)
 
-Revision ID: 0012c
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-11-25 09:00:00.000000
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0012c'
+revision = '0012'
 down_revision = '0011'
 branch_labels = None
 depends_on = None
