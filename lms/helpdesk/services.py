@@ -152,7 +152,7 @@ def reply(ticket: Ticket, author: User, body: str, *, now: datetime, status: str
     body = (body or "").strip()
     agent = author.has_any_role("helpdesk") and author.id != ticket.user_id
     if agent and status is not None and status not in STATUSES:
-        raise Invalid(details={"status": ", ".join(STATUSES)})  # before anything is added
+        raise _unknown_status()  # before anything is added
     if not body:
         raise Invalid(details={"body": str(_l("Balasan tidak boleh kosong."))})
     if len(body) > 5000:
@@ -168,9 +168,13 @@ def reply(ticket: Ticket, author: User, body: str, *, now: datetime, status: str
     return message
 
 
+def _unknown_status() -> Invalid:
+    return Invalid(details={"status": str(_l("Harus salah satu dari: %(choices)s.", choices=", ".join(STATUSES)))})
+
+
 def set_status(ticket: Ticket, status: str, agent: User, *, now: datetime) -> None:
     if status not in STATUSES:
-        raise Invalid(details={"status": ", ".join(STATUSES)})
+        raise _unknown_status()
     if status != ticket.status:
         audit.record("ticket.status", "ticket", ticket.id, actor_id=agent.id, now=now,
                      data={"old": ticket.status, "new": status})
