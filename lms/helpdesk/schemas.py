@@ -31,9 +31,8 @@ class TicketForm(Schema):
                                        metadata={"description": "The reporter's belajar.id e-mail"})
     satuan_pendidikan = fields.String(required=True, validate=validate.Length(max=MAX_SCHOOL))
     description = fields.String(load_default="", validate=validate.Length(max=MAX_TEXT))
-    screenshot = Screenshot(load_default=None, metadata={
-        "description": "The SIMPKB invitation: a PNG, JPEG or WebP image of at most 5 MB (required; judged by its "
-                       "content)"})
+    screenshot = Screenshot(required=True, metadata={
+        "description": "The SIMPKB invitation: a PNG, JPEG or WebP image of at most 5 MB (judged by its content)"})
 
 
 class TicketMessage(Schema):
