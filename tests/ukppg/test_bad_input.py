@@ -18,13 +18,14 @@ from tests.ukppg.test_admin_sites import GOOD, login
 HEADER = "site,kode_kabkota,address,date,start,seats\n"
 ROW = "TUK Satu,7371,Jl. Satu,2026-12-20,08:00,30\n"
 GURU = "guru.satu@guru.sd.belajar.id"
+OVER_LIMIT = csv.field_size_limit() + 10
 
 BAD_FILES = {
     "lone CR inside a row": (HEADER + "TUK Satu,7371,Jl.\rSatu,2026-12-20,08:00,30\n").encode(),
     "NUL byte": (HEADER + "TUK\x00Satu,7371,Jl. Satu,2026-12-20,08:00,30\n").encode(),
     "invalid UTF-8": HEADER.encode() + b"TUK \xff\xfe Satu,7371,Jl. Satu,2026-12-20,08:00,30\n",
-    "header over the csv field limit": ("site" + "x" * (csv.field_size_limit() + 10) + ",kode_kabkota\n" + ROW).encode(),
-    "field over the csv field limit": (HEADER + "TUK," + "7" * (csv.field_size_limit() + 10) + ",a,b,c,d\n").encode(),
+    "header over the csv field limit": ("site" + "x" * OVER_LIMIT + ",kode_kabkota\n" + ROW).encode(),
+    "field over the csv field limit": (HEADER + "TUK," + "7" * OVER_LIMIT + ",a,b,c,d\n").encode(),
     "unterminated quote": (HEADER + 'TUK Satu,7371,"Jl. Satu,2026-12-20,08:00,30\n').encode(),
     "superscript seats": (HEADER + "TUK Satu,7371,Jl. Satu,2026-12-20,08:00,²\n").encode(),
     "Arabic-Indic seats": (HEADER + "TUK Satu,7371,Jl. Satu,2026-12-20,08:00,٣٠\n").encode(),
