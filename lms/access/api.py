@@ -1,44 +1,59 @@
-"""POST /api/v1/nik-check."""
+"""POST /api/v1/nik-check (a declared operation)."""
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import g, request
+from marshmallow import Schema, fields, validate
 
 from lms.access import limits, services
 from lms.api.auth import api_login_required
 from lms.api.blueprint import bp
-from lms.api.openapi import document
+from lms.api.schemas import Error, errors
 from lms.core.errors import Invalid
 from lms.core.time import now_utc
 from lms.extensions import db
 
-document("/nik-check", "post", summary="Cek NIK: is this NIK registered, and with which (masked) account?",
-         tag="akses",
-         request_body={"required": True, "content": {"application/json": {"schema": {
-             "type": "object", "required": ["nik"], "properties": {"nik": {"type": "string"}}}}}},
-         responses={"200": {"description": "registered, message, email_masked (null when not registered)"},
-                    "401": {"$ref": "#/components/responses/Unauthenticated"},
-                    "422": {"description": "invalid: not a valid NIK"},
-                    "429": {"description": "rate_limited: too many checks from this account or address"}})
+
+class NikCheckIn(Schema):
+    nik = fields.String(required=True, validate=validate.Length(max=64),
+                        metadata={"description": "16 digits; spaces are ignored"})
+
+
+class Guidance(Schema):
+    logout_url = fields.String(required=True)
+    password_reset_url = fields.String(required=True)
+    helpdesk_url = fields.String(required=True)
+
+
+class NikCheckResult(Schema):
+    registered = fields.Boolean(required=True)
+    message = fields.String(required=True)
+    email_masked = fields.String(required=True, allow_none=True,
+                                 metadata={"description": "null when the NIK is not registered"})
+    own_account = fields.Boolean(required=True, metadata={"description": "The roster names the asker's own account"})
+    guidance = fields.Nested(Guidance, required=True)
 
 
 @bp.post("/nik-check")
+@bp.doc(tags=["akses"], summary="Cek NIK: is this NIK registered, and with which (masked) account?")
 @limits.per_account
 @limits.per_address
 @api_login_required
-def nik_check():
-    body = request.get_json(silent=True)
-    nik = body.get("nik") if isinstance(body, dict) else None
-    if not isinstance(nik, str):
-        raise Invalid(details={"nik": "string"})
+@bp.arguments(NikCheckIn)
+@bp.response(200, NikCheckResult)
+@errors(bp, 401)
+@bp.alt_response(422, schema=Error, description="invalid: not a valid NIK (16 digits, a known region, a birth date)")
+@errors(bp, 429)
+def nik_check(body: dict):
     try:
-        result = services.check_nik(g.api_user, nik, ip=request.remote_addr or "-", now=now_utc())
+        result = services.check_nik(g.api_user, body["nik"], ip=request.remote_addr or "-", now=now_utc())
     except Invalid:
-        db.session.commit()  # every lookup is logged, invalid ones too
+        # Every lookup is logged, refused ones too: this write is kept although the answer is a refusal (which
+        # the request boundary would roll back).
+        db.session.commit()
         raise
-    db.session.commit()
     # The same shape whether or not the NIK is registered: only the message and the masked e-mail differ.
-    return jsonify({"registered": result.registered, "message": result.message, "email_masked": result.email_masked,
-                    "own_account": result.own_account,
-                    "guidance": {"logout_url": "/auth/logout", "password_reset_url": services.BELAJAR_ID_RESET_PAGE,
-                                 "helpdesk_url": "/bantuan/baru"}})
+    return {"registered": result.registered, "message": result.message, "email_masked": result.email_masked,
+            "own_account": result.own_account,
+            "guidance": {"logout_url": "/auth/logout", "password_reset_url": services.BELAJAR_ID_RESET_PAGE,
+                         "helpdesk_url": "/bantuan/baru"}}

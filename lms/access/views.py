@@ -28,8 +28,9 @@ def cek_nik():
     try:
         result = services.check_nik(current_user, nik, ip=request.remote_addr or "-", now=now_utc())
     except Invalid as exc:
-        db.session.commit()  # the lookup is logged, invalid ones too
-        return render_template("access/cek_nik.html", result=None, error=exc.message, nik=nik), 422
-    db.session.commit()
+        # Every lookup is logged, refused ones too: this write is kept although the page answers 422 (which the
+        # request boundary would roll back).
+        db.session.commit()
+        return render_template("access/cek_nik.html", result=None, error=exc.message, nik=nik[:64]), 422
     return render_template("access/cek_nik.html", result=result, error=None, nik="",
                            reset_url=services.BELAJAR_ID_RESET_PAGE)

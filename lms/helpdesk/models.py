@@ -12,6 +12,11 @@ from lms.extensions import db
 
 CATEGORIES = ("tidak_terdaftar", "akun_tidak_dikenal", "akun_lama", "lainnya")
 STATUSES = ("baru", "diproses", "selesai")
+#: Column lengths, checked on input (forms and API) before they reach the database.
+MAX_NAME = 200
+MAX_ACCOUNT = 254
+MAX_SCHOOL = 200
+MAX_TEXT = 5000
 
 
 class Ticket(db.Model):
@@ -28,13 +33,13 @@ class Ticket(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     category: Mapped[str] = mapped_column(String(24))
     status: Mapped[str] = mapped_column(String(10), default="baru")
-    full_name: Mapped[str] = mapped_column(String(200))
+    full_name: Mapped[str] = mapped_column(String(MAX_NAME))
     #: The NIK the reporter typed: keyed hash to find roster entries, Fernet-encrypted for the helpdesk.
     nik_hash: Mapped[str] = mapped_column(String(64), index=True)
     nik_encrypted: Mapped[str] = mapped_column(Text)
     #: The belajar.id account the reporter says is theirs (lower-case).
-    belajar_id_account: Mapped[str] = mapped_column(String(254))
-    satuan_pendidikan: Mapped[str] = mapped_column(String(200))
+    belajar_id_account: Mapped[str] = mapped_column(String(MAX_ACCOUNT))
+    satuan_pendidikan: Mapped[str] = mapped_column(String(MAX_SCHOOL))
     description: Mapped[str] = mapped_column(Text, default="")
     #: Path of the SIMPKB invitation screenshot under the instance folder (never under static/).
     screenshot_path: Mapped[str] = mapped_column(String(500))

@@ -26,7 +26,7 @@ from lms.cohorts.roster_models import RosterEntry
 from lms.core import audit
 from lms.core.errors import DomainError, Invalid, NotFound
 from lms.extensions import db
-from lms.helpdesk.models import Ticket
+from lms.helpdesk.models import MAX_ACCOUNT, Ticket
 from lms.helpdesk.notices import notify_moved
 from lms.helpdesk.services import reply
 from lms.modules.progress import compute_progress
@@ -93,7 +93,7 @@ class RepointPreview:
 
 def _target_email(new_email: str, entry: RosterEntry, allowed_domains) -> str:
     new_email = (new_email or "").strip().lower()
-    if not email_allowed(new_email, allowed_domains):
+    if len(new_email) > MAX_ACCOUNT or not email_allowed(new_email, allowed_domains):
         raise Invalid(details={"email": str(_l("Akun baru harus akun belajar.id."))})
     if new_email == entry.email:
         raise Invalid(details={"email": str(_l("Akun tujuan sama dengan akun terdaftar saat ini."))})

@@ -22,7 +22,7 @@ from lms.core import audit
 from lms.core.errors import Invalid, NotFound
 from lms.core.nik import decrypt_nik, encrypt_nik, nik_hash, nik_problem, normalize_nik
 from lms.extensions import db
-from lms.helpdesk.models import CATEGORIES, STATUSES, Ticket, TicketMessage
+from lms.helpdesk.models import CATEGORIES, MAX_ACCOUNT, MAX_NAME, MAX_SCHOOL, MAX_TEXT, STATUSES, Ticket, TicketMessage
 from lms.helpdesk.uploads import stage_file
 
 MAX_SCREENSHOT_BYTES = 5 * 1024 * 1024
@@ -73,28 +73,38 @@ def validate_ticket(form: dict, allowed_domains) -> dict:
         errors["category"] = str(_l("Pilih kategori kendala."))
     clean["category"] = category
     full_name = (form.get("full_name") or "").strip()
-    if not full_name or len(full_name) > 200:
+    if not full_name:
         errors["full_name"] = str(_l("Nama lengkap wajib diisi."))
+    elif len(full_name) > MAX_NAME:
+        errors["full_name"] = _too_long(MAX_NAME)
     clean["full_name"] = full_name
     nik = normalize_nik(form.get("nik") or "")
     if problem := nik_problem(nik):
         errors["nik"] = problem
     clean["nik"] = nik
     account = (form.get("belajar_id_account") or "").strip().lower()
-    if not email_allowed(account, allowed_domains):
+    if len(account) > MAX_ACCOUNT:
+        errors["belajar_id_account"] = _too_long(MAX_ACCOUNT)
+    elif not email_allowed(account, allowed_domains):
         errors["belajar_id_account"] = str(_l("Tuliskan akun belajar.id (contoh: nama@guru.sd.belajar.id)."))
     clean["belajar_id_account"] = account
     school = (form.get("satuan_pendidikan") or "").strip()
-    if not school or len(school) > 200:
+    if not school:
         errors["satuan_pendidikan"] = str(_l("Satuan pendidikan wajib diisi."))
+    elif len(school) > MAX_SCHOOL:
+        errors["satuan_pendidikan"] = _too_long(MAX_SCHOOL)
     clean["satuan_pendidikan"] = school
     description = (form.get("description") or "").strip()
-    if len(description) > 5000:
+    if len(description) > MAX_TEXT:
         errors["description"] = str(_l("Uraian terlalu panjang (maksimal 5000 karakter)."))
     clean["description"] = description
     if errors:
         raise Invalid(_l("Periksa isian yang ditandai."), details=errors)
     return clean
+
+
+def _too_long(limit: int) -> str:
+    return str(_l("Maksimal %(max)s karakter.", max=limit))
 
 
 def check_submission(form: dict, screenshot: BinaryIO | None, allowed_domains) -> tuple[dict, Screenshot]:
@@ -140,11 +150,13 @@ def ticket_for(user: User, ticket_id: int) -> Ticket:
 
 def reply(ticket: Ticket, author: User, body: str, *, now: datetime, status: str | None = None) -> TicketMessage:
     body = (body or "").strip()
+    agent = author.has_any_role("helpdesk") and author.id != ticket.user_id
+    if agent and status is not None and status not in STATUSES:
+        raise _unknown_status()  # before anything is added
     if not body:
         raise Invalid(details={"body": str(_l("Balasan tidak boleh kosong."))})
     if len(body) > 5000:
         raise Invalid(details={"body": str(_l("Balasan terlalu panjang (maksimal 5000 karakter)."))})
-    agent = author.has_any_role("helpdesk") and author.id != ticket.user_id
     message = TicketMessage(ticket_id=ticket.id, author_id=author.id, from_helpdesk=agent, body=body, created_at=now)
     db.session.add(message)
     if agent:
@@ -156,9 +168,13 @@ def reply(ticket: Ticket, author: User, body: str, *, now: datetime, status: str
     return message
 
 
+def _unknown_status() -> Invalid:
+    return Invalid(details={"status": str(_l("Harus salah satu dari: %(choices)s.", choices=", ".join(STATUSES)))})
+
+
 def set_status(ticket: Ticket, status: str, agent: User, *, now: datetime) -> None:
     if status not in STATUSES:
-        raise Invalid(details={"status": ", ".join(STATUSES)})
+        raise _unknown_status()
     if status != ticket.status:
         audit.record("ticket.status", "ticket", ticket.id, actor_id=agent.id, now=now,
                      data={"old": ticket.status, "new": status})

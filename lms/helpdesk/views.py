@@ -11,12 +11,15 @@ from lms.auth.sessions import revoke_all_sessions
 from lms.cohorts.roster_models import RosterEntry
 from lms.core.access import login_required, role_required
 from lms.core.errors import DomainError, Invalid
+from lms.core.input import MAX_ID
 from lms.core.time import now_utc
 from lms.extensions import db
 from lms.helpdesk import repoint, services
-from lms.helpdesk.models import CATEGORIES, STATUSES, Ticket
+from lms.helpdesk.models import CATEGORIES, MAX_ACCOUNT, STATUSES, Ticket
 
 bp = Blueprint("helpdesk", __name__, url_prefix="/bantuan")
+#: Queue pages beyond this are empty anyway (50 tickets a page).
+MAX_PAGE = 100_000
 
 
 def _labels():
@@ -50,7 +53,6 @@ def new_ticket():
         return render_template("helpdesk/new.html", values=values, errors=exc.details, **_labels()), 422
     ticket = services.open_ticket(current_user, clean, shot, folder=current_app.config["UPLOAD_FOLDER"],
                                   now=now_utc())
-    db.session.commit()
     flash(_("Tiket #%(id)s terkirim. Tim Pusat Bantuan akan membalas di halaman ini.", id=ticket.id), "success")
     return redirect(url_for("helpdesk.ticket", ticket_id=ticket.id))
 
@@ -77,9 +79,7 @@ def reply(ticket_id: int):
         services.reply(ticket, current_user, request.form.get("body", ""), now=now_utc(),
                        status=request.form.get("status") if current_user.has_any_role("helpdesk") else None)
     except Invalid as exc:
-        db.session.rollback()
         return _render_ticket(ticket, status=422, errors=exc.details)
-    db.session.commit()
     return redirect(url_for("helpdesk.ticket", ticket_id=ticket_id))
 
 
@@ -98,8 +98,8 @@ def screenshot(ticket_id: int):
 def queue():
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
     category = request.args.get("kategori") if request.args.get("kategori") in CATEGORIES else None
-    search = (request.args.get("q") or "").strip()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    search = (request.args.get("q") or "").strip()[:MAX_ACCOUNT]
+    page = min(_id(request.args.get("page")) or 1, MAX_PAGE)
     tickets, total = services.queue(status=status, category=category, search=search, page=page)
     return render_template("helpdesk/queue.html", tickets=tickets, total=total, page=page, status=status,
                            category=category, search=search, **_labels())
@@ -110,7 +110,6 @@ def queue():
 def reveal_nik(ticket_id: int):
     ticket = services.ticket_for(current_user, ticket_id)
     nik = services.reveal_nik(ticket, current_user, now=now_utc())
-    db.session.commit()
     return _render_ticket(ticket, nik=nik)
 
 
@@ -119,7 +118,7 @@ def reveal_nik(ticket_id: int):
 def repoint_preview(ticket_id: int):
     """What re-pointing would move; nothing changes until the agent confirms on this page."""
     ticket = services.ticket_for(current_user, ticket_id)
-    entry = _entry(request.args.get("entry_id", type=int))
+    entry = _entry(request.args.get("entry_id"))
     try:
         preview = repoint.preview_repoint(entry, request.args.get("email", ""), ticket=ticket,
                                           allowed_domains=current_app.config["ALLOWED_EMAIL_DOMAINS"])
@@ -132,7 +131,7 @@ def repoint_preview(ticket_id: int):
 @role_required("helpdesk")
 def repoint_confirm(ticket_id: int):
     ticket = services.ticket_for(current_user, ticket_id)
-    entry = _entry(request.form.get("entry_id", type=int))
+    entry = _entry(request.form.get("entry_id"))
     email = request.form.get("email", "")
     domains = current_app.config["ALLOWED_EMAIL_DOMAINS"]
     try:
@@ -140,7 +139,7 @@ def repoint_confirm(ticket_id: int):
                               fingerprint=request.form.get("fingerprint") if request.form.get("confirm") else None,
                               allowed_domains=domains)
     except repoint.PreviewOutdated as exc:
-        db.session.rollback()
+        # The move's savepoint is rolled back already; the boundary rolls back the rest after this 409 page.
         try:  # show what the state is now, to be confirmed again
             fresh = repoint.preview_repoint(db.session.get(RosterEntry, entry.id), email, ticket=ticket,
                                             allowed_domains=domains)
@@ -149,14 +148,22 @@ def repoint_confirm(ticket_id: int):
         return render_template("helpdesk/repoint_preview.html", ticket=ticket, preview=fresh,
                                error=str(exc.message)), exc.status
     except DomainError as exc:
-        db.session.rollback()
         return _repoint_refused(ticket, exc)
-    db.session.commit()
     flash(_("Akun terdaftar diubah dan dicatat. Kedua akun menerima pemberitahuan."), "success")
     return redirect(url_for("helpdesk.ticket", ticket_id=ticket_id))
 
 
-def _entry(entry_id: int | None) -> RosterEntry:
+def _id(raw: str | None) -> int | None:
+    """A form or query id within the column's range, else None (``"99999999999"`` is no row, not an error)."""
+    try:
+        value = int(raw or "")
+    except ValueError:
+        return None
+    return value if 1 <= value <= MAX_ID else None
+
+
+def _entry(raw: str | None) -> RosterEntry:
+    entry_id = _id(raw)
     entry = db.session.get(RosterEntry, entry_id) if entry_id else None
     if entry is None:
         abort(404)
@@ -175,6 +182,5 @@ def revoke_sessions(ticket_id: int):
     ticket = services.ticket_for(current_user, ticket_id)
     count = revoke_all_sessions(ticket.user, now=now_utc(), actor=current_user,
                                 context={"reason": "helpdesk", "ticket_id": ticket.id})
-    db.session.commit()
     flash(_("Semua sesi masuk akun pelapor diakhiri (%(n)s sesi).", n=count), "success")
     return redirect(url_for("helpdesk.ticket", ticket_id=ticket_id))

@@ -1,26 +1,23 @@
-"""UKPPPG API: sessions, registering, changing, cancelling; the admin export."""
+"""UKPPPG API: sessions, registering, changing, cancelling; the admin's sites and export (declared operations)."""
 
 from __future__ import annotations
 
-from flask import Response, g, jsonify, request
+from flask import Response, g, request
 
 from lms.api.auth import api_role_required
 from lms.api.blueprint import bp
-from lms.api.openapi import document
 from lms.api.participant import api_participant_required
+from lms.api.schemas import Error, errors
 from lms.core import idempotency
-from lms.core.errors import Invalid
 from lms.core.regions import province_name
 from lms.core.time import now_utc
-from lms.extensions import db
-from lms.ukppg import services
+from lms.ukppg import schemas, services
 from lms.ukppg.models import ExamSession, Registration
-from lms.ukppg.sites import import_sites, parse_sites
+from lms.ukppg.sites import decode_sites, import_sites, parse_sites
 
-_AUTH = {"401": {"$ref": "#/components/responses/Unauthenticated"}, "403": {"$ref": "#/components/responses/Forbidden"}}
-_REFUSALS = {"403": {"description": "not_complete / not_participant"},
-             "409": {"description": "seat_full / already_registered / session_past"},
-             "423": {"description": "window_closed: registration is not open"}}
+_REGISTER_409 = "seat_full / already_registered / session_past / idempotency_in_progress (the same key is still " \
+                "being processed)"
+_REGISTER_422 = "invalid / idempotency_key_reused (the key was sent with another body)"
 
 
 def session_json(session: ExamSession) -> dict:
@@ -36,141 +33,106 @@ def registration_json(registration: Registration) -> dict:
             "session": session_json(registration.session), "created_at": registration.created_at.isoformat()}
 
 
-def _session_id() -> int:
-    body = request.get_json(silent=True)
-    value = body.get("session_id") if isinstance(body, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid(details={"session_id": "integer"})
-    return value
-
-
-document("/ukppg/sessions", "get", summary="Exam sessions, the participant's province first", tag="ukppg",
-         responses={"200": {"description": "sessions"}, **_AUTH})
-
-
 @bp.get("/ukppg/sessions")
+@bp.doc(tags=["ukppg"], summary="Exam sessions, the participant's province first")
 @api_participant_required
+@bp.response(200, schemas.UkppgSessionList)
+@errors(bp, 401, 403)
 def get_sessions():
     sessions = services.list_sessions(g.enrollment, today=services.local_today(g.enrollment, now_utc()))
-    return jsonify({"sessions": [session_json(s) for s in sessions]})
-
-
-document("/ukppg/registrations", "post", summary="Register for a session (a seat is taken atomically)", tag="ukppg",
-         parameters=[{"name": idempotency.HEADER, "in": "header", "required": False,
-                      "schema": {"type": "string", "maxLength": idempotency.MAX_KEY_LENGTH},
-                      "description": "A key of the client's choice (e.g. a UUID), one per registration attempt. "
-                                     "Repeated within 24 hours by the same user, the request is not done again: "
-                                     "the first answer comes back (same status and body, header "
-                                     "Idempotent-Replayed: true). A refused request leaves no key behind."}],
-         request_body={"required": True, "content": {"application/json": {"schema": {
-             "type": "object", "required": ["session_id"], "properties": {"session_id": {"type": "integer"}}}}}},
-         responses={"201": {"description": "number, session_id"}, **_REFUSALS,
-                    "409": {"description": "seat_full / already_registered / session_past / "
-                                           "idempotency_in_progress (the same key is still being processed)"},
-                    "422": {"description": "invalid / idempotency_key_reused (the key was sent with another body)"}})
+    return {"sessions": [session_json(s) for s in sessions]}
 
 
 @bp.post("/ukppg/registrations")
+@bp.doc(tags=["ukppg"], summary="Register for a session (a seat is taken atomically)")
 @api_participant_required
-def post_registration():
-    session_id, now = _session_id(), now_utc()
+@bp.arguments(schemas.SessionChoice)
+@bp.arguments(schemas.IdempotencyHeader, location="headers", as_kwargs=True)
+@bp.response(201, schemas.UkppgRegistration, headers={"Idempotent-Replayed": {
+    "description": "true when the answer is the stored first answer of this Idempotency-Key",
+    "schema": {"type": "string", "enum": ["true"]}}})
+@errors(bp, 401, 403, 404)
+@bp.alt_response(409, schema=Error, description=_REGISTER_409)
+@bp.alt_response(422, schema=Error, description=_REGISTER_422)
+@errors(bp, 423)
+def post_registration(body: dict, key: str | None = None):
+    session_id, now = body["session_id"], now_utc()
 
     def register() -> idempotency.Answer:
-        # The body is built before the commit, which would expire and reload the rows.
         return idempotency.Answer(201, registration_json(services.register(g.enrollment, session_id, now=now)))
 
-    answer, replayed = idempotency.run_once(g.enrollment.user_id, request.headers.get(idempotency.HEADER),
-                                            scope="ukppg.register", payload={"session_id": session_id}, now=now,
-                                            action=register)
-    db.session.commit()
-    response = jsonify(answer.body)
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response, answer.status
-
-
-document("/ukppg/registrations/me", "get", summary="The participant's registration", tag="ukppg",
-         responses={"200": {"description": "registration"}, "404": {"description": "not_registered"}})
+    answer, replayed = idempotency.run_once(g.enrollment.user_id, key, scope="ukppg.register",
+                                            payload={"session_id": session_id}, now=now, action=register)
+    return answer.body, answer.status, ({"Idempotent-Replayed": "true"} if replayed else {})
 
 
 @bp.get("/ukppg/registrations/me")
+@bp.doc(tags=["ukppg"], summary="The participant's registration")
 @api_participant_required
+@bp.response(200, schemas.UkppgRegistration)
+@errors(bp, 401, 403, 404)
 def get_my_registration():
     registration = services.active_registration(g.enrollment)
     if registration is None:
         raise services.NotRegistered()
-    return jsonify(registration_json(registration))
-
-
-document("/ukppg/registrations/me", "put", summary="Change to another session", tag="ukppg",
-         request_body={"required": True, "content": {"application/json": {"schema": {
-             "type": "object", "required": ["session_id"], "properties": {"session_id": {"type": "integer"}}}}}},
-         responses={"200": {"description": "registration"}, **_REFUSALS})
+    return registration_json(registration)
 
 
 @bp.put("/ukppg/registrations/me")
+@bp.doc(tags=["ukppg"], summary="Change to another session (the old seat goes back, atomically)")
 @api_participant_required
-def put_my_registration():
-    registration = services.change(g.enrollment, _session_id(), now=now_utc())
-    body = registration_json(registration)
-    db.session.commit()
-    return jsonify(body)
-
-
-document("/ukppg/registrations/me", "delete", summary="Cancel; the seat goes back", tag="ukppg",
-         responses={"200": {"description": "cancelled"}, "404": {"description": "not_registered"},
-                    "423": {"description": "window_closed"}})
+@bp.arguments(schemas.SessionChoice)
+@bp.response(200, schemas.UkppgRegistration)
+@errors(bp, 401, 403, 404, 409, 423)
+def put_my_registration(body: dict):
+    return registration_json(services.change(g.enrollment, body["session_id"], now=now_utc()))
 
 
 @bp.delete("/ukppg/registrations/me")
+@bp.doc(tags=["ukppg"], summary="Cancel; the seat goes back")
 @api_participant_required
+@bp.response(200, schemas.UkppgCancelled)
+@errors(bp, 401, 403, 404, 423)
 def delete_my_registration():
     registration = services.cancel(g.enrollment, now=now_utc())
-    db.session.commit()
-    return jsonify({"number": registration.number, "cancelled": True})
-
-
-document("/ukppg/registrations", "get", summary="All active registrations (admin), JSON or CSV", tag="ukppg",
-         parameters=[{"name": "cohort", "in": "query", "schema": {"type": "string"}},
-                     {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"]}}],
-         responses={"200": {"description": "registrations"}, **_AUTH})
+    return {"number": registration.number, "cancelled": True}
 
 
 @bp.get("/ukppg/registrations")
+@bp.doc(tags=["ukppg"], summary="All active registrations (admin), JSON or CSV (?format=csv)",
+        responses={"200": {"description": "The registrations: JSON, or with format=csv the same rows as CSV",
+                           "content": {"application/json": {"schema": schemas.UkppgExport},
+                                       "text/csv": {"schema": {"type": "string"}}}}})
 @api_role_required("admin_angkatan")
-def export_registrations():
-    rows = services.export_rows(request.args.get("cohort"))
-    if request.args.get("format") == "csv":
+@bp.arguments(schemas.UkppgExportQuery, location="query", as_kwargs=True)
+@bp.response(200, schemas.UkppgExport)
+@errors(bp, 401, 403)
+def export_registrations(cohort: str | None = None, format: str = "json"):  # noqa: A002 - the query's name
+    rows = services.export_rows(cohort)
+    if format == "csv":
         return Response(services.export_csv(rows), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=pendaftaran-ukpppg.csv"})
-    return jsonify({"registrations": rows, "total": len(rows)})
-
-
-document("/ukppg/sites", "get", summary="Exam sites and their sessions with seats (admin)", tag="ukppg",
-         responses={"200": {"description": "sites"}, **_AUTH})
+    return {"registrations": rows, "total": len(rows)}
 
 
 @bp.get("/ukppg/sites")
+@bp.doc(tags=["ukppg"], summary="Exam sites and their sessions with seats (admin)")
 @api_role_required("admin_angkatan")
+@bp.response(200, schemas.UkppgAdminSessionList)
+@errors(bp, 401, 403)
 def list_sites():
     sessions = services.list_sessions(None)
-    return jsonify({"sessions": [{**session_json(s), "seats_taken": s.seats_taken} for s in sessions]})
-
-
-document("/ukppg/sites", "post", summary="Import exam sites and sessions (CSV body: site, kode_kabkota, address, "
-         "date, start, seats); the whole file or nothing", tag="ukppg",
-         request_body={"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}},
-         responses={"200": {"description": "sites_created, sessions_created, sessions_updated"},
-                    "422": {"description": "invalid: every bad line"}, **_AUTH})
+    return {"sessions": [{**session_json(s), "seats_taken": s.seats_taken} for s in sessions]}
 
 
 @bp.post("/ukppg/sites")
+@bp.doc(tags=["ukppg"], summary="Import exam sites and sessions (CSV body: site, kode_kabkota, address, date, start, "
+        "seats); the whole file or nothing",
+        requestBody={"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}})
 @api_role_required("admin_angkatan")
+@bp.response(200, schemas.SitesImported)
+@errors(bp, 401, 403, 413)
+@bp.alt_response(422, schema=Error, description="invalid: the file cannot be read, or every bad line (`baris N`)")
 def import_sites_api():
-    try:
-        text = request.get_data().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise Invalid(details={"body": "UTF-8 CSV expected"}) from exc
-    stats = import_sites(parse_sites(text))
-    db.session.commit()
-    return jsonify(stats)
+    # A CSV body is not a form or JSON: the one raw read of this API; sites.py decodes and checks every byte.
+    return import_sites(parse_sites(decode_sites(request.get_data())))

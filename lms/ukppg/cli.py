@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from lms.core.errors import Invalid
 from lms.extensions import db
 from lms.modules.cli import echo_errors
-from lms.ukppg.sites import import_sites, parse_sites
+from lms.ukppg.sites import decode_sites, import_sites, parse_sites
 
 ukppg_cli = AppGroup("ukppg", help="UKPPPG: TUK dan sesi ujian (exam sites and sessions).")
 
@@ -20,9 +20,7 @@ ukppg_cli = AppGroup("ukppg", help="UKPPPG: TUK dan sesi ujian (exam sites and s
 def import_sites_command(file: Path) -> None:
     """Import exam sites and sessions: site, kode_kabkota, address, date, start, seats."""
     try:
-        stats = import_sites(parse_sites(file.read_text(encoding="utf-8-sig")))
-    except UnicodeDecodeError as exc:
-        raise click.ClickException("Berkas harus berenkode UTF-8 (file must be UTF-8).") from exc
+        stats = import_sites(parse_sites(decode_sites(file.read_bytes())))
     except Invalid as exc:
         db.session.rollback()
         echo_errors(exc)

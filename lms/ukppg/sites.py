@@ -1,13 +1,17 @@
-"""Exam sites and sessions from CSV (`lms ukppg import-sites`): whole file or nothing.
+"""Exam sites and sessions from CSV (`lms ukppg import-sites`, the admin page, the API): whole file or nothing.
 
 Columns: site, kode_kabkota, address, date (ISO), start (HH:MM), seats. A site is created on its first row and
 matched by name after that; a session is matched by (site, date, start), and its seats updated.
+
+No file is a server error: bytes that are not UTF-8, NUL bytes, lone carriage returns, over-long fields, digits
+that are not ASCII, numbers beyond the column and impossible dates are all refused with the line they are on.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, time
 
 from flask_babel import lazy_gettext as _l
@@ -19,10 +23,40 @@ from lms.extensions import db
 from lms.ukppg.models import ExamSession, ExamSite
 
 COLUMNS = ("site", "kode_kabkota", "address", "date", "start", "seats")
+#: More seats than any exam room has: a typo, refused before it reaches the integer column.
+MAX_SEATS = 100_000
+MAX_NAME, MAX_ADDRESS = 200, 500
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z", re.ASCII)
+_START = re.compile(r"\d{2}:\d{2}\Z", re.ASCII)
+_SEATS = re.compile(r"\d{1,7}\Z", re.ASCII)
+
+
+def decode_sites(data: bytes) -> str:
+    """The file's text (UTF-8, with or without a BOM), or ``Invalid``."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid(_l("Berkas harus teks UTF-8."), details={"berkas": str(_l("Berkas harus teks UTF-8."))}) \
+            from None
+    if "\x00" in text:
+        raise Invalid(_l("Berkas berisi karakter NUL; simpan ulang sebagai CSV UTF-8."),
+                      details={"berkas": str(_l("Berkas berisi karakter NUL; simpan ulang sebagai CSV UTF-8."))})
+    return text
 
 
 def parse_sites(text: str) -> list[dict]:
-    reader = csv.reader(io.StringIO(text))
+    # newline="": the csv module itself reads \r\n, \n and a lone \r as line ends (also inside quotes).
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _parse(reader)
+    except csv.Error as exc:  # a field over the csv module's limit, an unterminated quote, ...
+        line = f"baris {max(reader.line_num, 1)}"
+        raise Invalid(_l("Berkas TUK tidak valid; tidak ada yang diimpor."),
+                      details={line: str(_l("Baris tidak dapat dibaca sebagai CSV (kolom terlalu panjang atau tanda "
+                                            "kutip tidak ditutup)."))}) from exc
+
+
+def _parse(reader) -> list[dict]:
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
@@ -40,33 +74,48 @@ def parse_sites(text: str) -> list[dict]:
             errors[f"baris {line}"] = str(_l("Jumlah kolom kurang."))
             continue
         value = {c: fields[i].strip() for c, i in index.items()}
-        problems = []
-        if not value["site"]:
-            problems.append(str(_l("Nama TUK wajib diisi.")))
-        if not kabkota_exists(value["kode_kabkota"]):
-            problems.append(str(_l("Kode kab/kota %(code)s tidak dikenal.", code=value["kode_kabkota"] or "-")))
-        try:
-            day = date.fromisoformat(value["date"])
-        except ValueError:
-            problems.append(str(_l("Tanggal harus YYYY-MM-DD.")))
-            day = None
-        try:
-            start = time.fromisoformat(value["start"])
-        except ValueError:
-            problems.append(str(_l("Jam mulai harus HH:MM.")))
-            start = None
-        seats = int(value["seats"]) if value["seats"].isdigit() else 0
-        if seats < 1:
-            problems.append(str(_l("Jumlah kursi harus bilangan bulat positif.")))
+        problems, row = _check_row(value)
         if problems:
             errors[f"baris {line}"] = "; ".join(problems)
         else:
-            rows.append({**value, "date": day, "start": start, "seats": seats, "line": line})
+            rows.append({**row, "line": line})
     if errors:
         raise Invalid(_l("Berkas TUK tidak valid; tidak ada yang diimpor."), details=errors)
     if not rows:
         raise Invalid(_l("Berkas tidak berisi sesi ujian."))
     return rows
+
+
+def _check_row(value: dict) -> tuple[list[str], dict]:
+    problems = []
+    if not value["site"]:
+        problems.append(str(_l("Nama TUK wajib diisi.")))
+    elif len(value["site"]) > MAX_NAME:
+        problems.append(str(_l("Nama TUK maksimal %(n)s karakter.", n=MAX_NAME)))
+    if len(value["address"]) > MAX_ADDRESS:
+        problems.append(str(_l("Alamat maksimal %(n)s karakter.", n=MAX_ADDRESS)))
+    if not kabkota_exists(value["kode_kabkota"]):
+        problems.append(str(_l("Kode kab/kota %(code)s tidak dikenal.", code=value["kode_kabkota"][:8] or "-")))
+    day = _parsed(date, _DATE, value["date"])
+    if day is None:
+        problems.append(str(_l("Tanggal harus YYYY-MM-DD.")))
+    start = _parsed(time, _START, value["start"])
+    if start is None:
+        problems.append(str(_l("Jam mulai harus HH:MM.")))
+    # ASCII digits only: "²" or "٣" pass str.isdigit() but are no seat count.
+    seats = int(value["seats"]) if _SEATS.match(value["seats"]) else 0
+    if not 1 <= seats <= MAX_SEATS:
+        problems.append(str(_l("Jumlah kursi harus bilangan bulat 1 sampai %(max)s.", max=MAX_SEATS)))
+    return problems, {**value, "date": day, "start": start, "seats": seats}
+
+
+def _parsed(kind, pattern: re.Pattern, text: str):
+    if not pattern.match(text):
+        return None
+    try:
+        return kind.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def import_sites(rows: list[dict]) -> dict[str, int]:

@@ -1,4 +1,7 @@
-"""UKPPPG pages: choosing a session, the printable confirmation, change and cancel; the admin's sites page."""
+"""UKPPPG pages: choosing a session, the printable confirmation, change and cancel; the admin's sites page.
+
+The views do not commit: the request boundary commits a redirect and rolls back a refusal, which is therefore
+rendered with its own status (never a redirect, which would commit whatever the refused action had begun)."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from uuid import uuid4
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy import func, select
 
 from lms.cohorts.access import participant_required
@@ -13,20 +17,30 @@ from lms.core import idempotency
 from lms.core.access import role_required
 from lms.core.errors import DomainError, Invalid
 from lms.core.formatting import deadline_text, moment_text
+from lms.core.input import MAX_ID
 from lms.core.regions import province_name
 from lms.core.time import now_utc
 from lms.extensions import db
 from lms.ukppg import services
 from lms.ukppg.models import Registration
-from lms.ukppg.sites import import_sites, parse_sites
+from lms.ukppg.sites import decode_sites, import_sites, parse_sites
 
 bp = Blueprint("ukppg", __name__, url_prefix="/sertifikasi/ukppg")
 admin_bp = Blueprint("ukppg_admin", __name__, url_prefix="/admin/ukppg")
 
 
-@bp.get("/")
-@participant_required
-def choose():
+class SessionForm(Schema):
+    """The session form: an id within the column's range (``"²"`` or ``"99999999999"`` are no session)."""
+
+    class Meta:
+        unknown = EXCLUDE  # csrf_token
+
+    session_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    action = fields.String(load_default="register", validate=validate.OneOf(("register", "change")))
+    idempotency_key = fields.String(load_default=None)
+
+
+def _choose_page():
     now = now_utc()
     registration = services.active_registration(g.enrollment)
     try:
@@ -43,26 +57,31 @@ def choose():
                            idempotency_key=uuid4().hex)
 
 
+@bp.get("/")
+@participant_required
+def choose():
+    return _choose_page()
+
+
 @bp.post("/")
 @participant_required
 def register():
     now = now_utc()
-    session_id = request.form.get("session_id", type=int)
-    action = request.form.get("action", "register")
     try:
-        if session_id is None:
-            raise Invalid(_("Pilih salah satu sesi ujian."))
-        if action == "change":
+        try:
+            form = SessionForm().load(request.form)
+        except ValidationError:
+            raise Invalid(_("Pilih salah satu sesi ujian.")) from None
+        session_id = form["session_id"]
+        if form["action"] == "change":
             services.change(g.enrollment, session_id, now=now)
         else:
-            idempotency.run_once(g.enrollment.user_id, request.form.get("idempotency_key") or None,
+            idempotency.run_once(g.enrollment.user_id, form["idempotency_key"] or None,
                                  scope="ukppg.register_page", payload={"session_id": session_id}, now=now,
                                  action=lambda: _registered(services.register(g.enrollment, session_id, now=now)))
     except DomainError as exc:
-        db.session.rollback()
         flash(str(exc.message), "error")
-        return redirect(url_for("ukppg.choose"))
-    db.session.commit()
+        return _choose_page(), exc.status
     flash(_("Pendaftaran UKPPPG berhasil."), "success")
     return redirect(url_for("ukppg.confirmation"))
 
@@ -77,20 +96,16 @@ def cancel():
     try:
         services.cancel(g.enrollment, now=now_utc())
     except DomainError as exc:
-        db.session.rollback()
         flash(str(exc.message), "error")
-        return redirect(url_for("ukppg.confirmation"))
-    db.session.commit()
+        return _confirmation_page() or _choose_page(), exc.status
     flash(_("Pendaftaran UKPPPG dibatalkan. Kursi Anda dikembalikan."), "success")
     return redirect(url_for("dashboard.index"))
 
 
-@bp.get("/konfirmasi")
-@participant_required
-def confirmation():
+def _confirmation_page() -> str | None:
     registration = services.active_registration(g.enrollment)
     if registration is None:
-        return redirect(url_for("ukppg.choose"))
+        return None
     window = services.registration_window(g.enrollment)
     return render_template("ukppg/confirmation.html", registration=registration, enrollment=g.enrollment,
                            province_name=province_name, can_change=window.open_at(now_utc()),
@@ -98,13 +113,23 @@ def confirmation():
                            registered_text=moment_text(registration.created_at, "Asia/Jakarta"))
 
 
-@admin_bp.get("/")
-@role_required("admin_angkatan")
-def sites():
+@bp.get("/konfirmasi")
+@participant_required
+def confirmation():
+    return _confirmation_page() or redirect(url_for("ukppg.choose"))
+
+
+def _sites_page(*, errors: dict | None = None, message=None):
     sessions = services.list_sessions(None)
     registered = db.session.scalar(select(func.count()).where(Registration.cancelled_at.is_(None)))
     return render_template("ukppg/admin_sites.html", sessions=sessions, registered=registered,
-                           province_name=province_name, errors={})
+                           province_name=province_name, errors=errors or {}, message=message)
+
+
+@admin_bp.get("/")
+@role_required("admin_angkatan")
+def sites():
+    return _sites_page()
 
 
 @admin_bp.post("/")
@@ -114,17 +139,9 @@ def upload_sites():
     try:
         if upload is None or not upload.filename:
             raise Invalid(_("Pilih berkas CSV TUK untuk diunggah."))
-        stats = import_sites(parse_sites(upload.read().decode("utf-8-sig")))
-    except UnicodeDecodeError:
-        db.session.rollback()
-        flash(_("Berkas harus teks UTF-8."), "error")
-        return redirect(url_for("ukppg_admin.sites"))
+        stats = import_sites(parse_sites(decode_sites(upload.read())))
     except Invalid as exc:
-        db.session.rollback()
-        sessions = services.list_sessions(None)
-        return render_template("ukppg/admin_sites.html", sessions=sessions, registered=None,
-                               province_name=province_name, errors=exc.details, message=exc.message), 422
-    db.session.commit()
+        return _sites_page(errors=exc.details, message=exc.message), 422
     flash(_("TUK diimpor: %(s)s TUK baru, %(n)s sesi baru, %(u)s sesi diperbarui.", s=stats["sites_created"],
             n=stats["sessions_created"], u=stats["sessions_updated"]), "success")
     return redirect(url_for("ukppg_admin.sites"))
@@ -133,5 +150,6 @@ def upload_sites():
 @admin_bp.get("/pendaftaran.csv")
 @role_required("admin_angkatan")
 def export_csv() -> Response:
-    return Response(services.export_csv(services.export_rows(request.args.get("cohort"))), mimetype="text/csv",
+    cohort = request.args.get("cohort", "")[:32] or None
+    return Response(services.export_csv(services.export_rows(cohort)), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=pendaftaran-ukpppg.csv"})
