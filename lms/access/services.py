@@ -17,6 +17,7 @@ from lms.access.models import NikLookup
 from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment
 from lms.cohorts.roster_models import RosterEntry
+from lms.cohorts.services import initial_status
 from lms.core.errors import Invalid
 from lms.core.nik import nik_hash, nik_problem, normalize_nik
 from lms.extensions import db
@@ -86,7 +87,7 @@ def link_entry(entry: RosterEntry, *, now: datetime) -> Enrollment:
                                                             Enrollment.programme_year == entry.programme_year))
     if enrollment is None:
         cohort = db.session.get(Cohort, entry.cohort_id)
-        status = "aktif" if cohort.learning_open_at(now) else "menunggu"
+        status = initial_status(cohort, now)
         enrollment = Enrollment(user_id=user.id, cohort_id=entry.cohort_id, programme_year=entry.programme_year,
                                 status=status, kode_kabkota=entry.kode_kabkota, created_at=now)
         db.session.add(enrollment)
