@@ -83,12 +83,15 @@ def test_id_token_is_rs256_signed_with_the_published_key_and_the_code_works_once
     assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
 
 
-def test_wrong_code_verifier_is_refused(live_server):
-    _, challenge = pkce_pair()
+def test_wrong_code_verifier_is_refused_and_uses_up_the_code(live_server):
+    verifier, challenge = pkce_pair()
     code = get_code(live_server, challenge)
     other_verifier, _ = pkce_pair()
     response = exchange(live_server, code, other_verifier)
     assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
+    # The failed exchange consumed the code: the right verifier does not get it back.
+    retry = exchange(live_server, code, verifier)
+    assert retry.status_code == 400 and retry.json()["error"] == "invalid_grant"
 
 
 def test_pkce_and_nonce_are_required(live_server):
