@@ -156,9 +156,9 @@ class Journal(Schema):
 class JournalIn(Schema):
     answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=20)),
                           values=fields.String(validate=validate.Length(max=MAX_ANSWER_LENGTH)),
-                          load_default=dict,
-                          metadata={"description": "{PROMPT_ID: text}; prompts not sent keep their saved text. "
-                                                   "Without it, a submission submits the saved draft."})
+                          required=True,
+                          metadata={"description": "{PROMPT_ID: text}; prompts not sent keep their saved text "
+                                                   "({} with submit: the saved draft is submitted as it is)."})
     submit = fields.Boolean(load_default=False, truthy={True}, falsy={False})
     version = fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_ID),
                              metadata={"description": "The version edited (0: no entry yet); a newer save is a 409"})
