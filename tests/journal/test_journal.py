@@ -12,7 +12,7 @@ from lms.auth.models import User
 from lms.extensions import db
 from lms.journal.models import JournalEntry
 from lms.posttest.models import Question
-from tests.learning import ApiParticipant, session_for
+from tests.learning import ApiParticipant, log_in
 
 EMAIL = "guru.satu@guru.sd.belajar.id"
 AFTER = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # 1 Dec 2026 00:00 WIB
@@ -177,13 +177,7 @@ def test_journal_is_locked_until_the_posttest_is_done(participant):
 
 
 def test_form_post_with_a_too_short_answer_keeps_the_typed_text(app, ready):
-    app.config["WTF_CSRF_ENABLED"] = False
-    client = app.test_client()
-    with app.app_context():
-        user_id = db.session.scalar(select(User.id).where(User.email == EMAIL))
-    with client.session_transaction() as session:
-        session.update(session_for(app, user_id))
-        session["_fresh"] = True
+    client = page_client(app)
     p1, p2 = ready.prompt_ids()
     url = f"/sertifikasi/modul/{ready.module_id()}/jurnal/"
     assert client.get(url).status_code == 200
@@ -198,12 +192,7 @@ def test_form_post_with_a_too_short_answer_keeps_the_typed_text(app, ready):
 
 def page_client(app):
     app.config["WTF_CSRF_ENABLED"] = False
-    with app.app_context():
-        user_id = db.session.scalar(select(User.id).where(User.email == EMAIL))
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session.update(session_for(app, user_id))
-    return client
+    return log_in(app, EMAIL)
 
 
 def test_form_post_of_a_stale_version_keeps_the_typed_text_beside_the_newer_saved_one(app, ready):
