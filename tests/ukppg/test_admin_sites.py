@@ -15,15 +15,10 @@ GOOD = ("site,kode_kabkota,address,date,start,seats\n"
         "TUK Dua,3175,Jl. Dua,2026-12-21,13:00,10\n")
 
 
-def login(app, email, role=None):
-    if role:
-        app.test_cli_runner().invoke(args=["users", "grant", email, role])
-    return log_in(app, email)
-
-
 def test_admin_imports_sites_and_sees_them(app):
     app.config["WTF_CSRF_ENABLED"] = False
-    client = login(app, "admin.tuk@belajar.id", "admin_angkatan")
+    app.test_cli_runner().invoke(args=["users", "grant", "admin.tuk@belajar.id", "admin_angkatan"])
+    client = log_in(app, "admin.tuk@belajar.id")
     uploaded = client.post("/admin/ukppg/", data={"file": (io.BytesIO(GOOD.encode()), "tuk.csv")},
                            content_type="multipart/form-data", follow_redirects=True)
     page = uploaded.get_data(as_text=True)
@@ -39,7 +34,7 @@ def test_admin_imports_sites_and_sees_them(app):
 
 
 def test_teachers_cannot_manage_sites(app):
-    client = login(app, "guru.biasa@guru.sd.belajar.id")
+    client = log_in(app, "guru.biasa@guru.sd.belajar.id")
     assert client.get("/admin/ukppg/").status_code == 403
     assert client.get("/admin/ukppg/pendaftaran.csv").status_code == 403
 
