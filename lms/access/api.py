@@ -9,9 +9,9 @@ from lms.access import limits, services
 from lms.api.auth import api_login_required
 from lms.api.blueprint import bp
 from lms.api.schemas import Error, errors
+from lms.core.boundary import keep_writes_on_refusal
 from lms.core.errors import Invalid
 from lms.core.time import now_utc
-from lms.extensions import db
 
 
 class NikCheckIn(Schema):
@@ -48,9 +48,8 @@ def nik_check(body: dict):
     try:
         result = services.check_nik(g.api_user, body["nik"], ip=request.remote_addr or "-", now=now_utc())
     except Invalid:
-        # Every lookup is logged, refused ones too: this write is kept although the answer is a refusal (which
-        # the request boundary would roll back).
-        db.session.commit()
+        # Every lookup is logged, refused ones too: the boundary keeps this write although the answer is a refusal.
+        keep_writes_on_refusal()
         raise
     # The same shape whether or not the NIK is registered: only the message and the masked e-mail differ.
     return {"registered": result.registered, "message": result.message, "email_masked": result.email_masked,

@@ -6,9 +6,9 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from lms.access import limits, services
+from lms.core.boundary import keep_writes_on_refusal
 from lms.core.errors import Invalid, Unauthenticated
 from lms.core.time import now_utc
-from lms.extensions import db
 
 bp = Blueprint("access", __name__, url_prefix="/sertifikasi/cek-nik")
 
@@ -28,9 +28,8 @@ def cek_nik():
     try:
         result = services.check_nik(current_user, nik, ip=request.remote_addr or "-", now=now_utc())
     except Invalid as exc:
-        # Every lookup is logged, refused ones too: this write is kept although the page answers 422 (which the
-        # request boundary would roll back).
-        db.session.commit()
+        # Every lookup is logged, refused ones too: the boundary keeps this write although the page answers 422.
+        keep_writes_on_refusal()
         return render_template("access/cek_nik.html", result=None, error=exc.message, nik=nik[:64]), 422
     return render_template("access/cek_nik.html", result=result, error=None, nik="",
                            reset_url=services.BELAJAR_ID_RESET_PAGE)

@@ -15,7 +15,7 @@ from lms.auth.sessions import SESSION_KEY, end_session, revoke_all_sessions, sta
 from lms.core.access import login_required
 from lms.core.redirects import safe_next
 from lms.core.time import now_utc
-from lms.extensions import db, limiter
+from lms.extensions import limiter
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -63,7 +63,6 @@ def callback():
                          require_hd=current_app.config["OIDC_REQUIRE_HD"])
         user = login_from_claims(claims, now=now_utc())
     except LoginRefused as refusal:
-        db.session.rollback()
         current_app.logger.info("login refused (%s) for a %s account", refusal.reason,
                                 claims.email.rpartition("@")[2] or "?")
         logout_user()
@@ -73,7 +72,6 @@ def callback():
     target = safe_next(session.get(NEXT_KEY))
     session.clear()  # a fresh session for the logged-in user (no fixation)
     session[SESSION_KEY] = start_session(user, now=now_utc())
-    db.session.commit()
     login_user(user)
     return redirect(target or url_for("core.home"))
 
@@ -93,7 +91,6 @@ def _end_browser_session():
 @bp.post("/logout")
 def logout():
     end_session(session.get(SESSION_KEY), now=now_utc())
-    db.session.commit()
     return _end_browser_session()
 
 
@@ -102,7 +99,6 @@ def logout():
 def logout_everywhere():
     """End every browser session of this account (this one included), e.g. after using a shared computer."""
     revoke_all_sessions(current_user, now=now_utc(), actor=current_user, context={"reason": "self"})
-    db.session.commit()
     return _end_browser_session()
 
 

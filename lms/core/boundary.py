@@ -6,10 +6,10 @@ request handler). Views and services flush; they do not commit.
   issues no COMMIT.
 - A response with status >= 400, and an exception (rendered by the app's error handlers as JSON or HTML), rolls
   back. A refusal therefore changes nothing, whatever the view flushed before it refused.
-- A view that must keep something whatever happens next (a job marked failed, a draft kept although the
-  submission is refused, the development identity provider) still calls ``db.session.commit()`` itself; the
-  boundary then has nothing left to do for that part. Streaming responses run after the boundary and manage their
-  own session, as Celery tasks do.
+- A view whose refusal still keeps what it wrote (a journal draft saved although its submission is refused) calls
+  ``keep_writes_on_refusal()`` just before returning that refusal: the boundary then commits it too.
+- Deliberate separate-transaction writes (a job marked failed) still commit themselves. Streaming responses run
+  after the boundary and manage their own session, as Celery tasks do.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from lms.extensions import db
 
 _WROTE = "lms_wrote"
+_KEEP = "lms_keep_on_refusal"
 
 
 def _mark_flush(session: Session, flush_context) -> None:
@@ -34,6 +35,12 @@ def _mark_execute(state: ORMExecuteState) -> None:
 
 def _clear(session: Session) -> None:
     session.info.pop(_WROTE, None)
+    session.info.pop(_KEEP, None)
+
+
+def keep_writes_on_refusal() -> None:
+    """Commit this request's writes even though its response is a refusal (status >= 400)."""
+    db.session().info[_KEEP] = True
 
 
 def has_pending_writes(session: Session) -> bool:
@@ -43,7 +50,7 @@ def has_pending_writes(session: Session) -> bool:
 def finish_request(response: Response) -> Response:
     """after_request: commit the request's writes on success, roll them back on a refusal."""
     session = db.session()
-    if response.status_code < 400:
+    if response.status_code < 400 or session.info.pop(_KEEP, False):
         if has_pending_writes(session):
             try:
                 session.commit()

@@ -72,7 +72,7 @@ def fingerprint(scope: str, payload) -> str:
 
 def check_key(key: str) -> str:
     if not (0 < len(key) <= MAX_KEY_LENGTH) or not key.isascii() or not key.isprintable():
-        raise Invalid(details={HEADER: f"1-{MAX_KEY_LENGTH} printable ASCII characters"})
+        raise Invalid(details={HEADER: str(_l("1 sampai %(n)s karakter ASCII yang dapat dicetak.", n=MAX_KEY_LENGTH))})
     return key
 
 

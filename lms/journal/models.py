@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from lms.core.db import UTCDateTime
 from lms.extensions import db
 
+#: Longest answer accepted per prompt (characters), in the API, the form and the page's ``maxlength``.
+MAX_ANSWER_LENGTH = 20_000
+
 
 class Prompt(db.Model):
     __tablename__ = "journal_prompts"

@@ -16,12 +16,11 @@ from lms.cohorts.models import Enrollment
 from lms.cohorts.services import require_open
 from lms.core.errors import DomainError, Invalid
 from lms.extensions import db
-from lms.journal.models import JournalEntry, Prompt
+from lms.journal.models import MAX_ANSWER_LENGTH, JournalEntry, Prompt
 from lms.modules.models import Module
 from lms.modules.progress import compute_progress
 from lms.modules.services import module_state, record_completion, require_readable
 
-MAX_ANSWER_LENGTH = 20_000
 #: Saves without a version merge into the newest draft; they retry when a concurrent save moved it.
 _ATTEMPTS = 3
 

@@ -9,20 +9,23 @@ from flask_login import current_user
 from lms.auth.sessions import browser_storage_key
 from lms.cohorts.access import participant_required
 from lms.cohorts.services import window_state
+from lms.core.boundary import keep_writes_on_refusal
+from lms.core.errors import Invalid
 from lms.core.time import now_utc
-from lms.extensions import db
 from lms.journal import services
+from lms.journal.models import MAX_ANSWER_LENGTH
 from lms.modules import services as modules
 
 bp = Blueprint("journal", __name__, url_prefix="/sertifikasi/modul/<int:module_id>/jurnal")
 
 
-def _page(module, view, *, answers, errors=None, saved=None, status=200):
+def _page(module, view, *, answers, errors=None, saved=None, draft_saved=False, status=200):
     """``saved``: on a version conflict, the newer saved answers shown beside the typed ones."""
     now = now_utc()
     owner = browser_storage_key(current_user.id, current_app.config["SECRET_KEY"])
     return render_template("journal/edit.html", module=module, view=view, answers=answers, errors=errors or {},
-                           saved=saved, owner=owner, window=window_state(g.enrollment, now).value), status
+                           saved=saved, draft_saved=draft_saved, owner=owner, max_length=MAX_ANSWER_LENGTH,
+                           window=window_state(g.enrollment, now).value), status
 
 
 @bp.get("/")
@@ -47,12 +50,16 @@ def save(module_id: int):
         # Saved meanwhile in another tab or device: nothing was written. The typed text stays in the form,
         # the newer saved text is shown beside it, and the form now carries the newer version, so that
         # saving again keeps the typed text on purpose.
-        db.session.rollback()
         view = services.get_journal(g.enrollment, module, now=now)
         return _page(module, view, answers={**view.answers, **answers}, saved=view.answers, status=409)
-    db.session.commit()  # the draft is kept whatever happens to the submission
+    except Invalid as exc:
+        # An answer is too long (or not one of this journal's prompts): nothing is saved, the typed text stays.
+        view = services.get_journal(g.enrollment, module, now=now)
+        return _page(module, view, answers={**view.answers, **answers}, errors=exc.details, status=422)
     if result.errors:
-        return _page(module, result.view, answers=result.view.answers, errors=result.errors, status=422)
+        keep_writes_on_refusal()  # the draft is kept although the submission is refused
+        return _page(module, result.view, answers=result.view.answers, errors=result.errors, draft_saved=True,
+                     status=422)
     flash(_("Jurnal terkirim.") if result.submitted else _("Draf jurnal tersimpan."), "success")
     if result.submitted:
         return redirect(url_for("learning.module", module_id=module_id))

@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import g, make_response
 
 from lms.api.blueprint import bp
-from lms.api.openapi import document
 from lms.api.participant import api_participant_required
-from lms.api.schemas import errors
+from lms.api.schemas import Error, errors
+from lms.core.boundary import keep_writes_on_refusal
 from lms.core.errors import Invalid
 from lms.core.time import now_utc
-from lms.extensions import db
 from lms.journal import services as journal
 from lms.modules import schemas
 from lms.modules import services as modules
 from lms.modules.progress import compute_progress
 from lms.modules.serialize import progress_json
 from lms.posttest import services as posttest
-
-_ERRORS = {
-    "401": {"$ref": "#/components/responses/Unauthenticated"},
-    "403": {"description": "not_participant: no active cohort", "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/Error"}}}},
-}
-_LOCKED = {"409": {"description": "not_unlocked: an earlier part is not done yet"},
-           "423": {"description": "window_closed: the learning window is not open"}}
-_MODULE = [{"name": "module_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-
-
-def _json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise Invalid(details={"body": "expected a JSON object"})
-    return body
-
 
 _LEARNING_ERRORS = (401, 403, 404, 409, 423)
 
@@ -98,44 +80,36 @@ def _journal_json(view: journal.JournalView) -> dict:
             "updated_at": view.entry.updated_at.isoformat() if view.entry else None}
 
 
-document("/journals/{module_id}", "get", summary="The module's journal: prompts and the saved answers",
-         tag="belajar", parameters=_MODULE, responses={"200": {"description": "Journal"}, **_ERRORS, **_LOCKED})
-
-
 @bp.get("/journals/<int:module_id>")
+@bp.doc(tags=["belajar"], summary="The module's journal: prompts and the saved answers")
 @api_participant_required
+@bp.response(200, schemas.Journal)
+@errors(bp, *_LEARNING_ERRORS)
 def get_journal(module_id: int):
     module = modules.get_module(g.enrollment, module_id)
-    return jsonify(_journal_json(journal.get_journal(g.enrollment, module, now=now_utc())))
-
-
-document("/journals/{module_id}", "put", summary="Save a draft, or submit", tag="belajar", parameters=_MODULE,
-         request_body={"required": True, "content": {"application/json": {"schema": {
-             "type": "object", "required": ["answers"],
-             "properties": {"answers": {"type": "object", "additionalProperties": {"type": "string"}},
-                            "submit": {"type": "boolean"}, "version": {"type": "integer"}}}}}},
-         responses={"200": {"description": "Saved"},
-                    "422": {"description": "invalid: an answer is shorter than its minimum (the draft is saved)"},
-                    **_ERRORS, **_LOCKED})
+    return _journal_json(journal.get_journal(g.enrollment, module, now=now_utc()))
 
 
 @bp.put("/journals/<int:module_id>")
+@bp.doc(tags=["belajar"], summary="Save a draft, or submit",
+        description="409 `version_conflict`: the journal was saved since `version` (nothing written). "
+                    "422 with `draft_saved: true`: a submission with too-short answers; the draft is saved.")
 @api_participant_required
-def put_journal(module_id: int):
-    body = _json_body()
-    version = body.get("version")
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
-        raise Invalid(details={"version": "integer"})
+@bp.arguments(schemas.JournalIn)
+@bp.response(200, schemas.Journal)
+@errors(bp, 401, 403, 404, 423)
+@bp.alt_response(409, schema=Error, description="not_unlocked: the post-test is not done yet; version_conflict: "
+                 "the journal was saved since the version sent (nothing written)")
+@bp.alt_response(422, schema=schemas.JournalRefused, description="invalid: the input does not match the schema "
+                 "(nothing saved), or a submitted answer is under its minimum length (the draft is saved)")
+def put_journal(body: dict, module_id: int):
     module = modules.get_module(g.enrollment, module_id)
-    submit = body.get("submit", False)
-    if not isinstance(submit, bool):
-        raise Invalid(details={"submit": "boolean"})
-    # Without "answers", a submission submits the saved draft as it is.
-    result = journal.save_journal(g.enrollment, module, body.get("answers", {}), submit=submit,
-                                  now=now_utc(), version=version)
-    db.session.commit()  # the draft is kept even when the submission is refused
+    result = journal.save_journal(g.enrollment, module, body["answers"], submit=body["submit"], now=now_utc(),
+                                  version=body.get("version"))
     payload = _journal_json(result.view)
     if result.errors:
-        return jsonify({"code": "invalid", "message": str(Invalid.message), "errors": result.errors,
-                        "draft_saved": True, **payload}), 422
-    return jsonify(payload)
+        keep_writes_on_refusal()  # the draft is kept although the submission is refused
+        refusal = {"code": Invalid.code, "message": str(Invalid.message), "errors": result.errors,
+                   "draft_saved": True, **payload}
+        return make_response(schemas.JournalRefused().dump(refusal), 422)
+    return payload

@@ -1,11 +1,13 @@
-"""Declared shapes of the learning API (SPEC §6): progress, materi, post-tests. Responses are dumped through these
-schemas, so a field that is not declared here is not sent."""
+"""Declared shapes of the learning API (SPEC §6): progress, materi, post-tests, journals. Responses are dumped
+through these schemas, so a field that is not declared here is not sent."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from lms.api.schemas import Error
 from lms.core.input import MAX_ID
+from lms.journal.models import MAX_ANSWER_LENGTH
 
 
 class CohortProgress(Schema):
@@ -133,3 +135,42 @@ class AttemptResult(Schema):
     max_score = fields.Integer(required=True)
     practice = fields.Boolean(required=True)
     feedback = fields.List(fields.Nested(Feedback), required=True)
+
+
+class Prompt(Schema):
+    id = fields.Integer(required=True)
+    text = fields.String(required=True)
+    min_length = fields.Integer(required=True, metadata={"description": "Minimum characters (trimmed) to submit"})
+
+
+class Journal(Schema):
+    prompts = fields.List(fields.Nested(Prompt), required=True)
+    answers = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                          metadata={"description": "{PROMPT_ID: text}: the latest saved draft"})
+    status = fields.String(required=True, validate=validate.OneOf(["empty", "draft", "submitted"]))
+    version = fields.Integer(required=True, metadata={"description": "0 before the first save"})
+    has_unsubmitted_changes = fields.Boolean(required=True)
+    updated_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
+
+
+class JournalIn(Schema):
+    answers = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=20)),
+                          values=fields.String(validate=validate.Length(max=MAX_ANSWER_LENGTH)),
+                          required=True,
+                          metadata={"description": "{PROMPT_ID: text}; prompts not sent keep their saved text "
+                                                   "({} with submit: the saved draft is submitted as it is)."})
+    submit = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+    version = fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_ID),
+                             metadata={"description": "The version edited (0: no entry yet); a newer save is a 409"})
+
+
+class JournalRefused(Error):
+    """422: invalid input (nothing saved), or a submission with too-short answers (the draft is saved)."""
+
+    draft_saved = fields.Boolean(metadata={"description": "true: the answers were saved as the draft"})
+    prompts = fields.List(fields.Nested(Prompt))
+    answers = fields.Dict(keys=fields.String(), values=fields.String())
+    status = fields.String(validate=validate.OneOf(["empty", "draft", "submitted"]))
+    version = fields.Integer()
+    has_unsubmitted_changes = fields.Boolean()
+    updated_at = fields.String(allow_none=True, metadata={"format": "date-time"})

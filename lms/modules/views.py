@@ -9,7 +9,6 @@ from lms.cohorts.access import participant_required
 from lms.cohorts.services import window_state
 from lms.core.markdown import render_markdown
 from lms.core.time import now_utc
-from lms.extensions import db
 from lms.modules import services
 from lms.modules.progress import compute_progress
 
@@ -33,7 +32,6 @@ def materi(materi_id: int):
     now = now_utc()
     materi = services.get_materi(g.enrollment, materi_id)
     state = services.open_materi(g.enrollment, materi, now=now)
-    db.session.commit()
     done = next(m.done for m in state.materi if m.id == materi.id)
     return render_template("modules/materi.html", materi=materi, module=materi.module, state=state, done=done,
                            body=Markup(render_markdown(materi.body_md)),  # noqa: S704 - sanitised renderer
@@ -46,7 +44,6 @@ def materi(materi_id: int):
 def complete_materi(materi_id: int):
     materi = services.get_materi(g.enrollment, materi_id)
     progress = services.complete_materi(g.enrollment, materi, now=now_utc())
-    db.session.commit()
     next_id = services.next_materi_id(materi.module, materi)
     if next_id is not None:
         return redirect(url_for("learning.materi", materi_id=next_id))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_mail import Message
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
@@ -15,6 +16,7 @@ from lms.cohorts.models import Enrollment
 from lms.core.formatting import deadline_text
 from lms.core.regions import timezone_for
 from lms.extensions import db, mail
+from lms.notifications.emails import render_email, subject_in
 from lms.notifications.models import OutboxMessage
 
 MAX_ATTEMPTS = 5
@@ -31,12 +33,13 @@ def render(message: OutboxMessage, enrollment: Enrollment | None) -> Rendered:
         milestone = message.params.get("milestone", "")
         days = milestone.removeprefix("H-")
         deadline = deadline_text(enrollment.closes_at(), timezone_for(enrollment.kode_kabkota))
-        subject = f"Pengingat Sertifikasi Pendidik: {days} hari lagi ({milestone})"
-        body = (f"Yth. {enrollment.user.name or enrollment.user.email},\n\n"
-                f"Masa pembelajaran {enrollment.cohort.name} berakhir pada {deadline}. Selesaikan materi, post-test, "
-                f"dan jurnal pembelajaran setiap modul agar dapat mendaftar UKPPPG.\n\n"
-                f"Buka: {current_app.config['BASE_URL']}/sertifikasi/\n\n"
-                f"(Reminder: your Sertifikasi Pendidik learning window ends on {deadline}.)\n")
+        subject = subject_in(_l("Pengingat Sertifikasi Pendidik: %(days)s hari lagi (%(milestone)s)", days=days,
+                                milestone=milestone))
+        body = render_email("reminder", name=enrollment.user.name or enrollment.user.email,
+                            cohort=enrollment.cohort.name, deadline=deadline,
+                            url=f"{current_app.config['BASE_URL']}/sertifikasi/",
+                            summary=_l("Masa pembelajaran Sertifikasi Pendidik Anda berakhir pada %(deadline)s.",
+                                       deadline=deadline))
         return Rendered(subject, body)
     if isinstance(message.params.get("subject"), str) and isinstance(message.params.get("body"), str):
         return Rendered(message.params["subject"], message.params["body"])  # composed by the sending domain

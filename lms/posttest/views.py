@@ -8,7 +8,6 @@ from lms.cohorts.access import participant_required
 from lms.cohorts.services import window_state
 from lms.core.errors import Invalid
 from lms.core.time import now_utc
-from lms.extensions import db
 from lms.modules import services as modules
 from lms.posttest import services
 
@@ -35,13 +34,11 @@ def submit(module_id: int):
     try:
         result = services.submit_attempt(g.enrollment, module, answers, now=now)
     except Invalid as exc:
-        db.session.rollback()
         questions = services.questions_for(module)
         chosen = {int(k): int(v) for k, v in answers.items() if k.isdigit() and v.isdigit()}
         return render_template("posttest/take.html", module=module, questions=questions, chosen=chosen,
                                errors=exc.details, message=exc.message, window=window_state(g.enrollment, now).value,
                                last=None), 422
-    db.session.commit()
     return redirect(url_for("posttest.result", module_id=module_id, attempt=result.attempt.id))
 
 

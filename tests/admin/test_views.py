@@ -19,7 +19,7 @@ from lms.cohorts.models import Cohort, Enrollment, Extension
 from lms.cohorts.roster_models import RosterImport
 from lms.core.audit import AuditEvent
 from lms.extensions import db
-from tests.learning import session_for
+from tests.learning import log_in
 from tests.queries import counted
 
 ADMIN = "admin.satu@belajar.id"
@@ -30,17 +30,6 @@ HEADER = ("nik", "nama", "email", "npsn", "satuan_pendidikan", "kode_kabkota")
 def grant(app, email: str, role: str) -> None:
     result = app.test_cli_runner().invoke(args=["users", "grant", email, role])
     assert result.exit_code == 0, result.output
-
-
-def log_in(app, email: str):
-    with app.app_context():
-        user_id = db.session.scalar(select(User.id).where(User.email == email))
-    assert user_id is not None
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session.update(session_for(app, user_id))
-        session["_fresh"] = True
-    return client
 
 
 @pytest.fixture

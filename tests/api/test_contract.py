@@ -13,7 +13,8 @@ from tests.modules.test_api_errors import World, assert_error
 
 CONVERTED = [("/me", "get"), ("/me/progress", "get"), ("/materi/{materi_id}/complete", "post"),
              ("/posttests/{module_id}", "get"), ("/posttests/{module_id}/attempts", "post"), ("/users", "get"),
-             ("/users/{email}/roles/{role}", "put"), ("/users/{email}/roles/{role}", "delete")]
+             ("/users/{email}/roles/{role}", "put"), ("/users/{email}/roles/{role}", "delete"),
+             ("/journals/{module_id}", "get"), ("/journals/{module_id}", "put")]
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 #: The operations declared with schemas so far that a teacher's token reaches (a domain is added here when its
 #: api.py is converted; the superadmin operations would only answer 403 to this token).
 CONVERTED = (r"^/(me|me/progress|materi/\{materi_id\}/complete|posttests/\{module_id\}(/attempts)?"
+             r"|journals/\{module_id\}"
              r"|ukppg/sessions|ukppg/registrations(/me)?|nik-check|tickets(/\{ticket_id\}(/messages)?)?)$")
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 

@@ -133,7 +133,8 @@ def test_a_worker_killed_mid_batch_resends_at_most_the_message_in_flight(pg_app,
     worker = start_worker(env, first_log)
     try:
         client.send_task("notifications.deliver_outbox")
-        wait_until(smtp.holding.is_set, what="the held message", timeout=25, proc=worker, log=first_log)
+        wait_until(smtp.holding.is_set, what="the held message", timeout=25, proc=worker, log=first_log,
+                   event=smtp.holding)
     finally:
         kill(worker)
     with smtp.lock:

@@ -6,12 +6,15 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import requests
 
 LMS = str(Path(sys.executable).parent / "lms")
+#: Longest wait between two checks of another process's progress (seconds).
+RECHECK = 0.2
 
 
 def free_port() -> int:
@@ -59,17 +62,34 @@ def stop(proc: subprocess.Popen) -> None:
     proc.log_handle.close()
 
 
-def wait_until(check, *, what: str, timeout: float = 60.0, proc: subprocess.Popen | None = None, log=None):
-    """Poll another process's progress (not the clock of the code under test)."""
+def wait_until(check, *, what: str, timeout: float = 60.0, proc: subprocess.Popen | None = None, log=None,
+               event: threading.Event | None = None):
+    """Wait for another process's progress (not the clock of the code under test): between two checks, block on
+    that process exiting (a crash is reported at once, with its log) or on ``event`` (set by whoever makes
+    progress, to wake the check early), at most ``RECHECK`` seconds."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"process exited while waiting for {what}:\n{log.read_text() if log else ''}")
+    while True:
         result = check()
         if result:
             return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}:\n{log.read_text() if log else ''}")
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"timed out waiting for {what}:\n{log.read_text() if log else ''}")
+        if _exited(proc, min(RECHECK, left), event):
+            raise AssertionError(f"process exited while waiting for {what}:\n{log.read_text() if log else ''}")
+
+
+def _exited(proc: subprocess.Popen | None, wait: float, event: threading.Event | None) -> bool:
+    """Block until ``proc`` exits, ``event`` is set, or ``wait`` seconds pass; True when ``proc`` has exited."""
+    if event is not None:
+        event.wait(wait)
+        return proc is not None and proc.poll() is not None
+    assert proc is not None, "wait on the process that makes the progress, or on an event it sets"
+    try:
+        proc.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
 
 
 def wait_for_http(url: str, proc: subprocess.Popen, log: Path) -> None:

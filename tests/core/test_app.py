@@ -13,6 +13,7 @@ from lms import create_app
 from lms.config import ConfigError
 from tests.conftest import SECRET
 from tests.core.processes import PRODUCTION_KEYS
+from tests.core.wrapping import unwrapped_python_strings, unwrapped_template_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -159,12 +160,59 @@ def test_every_user_facing_string_has_an_english_translation():
         catalog = read_po(f)
     translated = {m.id for m in catalog if m.id and m.string and "fuzzy" not in m.flags}
     found = set()
-    method_map = [("lms/**.py", "python"), ("lms/templates/**.html", "jinja2")]
+    method_map = [("lms/**.py", "python"), ("lms/templates/**.html", "jinja2"), ("lms/templates/**.txt", "jinja2")]
     keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
     for _, _, message, *_ in extract_from_dir(str(ROOT), method_map=method_map, keywords=keywords):
         found.add(message if isinstance(message, str) else message[0])
     missing = sorted(found - translated)
     assert not missing, f"run `make messages` and translate: {missing}"
+
+
+#: Text that is not language: names, acronyms, language names in their own language. (path, text)
+NOT_LANGUAGE = {
+    ("lms/templates/base.html", "· Ruang GTK"),
+    ("lms/templates/base.html", "Ruang GTK ·"),
+    ("lms/templates/base.html", "Bahasa Indonesia"),  # the language switch names each language in itself
+    ("lms/templates/base.html", "English"),
+    ("lms/templates/ukppg/confirmation.html", "· Ruang GTK ·"),
+    ("lms/templates/ukppg/confirmation.html", "UKPPPG"),
+    ("lms/templates/access/cek_nik.html", "belajar.id"),
+    ("lms/templates/helpdesk/my_tickets.html", "UTC"),
+    ("lms/templates/helpdesk/ticket.html", "· UTC"),
+}
+#: To be wrapped: user-facing literals in files other changes are editing at the time of writing (path, text).
+TO_BE_WRAPPED: set[tuple[str, str]] = set()
+
+
+def test_every_user_facing_string_goes_through_the_catalog():
+    """Refusal messages, flashed messages, ``Invalid`` details, ``abort`` descriptions and visible template text
+    that are never wrapped in ``_``/``_l``/``{% trans %}`` would escape the translation test above."""
+    found = unwrapped_python_strings(ROOT) + unwrapped_template_text(ROOT)
+    unwrapped = [f"{path}:{line}: {text}" for path, line, text in found
+                 if (path, text) not in NOT_LANGUAGE | TO_BE_WRAPPED]
+    assert not unwrapped, "wrap these in _(...) / _l(...) / {% trans %}:\n" + "\n".join(unwrapped)
+    stale = (NOT_LANGUAGE | TO_BE_WRAPPED) - {(path, text) for path, _, text in found}
+    assert not stale, f"no longer found, remove from the allow-lists: {sorted(stale)}"
+
+
+def test_the_catalog_scan_finds_bare_literals(tmp_path):
+    package = tmp_path / "lms"
+    (package / "templates").mkdir(parents=True)
+    (package / "views.py").write_text(
+        "class Late(DomainError):\n    message = 'Terlambat'\n"
+        "def view():\n    flash('Tersimpan')\n    flash(_('Terbungkus'))\n"
+        "    abort(400, f'Tidak bisa {x}')\n    raise Invalid(details={'nik': 'harus 16 digit'})\n"
+        "    raise NotFound('Tidak ada')\n    raise Invalid(details={'nik': _l('Terbungkus')})\n")
+    (package / "templates" / "page.html").write_text(
+        '<p title="Judul lepas">{{ _("Terbungkus") }} Teks lepas</p>\n'
+        '{% trans %}Terbungkus juga{% endtrans %}<button value="kode">{{ _("Kirim") }}</button>\n'
+        '<input type="submit" value="Kirim lepas"><script>var s = "bukan teks";</script>\n')
+    (package / "templates" / "mail.txt").write_text('{{ _("Yth. %(n)s,", n=name) }}\nSalam lepas\n')
+    python = {text for _, _, text in unwrapped_python_strings(tmp_path)}
+    assert python == {"Terlambat", "Tersimpan", "Tidak bisa", "harus 16 digit", "Tidak ada"}
+    templates = {(Path(path).name, line, text) for path, line, text in unwrapped_template_text(tmp_path)}
+    assert templates == {("page.html", 1, "Judul lepas"), ("page.html", 1, "Teks lepas"),
+                         ("page.html", 3, "Kirim lepas"), ("mail.txt", 2, "Salam lepas")}
 
 
 def test_openapi_documents_every_api_route(app):

@@ -12,7 +12,7 @@ from lms.auth.models import User
 from lms.extensions import db
 from lms.journal.models import JournalEntry
 from lms.posttest.models import Question
-from tests.learning import ApiParticipant, session_for
+from tests.learning import ApiParticipant, log_in
 
 EMAIL = "guru.satu@guru.sd.belajar.id"
 AFTER = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # 1 Dec 2026 00:00 WIB
@@ -177,13 +177,7 @@ def test_journal_is_locked_until_the_posttest_is_done(participant):
 
 
 def test_form_post_with_a_too_short_answer_keeps_the_typed_text(app, ready):
-    app.config["WTF_CSRF_ENABLED"] = False
-    client = app.test_client()
-    with app.app_context():
-        user_id = db.session.scalar(select(User.id).where(User.email == EMAIL))
-    with client.session_transaction() as session:
-        session.update(session_for(app, user_id))
-        session["_fresh"] = True
+    client = page_client(app)
     p1, p2 = ready.prompt_ids()
     url = f"/sertifikasi/modul/{ready.module_id()}/jurnal/"
     assert client.get(url).status_code == 200
@@ -198,12 +192,7 @@ def test_form_post_with_a_too_short_answer_keeps_the_typed_text(app, ready):
 
 def page_client(app):
     app.config["WTF_CSRF_ENABLED"] = False
-    with app.app_context():
-        user_id = db.session.scalar(select(User.id).where(User.email == EMAIL))
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session.update(session_for(app, user_id))
-    return client
+    return log_in(app, EMAIL)
 
 
 def test_form_post_of_a_stale_version_keeps_the_typed_text_beside_the_newer_saved_one(app, ready):
@@ -263,3 +252,49 @@ def test_the_page_keys_browser_drafts_by_an_opaque_account_key(app, ready):
     with app.app_context():
         user_id = db.session.scalar(select(User.id).where(User.email == EMAIL))
     assert owner.group(1) != str(user_id)
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"answers": {"P1": "x" * 20_001}}, "answers.P1"),
+    ({"answers": {"P1": {}}}, "answers.P1"),
+    ({"answers": {"P1": 7}}, "answers.P1"),
+    ({"answers": ["teks"]}, "answers"),
+    ({"answers": {"P1": "teks"}, "submit": "true"}, "submit"),
+    ({"answers": {"P1": "teks"}, "version": "1"}, "version"),
+    ({"answers": {"P1": "teks"}, "version": -1}, "version"),
+    ({"answers": {"P1": "teks"}, "extra": 1}, "extra"),
+])
+def test_malformed_or_over_long_input_is_422_and_changes_nothing(ready, body, field):
+    p1, _ = ready.prompt_ids()
+    ready.put({p1: "draf awal"})
+    body = {**body, "answers": ({p1 if k == "P1" else k: v for k, v in body["answers"].items()}
+                                if isinstance(body["answers"], dict) else body["answers"])}
+    response = ready.client.put(f"/api/v1/journals/{ready.module_id()}", headers=ready.headers, json=body)
+    assert response.status_code == 422
+    payload = response.get_json()
+    assert payload["code"] == "invalid" and set(payload["errors"]) == {field.replace("P1", p1)}
+    assert "draft_saved" not in payload
+    saved = ready.get().get_json()
+    assert saved["answers"] == {p1: "draf awal"} and saved["version"] == 1
+
+
+def test_an_answer_of_exactly_the_maximum_length_is_saved(ready):
+    p1, _ = ready.prompt_ids()
+    assert ready.put({p1: "x" * 20_000}).status_code == 200
+    assert len(ready.get().get_json()["answers"][p1]) == 20_000
+
+
+def test_form_post_of_an_over_long_answer_is_422_keeps_the_typed_text_and_saves_nothing(app, ready):
+    client = page_client(app)
+    p1, p2 = ready.prompt_ids()
+    url = f"/sertifikasi/modul/{ready.module_id()}/jurnal/"
+    assert 'maxlength="20000"' in client.get(url).get_data(as_text=True)
+    too_long = "panjang " * 2_501  # 20,008 characters
+    response = client.post(url, data={f"p{p1}": too_long, f"p{p2}": "jawaban kedua", "action": "draft",
+                                      "version": "0"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert re.search(rf'<textarea[^>]*name="p{p1}"[^>]*>{too_long}</textarea>', page)
+    assert re.search(rf'<textarea[^>]*name="p{p2}"[^>]*>jawaban kedua</textarea>', page)
+    assert 'data-testid="journal-error"' in page and "Draf Anda sudah tersimpan" not in page
+    assert ready.entries() == 0

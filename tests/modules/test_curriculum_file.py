@@ -11,13 +11,12 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from lms.auth.models import User
 from lms.extensions import db
 from lms.journal.models import Prompt
 from lms.modules.curriculum_file import CurriculumErrors, parse_curriculum
 from lms.modules.models import Curriculum, Materi, MateriProgress, Module
 from lms.posttest.models import Option, Question
-from tests.learning import curriculum_data, session_for
+from tests.learning import curriculum_data, log_in
 
 DEMO = Path(__file__).resolve().parents[2] / "lms" / "modules" / "data" / "demo_curriculum.yaml"
 
@@ -266,7 +265,6 @@ def test_changing_the_answer_key_of_a_curriculum_in_use_keeps_results_consistent
     with app.app_context():
         questions = db.session.scalars(select(Question).where(Question.module_id == module["id"])).all()
         right = {str(q.id): next(o.id for o in q.options if o.is_correct) for q in questions}
-        user_id = db.session.scalar(select(User.id).where(User.email == "guru.satu@guru.sd.belajar.id"))
     attempt = client.post(f"/api/v1/posttests/{module['id']}/attempts", json={"answers": right}, headers=headers)
     assert attempt.get_json()["score"] == 2
 
@@ -275,8 +273,7 @@ def test_changing_the_answer_key_of_a_curriculum_in_use_keeps_results_consistent
     in_use.write_text(dump(changed), encoding="utf-8")
     run_import(app, in_use)
 
-    with client.session_transaction() as session:
-        session.update(session_for(app, user_id))
-    html = client.get(f"/sertifikasi/modul/{module['id']}/post-test/hasil").get_data(as_text=True)
+    page = log_in(app, "guru.satu@guru.sd.belajar.id").get(f"/sertifikasi/modul/{module['id']}/post-test/hasil")
+    html = page.get_data(as_text=True)
     assert "Nilai latihan: 2 dari 2" in html
     assert html.count("card feedback right") == 2

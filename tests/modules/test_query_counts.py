@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from lms.extensions import db
-from tests.learning import session_for
+from tests.learning import log_in
 from tests.queries import counted
 
 MAX_STATEMENTS = 4
@@ -28,13 +27,7 @@ def progressed_participant(app, learning, modules: int) -> str:
 @pytest.mark.parametrize("modules", [4, 40])
 def test_dashboard_statement_count_is_fixed(app, learning, during, modules):
     progressed_participant(app, learning, modules)
-    with app.app_context():
-        from lms.auth.models import User
-
-        user_id = db.session.scalar(db.select(User.id).where(User.email == "guru.satu@guru.sd.belajar.id"))
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session.update(session_for(app, user_id))
+    client = log_in(app, "guru.satu@guru.sd.belajar.id")
     with counted(app) as statements:
         page = client.get("/sertifikasi/")
     assert page.status_code == 200
@@ -45,13 +38,7 @@ def test_dashboard_statement_count_is_fixed(app, learning, during, modules):
 @pytest.mark.parametrize("modules", [4, 40])
 def test_progress_api_statement_count_is_fixed(app, learning, during, modules):
     progressed_participant(app, learning, modules)
-    client = app.test_client()
-    with app.app_context():
-        from lms.auth.models import User
-
-        user_id = db.session.scalar(db.select(User.id).where(User.email == "guru.satu@guru.sd.belajar.id"))
-    with client.session_transaction() as session:
-        session.update(session_for(app, user_id))
+    client = log_in(app, "guru.satu@guru.sd.belajar.id")
     with counted(app) as statements:
         body = client.get("/api/v1/me/progress").get_json()
     assert len(body["modules"]) == modules and body["modules"][0]["materi"][0]["done"] is True

@@ -7,25 +7,14 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from lms.auth.models import User
 from lms.extensions import db
 from lms.modules.curriculum_file import import_curriculum
 from lms.modules.models import MateriProgress
-from tests.learning import curriculum_data, session_for
+from tests.learning import curriculum_data, log_in
 
 EMAIL = "guru.satu@guru.sd.belajar.id"
 AFTER = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # 1 Dec 2026 00:00 WIB
 BEFORE = datetime(2026, 10, 31, 16, 59, 59, tzinfo=UTC)  # 31 Oct 2026 23:59:59 WIB
-
-
-def log_in(app, client, email=EMAIL):
-    with app.app_context():
-        user_id = db.session.scalar(select(User.id).where(User.email == email))
-    assert user_id is not None
-    with client.session_transaction() as session:
-        session.update(session_for(app, user_id))
-        session["_fresh"] = True
-    return client
 
 
 class Page:
@@ -36,7 +25,7 @@ class Page:
         learning.participant(cohort_id=learning.cohort(curriculum_id=curriculum_id or learning.curriculum()))
         self.modules = app.test_client().get("/api/v1/me/progress",
                                              headers=learning.headers(EMAIL)).get_json()["modules"]
-        self.client = log_in(app, app.test_client())
+        self.client = log_in(app, EMAIL)
 
     def materi_id(self, module=0, k=0) -> int:
         return self.modules[module]["materi"][k]["id"]
@@ -70,7 +59,7 @@ def test_dashboard_shows_the_cohort_progress_and_every_module(page):
 
 def test_a_non_participant_sees_the_gate_with_403(app, learning, during):
     learning.token("bukan.peserta@guru.sd.belajar.id")  # creates the account
-    client = log_in(app, app.test_client(), "bukan.peserta@guru.sd.belajar.id")
+    client = log_in(app, "bukan.peserta@guru.sd.belajar.id")
     response = client.get("/sertifikasi/")
     assert response.status_code == 403
     assert 'data-testid="gate"' in response.get_data(as_text=True)
@@ -78,7 +67,7 @@ def test_a_non_participant_sees_the_gate_with_403(app, learning, during):
 
 def test_the_gate_also_guards_materi_pages(app, learning, page):
     learning.token("bukan.peserta@guru.sd.belajar.id")
-    client = log_in(app, app.test_client(), "bukan.peserta@guru.sd.belajar.id")
+    client = log_in(app, "bukan.peserta@guru.sd.belajar.id")
     response = client.get(f"/sertifikasi/materi/{page.materi_id()}")
     assert response.status_code == 403 and 'data-testid="gate"' in response.get_data(as_text=True)
     assert client.post(f"/sertifikasi/materi/{page.materi_id()}/selesai").status_code == 403

@@ -8,10 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from lms.auth.models import User
 from lms.extensions import db
 from lms.posttest.models import Attempt, Question
-from tests.learning import ApiParticipant, session_for
+from tests.learning import ApiParticipant, log_in
 
 EMAIL = "guru.satu@guru.sd.belajar.id"
 #: 1 Dec 2026 00:00 WIB: the default cohort window (1–30 Nov 2026) has just closed.
@@ -46,15 +45,6 @@ class Participant(ApiParticipant):
     def attempts_stored(self) -> int:
         with self.app.app_context():
             return db.session.scalar(select(func.count(Attempt.id)))
-
-
-def log_in(app, client, email=EMAIL):
-    with app.app_context():
-        user_id = db.session.scalar(select(User.id).where(User.email == email))
-    assert user_id is not None
-    with client.session_transaction() as session:
-        session.update(session_for(app, user_id))
-        session["_fresh"] = True
 
 
 @pytest.fixture
@@ -206,8 +196,7 @@ def checked_options(page: str) -> dict[str, str]:
 
 
 def test_posttest_page_shows_the_questions_without_the_key(app, ready):
-    client = app.test_client()
-    log_in(app, client)
+    client = log_in(app, EMAIL)
     response = client.get(f"/sertifikasi/modul/{ready.module_id()}/post-test/")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -218,8 +207,7 @@ def test_posttest_page_shows_the_questions_without_the_key(app, ready):
 
 def test_incomplete_form_rerenders_with_422_and_keeps_the_choices(app, ready):
     app.config["WTF_CSRF_ENABLED"] = False
-    client = app.test_client()
-    log_in(app, client)
+    client = log_in(app, EMAIL)
     q1, q2 = ready.questions()
     chosen = q1["options"][2]
     response = client.post(f"/sertifikasi/modul/{ready.module_id()}/post-test/", data={f"q{q1['id']}": chosen})
@@ -232,8 +220,7 @@ def test_incomplete_form_rerenders_with_422_and_keeps_the_choices(app, ready):
 
 def test_complete_form_redirects_to_the_result_with_score_and_explanations(app, ready):
     app.config["WTF_CSRF_ENABLED"] = False
-    client = app.test_client()
-    log_in(app, client)
+    client = log_in(app, EMAIL)
     q1, q2 = ready.questions()
     wrong = next(o for o in q2["options"] if o != q2["right"])
     response = client.post(f"/sertifikasi/modul/{ready.module_id()}/post-test/",

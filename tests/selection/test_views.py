@@ -5,22 +5,21 @@ from __future__ import annotations
 
 import io
 import re
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from bench.pool_datagen import write_pool
 from lms.auth import services as auth_services
-from lms.auth.models import User
 from lms.cohorts import services as cohorts
 from lms.cohorts.roster_models import RosterEntry
 from lms.core.audit import AuditEvent
 from lms.core.nik import decrypt_nik, mask_nik
 from lms.extensions import db
 from lms.selection.models import RemovalProposal, SelectionEntry, SelectionRun
-from tests.learning import session_for
+from tests.learning import log_in
+from tests.queries import counted
 from tests.selection.test_removal import ADMIN, ALLOWED, DINAS, DINAS_ELSEWHERE, LPMP, NOW, TEACHER, build_world
 
 SUPER = "super.satu@belajar.id"
@@ -33,16 +32,6 @@ def world(app, tmp_path, frozen_clock):
     return build_world(app, tmp_path)
 
 
-def log_in(app, email: str):
-    with app.app_context():
-        user_id = db.session.scalar(select(User.id).where(User.email == email))
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session.update(session_for(app, user_id))
-        session["_fresh"] = True
-    return client
-
-
 def html(response) -> str:
     return response.get_data(as_text=True)
 
@@ -50,22 +39,6 @@ def html(response) -> str:
 def entry_rows(page: str) -> dict[int, str]:
     """entry id -> status, as the list shows them."""
     return {int(i): s for i, s in re.findall(r'data-entry-id="(\d+)"[^>]*data-status="(\w+)"', page)}
-
-
-@contextmanager
-def counted(app):
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 # --- access ---------------------------------------------------------------------------------------------------

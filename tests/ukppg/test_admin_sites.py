@@ -6,31 +6,19 @@ import io
 
 from sqlalchemy import func, select
 
-from lms.auth.models import User
 from lms.extensions import db
 from lms.ukppg.models import ExamSession
-from tests.learning import session_for
+from tests.learning import log_in
 
 GOOD = ("site,kode_kabkota,address,date,start,seats\n"
         "TUK Satu,7371,Jl. Satu,2026-12-20,08:00,30\n"
         "TUK Dua,3175,Jl. Dua,2026-12-21,13:00,10\n")
 
 
-def login(app, client, email, role=None):
-    if role:
-        app.test_cli_runner().invoke(args=["users", "grant", email, role])
-    else:
-        app.test_cli_runner().invoke(args=["tokens", "create", email])
-    with app.app_context():
-        user_id = db.session.scalar(select(User.id).where(User.email == email))
-    with client.session_transaction() as session:
-        session.update(session_for(app, user_id))
-
-
 def test_admin_imports_sites_and_sees_them(app):
     app.config["WTF_CSRF_ENABLED"] = False
-    client = app.test_client()
-    login(app, client, "admin.tuk@belajar.id", "admin_angkatan")
+    app.test_cli_runner().invoke(args=["users", "grant", "admin.tuk@belajar.id", "admin_angkatan"])
+    client = log_in(app, "admin.tuk@belajar.id")
     uploaded = client.post("/admin/ukppg/", data={"file": (io.BytesIO(GOOD.encode()), "tuk.csv")},
                            content_type="multipart/form-data", follow_redirects=True)
     page = uploaded.get_data(as_text=True)
@@ -46,8 +34,7 @@ def test_admin_imports_sites_and_sees_them(app):
 
 
 def test_teachers_cannot_manage_sites(app):
-    client = app.test_client()
-    login(app, client, "guru.biasa@guru.sd.belajar.id")
+    client = log_in(app, "guru.biasa@guru.sd.belajar.id")
     assert client.get("/admin/ukppg/").status_code == 403
     assert client.get("/admin/ukppg/pendaftaran.csv").status_code == 403
 

@@ -12,7 +12,7 @@ from lms.cohorts.models import Enrollment
 from lms.extensions import db
 from lms.ukppg import services
 from lms.ukppg.models import Registration
-from tests.learning import session_for
+from tests.learning import log_in
 from tests.ukppg.helpers import complete, make_sessions, seats_taken
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -206,18 +206,13 @@ def test_import_sites_cli(app, tmp_path):
 
 
 def test_dashboard_button_appears_only_when_complete_and_open(app, learning, during):
-    from lms.auth.models import User
-
     enrollment_id = learning.participant(GURU)
     make_sessions(app, ("TUK", "3175", 5))
-    client = app.test_client()
-    with app.app_context():
-        user_id = db.session.scalar(select(User.id).where(User.email == GURU))
-    with client.session_transaction() as session:
-        session.update(session_for(app, user_id))
+    client = log_in(app, GURU)
     page = client.get("/sertifikasi/").get_data(as_text=True)
     assert 'data-testid="daftar-ukppg"' not in page and 'data-testid="missing"' in page
-    complete(app, enrollment_id)
+    with app.app_context():
+        assert db.session.get(Enrollment, enrollment_id).completed_at is None
     # Eligibility on the dashboard follows real progress, so complete the curriculum through the API.
     headers = learning.headers(GURU)
     api = app.test_client()

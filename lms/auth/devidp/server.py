@@ -21,6 +21,7 @@ from sqlalchemy import exists, select, update
 
 from lms.auth.devidp.accounts import DevAccount, accounts_from_config
 from lms.auth.devidp.models import DevIdpCode
+from lms.core.boundary import keep_writes_on_refusal
 from lms.core.time import now_utc
 from lms.extensions import db
 
@@ -78,11 +79,11 @@ class CodeGrant(grants.AuthorizationCodeGrant):
             code_challenge=payload.data.get("code_challenge"),
             code_challenge_method=payload.data.get("code_challenge_method"),
             subject=request.user.sub, auth_time=int(time.time()), expires_at=now_utc() + CODE_LIFETIME,
-        ))
-        db.session.commit()
+        ))  # committed by the request boundary with the redirect that carries the code
 
     def query_authorization_code(self, code, client):
-        # Consume the code in one conditional UPDATE, so that a replayed or concurrent exchange finds nothing.
+        # Consume the code in one conditional UPDATE, so that a replayed or concurrent exchange finds nothing. The
+        # code stays consumed even when the exchange then fails (wrong PKCE verifier): a code is tried only once.
         now = now_utc()
         result = db.session.execute(
             update(DevIdpCode)
@@ -90,7 +91,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
                    DevIdpCode.used_at.is_(None), DevIdpCode.expires_at > now)
             .values(used_at=now)
         )
-        db.session.commit()
+        keep_writes_on_refusal()
         if result.rowcount != 1:
             return None
         return db.session.get(DevIdpCode, code)

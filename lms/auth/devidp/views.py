@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, current_app, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from lms.auth.devidp.accounts import accounts_from_config
@@ -65,7 +66,7 @@ def authorize():
     chosen = request.method == "POST"
     account = find_account(request.form.get("account", "")) if chosen else _remembered()
     if chosen and account is None:
-        return _chooser(error="Akun tidak dikenal."), 400
+        return _chooser(error=_("Akun tidak dikenal")), 400
     try:
         grant = server.get_consent_grant(end_user=account)
     except OAuth2Error as error:
