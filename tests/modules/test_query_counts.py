@@ -165,3 +165,32 @@ def test_a_replaced_curriculum_is_seen_by_the_next_request(app, learning, during
     assert outcome == "replaced"
     after = client.get("/api/v1/me/progress", headers=headers).get_json()
     assert [len(m["materi"]) for m in after["modules"]] == [1, 1, 1]
+
+
+def test_the_prepared_progress_answer_is_what_its_schema_dumps(app, learning, during, monkeypatch):
+    """The progress answer skips flask-smorest's dump (a prepared Response): its body must hold exactly the declared
+    fields, registration included, and its headers those of a dumped answer."""
+    from lms.modules import schemas
+    from tests.ukppg.helpers import complete, make_sessions
+
+    cohort_id = learning.cohort(curriculum_id=learning.curriculum(modules=2, materi=2))
+    enrollment_id = learning.participant(cohort_id=cohort_id, kode_kabkota="7371")
+    complete(app, enrollment_id)
+    (session_id,) = make_sessions(app, ("TUK Makassar", "7371", 2))
+    headers = learning.headers()
+    client = app.test_client()
+    assert client.post("/api/v1/ukppg/registrations", headers=headers,
+                       json={"session_id": session_id}).status_code == 201
+    dump = schemas.Progress.dump
+
+    def no_dump(*args, **kwargs):
+        raise AssertionError("the progress answer is prepared, not dumped")
+
+    monkeypatch.setattr(schemas.Progress, "dump", no_dump)
+    response = client.get("/api/v1/me/progress", headers=headers)
+    monkeypatch.setattr(schemas.Progress, "dump", dump)
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["registration"]["registration"]["site"] == "TUK Makassar"
+    assert schemas.Progress().dump(body) == body
+    assert schemas.Progress().validate(body) == {}
