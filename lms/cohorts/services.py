@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -46,22 +46,26 @@ def require_open(enrollment: Enrollment, now: datetime) -> None:
         raise WindowClosed()
 
 
+#: Built once (the statement is the same for every request; only the user id is bound).
+_CURRENT_ENROLLMENT = (
+    select(Enrollment)
+    .join(Enrollment.cohort)
+    .outerjoin(Cohort.curriculum)
+    .outerjoin(Registration, and_(Registration.enrollment_id == Enrollment.id, Registration.cancelled_at.is_(None)))
+    .outerjoin(ExamSession, ExamSession.id == Registration.session_id)
+    .outerjoin(ExamSite, ExamSite.id == ExamSession.site_id)
+    .options(contains_eager(Enrollment.cohort).contains_eager(Cohort.curriculum),
+             contains_eager(Enrollment.registration).contains_eager(Registration.session)
+             .contains_eager(ExamSession.site))
+    .where(Enrollment.user_id == bindparam("user_id"))
+    .order_by(Enrollment.programme_year.desc(), Cohort.learning_opens_at.desc())
+    .limit(1)
+)
+
+
 def current_enrollment(user_id: int) -> Enrollment | None:
     """The participant's enrollment of the latest programme year, with its cohort and curriculum (one query)."""
-    return db.session.scalar(
-        select(Enrollment)
-        .join(Enrollment.cohort)
-        .outerjoin(Cohort.curriculum)
-        .outerjoin(Registration, and_(Registration.enrollment_id == Enrollment.id, Registration.cancelled_at.is_(None)))
-        .outerjoin(ExamSession, ExamSession.id == Registration.session_id)
-        .outerjoin(ExamSite, ExamSite.id == ExamSession.site_id)
-        .options(contains_eager(Enrollment.cohort).contains_eager(Cohort.curriculum),
-                 contains_eager(Enrollment.registration).contains_eager(Registration.session)
-                 .contains_eager(ExamSession.site))
-        .where(Enrollment.user_id == user_id)
-        .order_by(Enrollment.programme_year.desc(), Cohort.learning_opens_at.desc())
-        .limit(1)
-    )
+    return db.session.scalar(_CURRENT_ENROLLMENT, {"user_id": user_id})
 
 
 #: Cohort codes: letters, digits, ``.``, ``_`` and ``-``, at most 32 (the column), starting with a letter or digit.

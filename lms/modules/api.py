@@ -14,7 +14,7 @@ from lms.journal import services as journal
 from lms.modules import schemas
 from lms.modules import services as modules
 from lms.modules.progress import compute_progress
-from lms.modules.serialize import progress_json
+from lms.modules.serialize import progress_json, progress_response
 from lms.posttest import services as posttest
 
 _LEARNING_ERRORS = (401, 403, 404, 409, 423)
@@ -26,7 +26,7 @@ _LEARNING_ERRORS = (401, 403, 404, 409, 423)
 @bp.response(200, schemas.Progress)
 @errors(bp, 401, 403)
 def get_progress():
-    return progress_json(g.enrollment, compute_progress(g.enrollment), now_utc())
+    return progress_response(g.enrollment, compute_progress(g.enrollment), now_utc())  # prepared: no schema dump
 
 
 @bp.post("/materi/<int:materi_id>/complete")

@@ -175,16 +175,24 @@ def import_curriculum(data: dict) -> tuple[Curriculum, str]:
                 "materi, soal, kunci jawaban, atau pertanyaan jurnal. Impor sebagai kurikulum dengan kode baru.",
                 code=data["code"]))
         curriculum.title, curriculum.sequential = data["title"], data["sequential"]
+        _bump_version(curriculum)
         _update_text(curriculum, data["modules"])
         db.session.flush()
         return curriculum, "updated"
     curriculum.title, curriculum.sequential = data["title"], data["sequential"]
+    _bump_version(curriculum)
     for module in list(curriculum.modules):
         db.session.delete(module)
     db.session.flush()
     _build(curriculum, data["modules"])
     db.session.flush()
     return curriculum, "replaced"
+
+
+def _bump_version(curriculum: Curriculum) -> None:
+    """Every edit bumps the version (in SQL, so concurrent imports each count): the processes' cached structure
+    of this curriculum (``lms.modules.cache``) is then stale, and the next request reloads it."""
+    curriculum.version = Curriculum.version + 1
 
 
 def _build(curriculum: Curriculum, modules: list[dict]) -> None:

@@ -19,6 +19,9 @@ class Curriculum(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     #: When true, module N opens only after module N-1 is complete; otherwise modules are in free order.
     sequential: Mapped[bool] = mapped_column(default=False)
+    #: Bumped by every import (``lms.modules.curriculum_file``): a process caches the structure per version
+    #: (``lms.modules.cache``), so any edit is seen by the next request.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     modules: Mapped[list[Module]] = relationship(order_by="Module.position", cascade="all, delete-orphan",
                                                  back_populates="curriculum")

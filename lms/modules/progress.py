@@ -1,20 +1,29 @@
-"""A participant's progress through the curriculum, computed in two SQL statements whatever its size.
+"""A participant's progress through the curriculum, in one SQL statement whatever its size.
 
-Statement 1: every module's materi, with whether this enrollment has done each (one LEFT JOIN).
-Statement 2: every module's post-test attempt count and journal status (correlated subqueries).
+The curriculum's structure (modules, materi) comes from the per-process cache (``lms.modules.cache``); the statement
+reads only the participant's own rows: materi done, post-test attempts and journal status.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, String, bindparam, cast, func, literal_column, null, select, union_all
 
 from lms.cohorts.models import Enrollment
 from lms.extensions import db
 from lms.journal.models import JournalEntry
-from lms.modules.models import Materi, MateriProgress, Module
+from lms.modules.cache import curriculum_structure
+from lms.modules.models import MateriProgress
 from lms.posttest.models import Attempt
+
+
+def _int(value: int):
+    return literal_column(str(value), Integer)
+
+
+_NO_INT = cast(null(), Integer)
+_NO_TEXT = cast(null(), String)
 
 
 @dataclass
@@ -121,42 +130,47 @@ class Progress:
         return NextStep("done")
 
 
+#: The participant's own rows, in one statement: materi done (kind 0, materi id), post-test attempts per module
+#: (kind 1, module id, count, best score, its maximum) and journal status per module (kind 2, module id, status).
+_OWN_ROWS = union_all(
+    select(_int(0), MateriProgress.materi_id, _int(0), _NO_INT, _NO_INT, _NO_TEXT)
+    .where(MateriProgress.enrollment_id == bindparam("enrollment_id")),
+    select(_int(1), Attempt.module_id, func.count(Attempt.id), func.max(Attempt.score), func.max(Attempt.max_score),
+           _NO_TEXT)
+    .where(Attempt.enrollment_id == bindparam("enrollment_id")).group_by(Attempt.module_id),
+    select(_int(2), JournalEntry.module_id, _int(0), _NO_INT, _NO_INT, JournalEntry.status)
+    .where(JournalEntry.enrollment_id == bindparam("enrollment_id")),
+)
+
+
 def compute_progress(enrollment: Enrollment) -> Progress:
-    curriculum = enrollment.cohort.curriculum
-    if curriculum is None:
+    """The participant's progress: the curriculum's structure from the per-process cache (``lms.modules.cache``),
+    keyed by the version loaded with the enrollment's cohort, and the participant's own rows in one statement."""
+    curriculum_id = enrollment.cohort.curriculum_id
+    if curriculum_id is None:
         return Progress([])
-    rows = db.session.execute(
-        select(Module.id, Module.code, Module.title, Module.position, Materi.id, Materi.title, Materi.minutes,
-               MateriProgress.done_at)
-        .outerjoin(Materi, Materi.module_id == Module.id)
-        .outerjoin(MateriProgress, and_(MateriProgress.materi_id == Materi.id,
-                                        MateriProgress.enrollment_id == enrollment.id))
-        .where(Module.curriculum_id == curriculum.id)
-        .order_by(Module.position, Materi.position)
-    ).all()
-    modules: dict[int, ModuleState] = {}
-    for module_id, code, title, position, materi_id, materi_title, minutes, done_at in rows:
-        state = modules.setdefault(module_id, ModuleState(module_id, code, title, position))
-        if materi_id is not None:
-            state.materi.append(MateriState(materi_id, materi_title, minutes, done_at is not None))
-
-    attempts = (select(func.count(Attempt.id)).where(Attempt.module_id == Module.id,
-                                                     Attempt.enrollment_id == enrollment.id).scalar_subquery())
-    best = (select(func.max(Attempt.score)).where(Attempt.module_id == Module.id,
-                                                  Attempt.enrollment_id == enrollment.id).scalar_subquery())
-    best_max = (select(func.max(Attempt.max_score)).where(Attempt.module_id == Module.id,
-                                                          Attempt.enrollment_id == enrollment.id).scalar_subquery())
-    journal = (select(JournalEntry.status).where(JournalEntry.module_id == Module.id,
-                                                 JournalEntry.enrollment_id == enrollment.id).scalar_subquery())
-    for module_id, count, score, max_score, status in db.session.execute(
-        select(Module.id, attempts, best, best_max, journal).where(Module.curriculum_id == curriculum.id)
-    ):
-        state = modules[module_id]
-        state.attempts, state.best_score, state.max_score = count, score, max_score
-        state.journal_status = status or "empty"
-
-    ordered = list(modules.values())
-    if curriculum.sequential:
+    structure = curriculum_structure(curriculum_id, enrollment.cohort.curriculum.version)
+    if structure is None:
+        return Progress([])
+    done: set[int] = set()
+    attempts: dict[int, tuple[int, int | None, int | None]] = {}
+    journals: dict[int, str] = {}
+    for kind, ref, count, best, best_max, status in db.session.execute(_OWN_ROWS, {"enrollment_id": enrollment.id}):
+        if kind == 0:
+            done.add(ref)
+        elif kind == 1:
+            attempts[ref] = (count, best, best_max)
+        else:
+            journals[ref] = status
+    ordered = []
+    for info in structure.modules:
+        state = ModuleState(info.id, info.code, info.title, info.position,
+                            [MateriState(m.id, m.title, m.minutes, m.id in done) for m in info.materi])
+        if info.id in attempts:
+            state.attempts, state.best_score, state.max_score = attempts[info.id]
+        state.journal_status = journals.get(info.id) or "empty"
+        ordered.append(state)
+    if structure.sequential:
         previous_complete = True
         for state in ordered:
             state.unlocked = previous_complete

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import Response, current_app
+
 from lms.cohorts.models import Enrollment
 from lms.cohorts.services import WindowState, window_state
 from lms.modules.progress import Progress
@@ -49,3 +51,12 @@ def progress_json(enrollment: Enrollment, progress: Progress, now: datetime) -> 
         "next": {"kind": step.kind, "module_id": step.module_id, "materi_id": step.materi_id},
         "registration": registration_state(enrollment, progress, now),
     }
+
+
+def progress_response(enrollment: Enrollment, progress: Progress, now: datetime) -> Response:
+    """``GET /api/v1/me/progress`` as a prepared JSON response (the app's JSON provider, as ``jsonify``).
+
+    The operation still declares ``schemas.Progress`` (validation and the OpenAPI document); returning a Response
+    skips flask-smorest's dump, which costs several times the JSON encoding at 40 modules. ``progress_json`` emits
+    exactly the declared fields, which ``tests/modules/test_query_counts.py`` checks against the schema's dump."""
+    return current_app.json.response(progress_json(enrollment, progress, now))
