@@ -13,7 +13,7 @@ from lms.extensions import db
 from lms.ukppg.models import ExamSession, ExamSite, Registration
 from tests.learning import log_in
 from tests.ukppg.helpers import complete, make_sessions, seats_taken
-from tests.ukppg.test_admin_sites import GOOD, login
+from tests.ukppg.test_admin_sites import GOOD
 
 HEADER = "site,kode_kabkota,address,date,start,seats\n"
 ROW = "TUK Satu,7371,Jl. Satu,2026-12-20,08:00,30\n"
@@ -59,8 +59,8 @@ def test_bad_sites_files_are_refused_everywhere(app, learning, tmp_path, name):
     assert "Error:" in result.output
 
     app.config["WTF_CSRF_ENABLED"] = False
-    client = app.test_client()
-    login(app, client, "admin.tuk@belajar.id", "admin_angkatan")
+    app.test_cli_runner().invoke(args=["users", "grant", "admin.tuk@belajar.id", "admin_angkatan"])
+    client = log_in(app, "admin.tuk@belajar.id")
     page = client.post("/admin/ukppg/", data={"file": (io.BytesIO(data), "tuk.csv")},
                        content_type="multipart/form-data")
     assert page.status_code == 422, name
