@@ -12,6 +12,7 @@ from lms.auth.models import User
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import STATUSES, Cohort, Enrollment, Extension
 from lms.cohorts.roster_models import RosterImport
+from lms.core.db import LIKE_ESCAPE, contains_pattern
 from lms.core.errors import Invalid, NotFound
 from lms.core.paging import Page
 from lms.extensions import db
@@ -59,8 +60,7 @@ def enrollments_page(cohort: Cohort, *, status: str | None, search: str | None, 
     if status:
         conditions.append(Enrollment.status == status)
     if search:
-        needle = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(User.email.like(f"%{needle}%", escape="\\"))
+        conditions.append(User.email.like(contains_pattern(search.strip().lower()), escape=LIKE_ESCAPE))
     query = (select(Enrollment.id, User.email, User.name, Enrollment.kode_kabkota, Enrollment.status,
                     Enrollment.completed_at, Enrollment.extended_until, func.count().over().label("total"))
              .join(User, User.id == Enrollment.user_id).where(*conditions)

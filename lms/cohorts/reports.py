@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, distinct, func, select
 
 from lms.auth.models import User
-from lms.cohorts.models import Cohort, Enrollment
+from lms.cohorts.models import STATUSES, Cohort, Enrollment
 from lms.cohorts.roster_models import RosterEntry
 from lms.core import csvsafe
 from lms.core.errors import Invalid
@@ -19,7 +19,6 @@ from lms.modules.models import Materi, MateriProgress, Module
 from lms.posttest.models import Attempt
 
 GROUPS = ("cohort", "province", "kabkota", "school")
-STATUSES = ("menunggu", "aktif", "tuntas", "tidak_tuntas")
 
 
 @dataclass

@@ -19,6 +19,7 @@ from lms.auth.models import User
 from lms.cohorts.models import Cohort
 from lms.cohorts.roster_models import RosterEntry
 from lms.core import audit
+from lms.core.db import LIKE_ESCAPE, contains_pattern
 from lms.core.errors import Invalid, NotFound
 from lms.core.nik import decrypt_nik, encrypt_nik, nik_hash, nik_problem, normalize_nik
 from lms.extensions import db
@@ -190,9 +191,10 @@ def queue(*, status: str | None = None, category: str | None = None, search: str
     if category:
         conditions.append(Ticket.category == category)
     if search:
-        term = f"%{search.strip().lower()}%"
-        conditions.append(or_(func.lower(Ticket.full_name).like(term), Ticket.belajar_id_account.like(term),
-                              User.email.like(term)))
+        term = contains_pattern(search.strip().lower())
+        conditions.append(or_(func.lower(Ticket.full_name).like(term, escape=LIKE_ESCAPE),
+                              Ticket.belajar_id_account.like(term, escape=LIKE_ESCAPE),
+                              User.email.like(term, escape=LIKE_ESCAPE)))
     base = select(Ticket).join(User, User.id == Ticket.user_id).where(*conditions)
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     tickets = db.session.scalars(base.options(contains_eager(Ticket.user))

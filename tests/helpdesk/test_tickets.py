@@ -256,6 +256,8 @@ def test_agent_queue_with_filters(desk):
     assert ids("&q=SITOMPUL") == [b_id]
     assert ids(f"&q={TEACHER_B}") == [b_id]
     assert ids("&q=tidak.ada.siapa.pun") == []
+    # LIKE wildcards in the search are literal characters, not "anything".
+    assert ids("&q=%25") == [] and ids("&q=_") == [] and ids("&q=%5C") == []
     assert ids("&status=baru&category=tidak_terdaftar") == []
     assert desk.client.get("/api/v1/tickets?all=1&status=entah", headers=desk.agent).status_code == 422
 
