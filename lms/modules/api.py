@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import g, make_response
 
 from lms.api.blueprint import bp
-from lms.api.participant import api_participant_required
 from lms.api.schemas import Error, errors
+from lms.cohorts.participant import api_participant_required
 from lms.core.boundary import keep_writes_on_refusal
 from lms.core.errors import Invalid
 from lms.core.time import now_utc

@@ -6,8 +6,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from lms.core.demo import DEMO_ROLES, generate_participants, load_demo
 from lms.core.time import now_utc
+from lms.demo.data import DEMO_ROLES, generate_participants, load_demo
 from lms.extensions import db
 
 
