@@ -25,6 +25,7 @@ from lms.auth.views import bp as auth_bp
 from lms.celery_init import celery_init_app
 from lms.cohorts import me as me_api  # noqa: F401
 from lms.cohorts.cli import reminders_cli, roster_cli, windows_cli
+from lms.cohorts.reminders import render_reminder
 from lms.config import load_config
 from lms.core import boundary as request_boundary
 from lms.core import i18n
@@ -44,6 +45,7 @@ from lms.journal.views import bp as journal_bp
 from lms.modules import api as modules_api  # noqa: F401
 from lms.modules.cli import curriculum_cli
 from lms.modules.views import bp as learning_bp
+from lms.notifications.services import register_renderer
 from lms.posttest.views import bp as posttest_bp
 from lms.selection import api as selection_api  # noqa: F401
 from lms.selection.cli import selection_cli
@@ -77,8 +79,14 @@ def create_app(overrides: Mapping | None = None, *, env: Mapping[str, str] | Non
     app.cli.add_command(curriculum_cli)
     for group in (roster_cli, windows_cli, reminders_cli, ukppg_cli, selection_cli):
         app.cli.add_command(group)
+    _wire_domains(app)
     celery_init_app(app)
     return app
+
+
+def _wire_domains(app: Flask) -> None:
+    """What a lower package looks up from a higher one, set here so that imports point one way."""
+    register_renderer(app, "reminder", render_reminder)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -15,9 +15,9 @@ from lms.cohorts.errors import NotUnlocked
 from lms.cohorts.models import Enrollment
 from lms.cohorts.services import require_open
 from lms.core.errors import DomainError, Invalid
+from lms.curriculum.models import Module
 from lms.extensions import db
 from lms.journal.models import MAX_ANSWER_LENGTH, JournalEntry, Prompt
-from lms.modules.models import Module
 from lms.modules.progress import compute_progress
 from lms.modules.services import module_state, record_completion, require_readable
 

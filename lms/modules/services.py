@@ -12,8 +12,9 @@ from lms.cohorts.errors import NotUnlocked, WindowNotOpen
 from lms.cohorts.models import Enrollment
 from lms.cohorts.services import WindowState, require_open, window_state
 from lms.core.errors import NotFound
+from lms.curriculum.models import Materi, Module
 from lms.extensions import db
-from lms.modules.models import Materi, MateriProgress, Module
+from lms.modules.models import MateriProgress
 from lms.modules.progress import ModuleState, Progress, compute_progress
 
 
