@@ -42,8 +42,10 @@ from lms.extensions import babel, csrf, db, limiter, login_manager, mail, migrat
 from lms.helpdesk import api as helpdesk_api  # noqa: F401
 from lms.helpdesk.views import bp as helpdesk_bp
 from lms.journal.views import bp as journal_bp
+from lms.learning.services import install_progress
 from lms.modules import api as modules_api  # noqa: F401
 from lms.modules.cli import curriculum_cli
+from lms.modules.progress import compute_progress
 from lms.modules.views import bp as learning_bp
 from lms.notifications.services import register_renderer
 from lms.posttest.views import bp as posttest_bp
@@ -87,6 +89,7 @@ def create_app(overrides: Mapping | None = None, *, env: Mapping[str, str] | Non
 def _wire_domains(app: Flask) -> None:
     """What a lower package looks up from a higher one, set here so that imports point one way."""
     register_renderer(app, "reminder", render_reminder)
+    install_progress(app, compute_progress)
 
 
 def _init_extensions(app: Flask) -> None:
