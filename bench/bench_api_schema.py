@@ -32,9 +32,9 @@ from pydantic import BaseModel
 from spectree import Response, SpecTree
 
 from lms import create_app
-from lms.api.blueprint import authenticate
-from lms.api.participant import api_participant_required
 from lms.auth import services as auth_services
+from lms.auth.bearer import authenticate
+from lms.cohorts.participant import api_participant_required
 from lms.core.errors import Invalid
 from lms.core.time import now_utc
 from lms.extensions import csrf, db

@@ -55,9 +55,9 @@ from lms.auth.models import User  # noqa: E402
 from lms.auth.sessions import SESSION_KEY, start_session  # noqa: E402
 from lms.cohorts.models import Cohort, Enrollment  # noqa: E402
 from lms.core.time import now_utc  # noqa: E402
+from lms.curriculum.models import Module  # noqa: E402
 from lms.extensions import db  # noqa: E402
 from lms.journal.models import Prompt  # noqa: E402
-from lms.modules.models import Module  # noqa: E402
 from lms.posttest.models import Attempt  # noqa: E402
 
 ANSWER = ("Saya mencoba diskusi kelompok kecil di kelas IV: peserta didik menjelaskan cara mereka membagi "

@@ -10,21 +10,26 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import api, models  # noqa: F401 - models: every table registered before migrations look
+from lms.access import api as access_api  # noqa: F401 - each domain's api module attaches its routes to the API
 from lms.access.views import bp as access_bp
+from lms.admin import api as admin_api  # noqa: F401
 from lms.admin.views import bp as admin_bp
+from lms.auth import api as auth_api  # noqa: F401
+from lms.auth import bearer  # noqa: F401 - authenticates every API call
 from lms.auth.cli import tokens_cli, users_cli
 from lms.auth.devidp.server import create_server as create_dev_idp_server
 from lms.auth.devidp.views import bp as devidp_bp
 from lms.auth.login import load_user
 from lms.auth.oidc import register_client
 from lms.auth.views import bp as auth_bp
-from lms.celery_app import celery_init_app
+from lms.celery_init import celery_init_app
+from lms.cohorts import me as me_api  # noqa: F401
 from lms.cohorts.cli import reminders_cli, roster_cli, windows_cli
+from lms.cohorts.reminders import render_reminder
 from lms.config import load_config
 from lms.core import boundary as request_boundary
 from lms.core import i18n
 from lms.core import input as request_input
-from lms.core.cli import demo_command
 from lms.core.db import render_migration_item
 from lms.core.errors import register_error_handlers
 from lms.core.formatting import register_filters
@@ -32,14 +37,22 @@ from lms.core.security import register_security_headers
 from lms.core.transfer import init_transfer
 from lms.core.views import bp as core_bp
 from lms.dashboard.views import bp as dashboard_bp
+from lms.demo.cli import demo_command
 from lms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from lms.helpdesk import api as helpdesk_api  # noqa: F401
 from lms.helpdesk.views import bp as helpdesk_bp
 from lms.journal.views import bp as journal_bp
+from lms.learning.services import install_progress
+from lms.modules import api as modules_api  # noqa: F401
 from lms.modules.cli import curriculum_cli
+from lms.modules.progress import compute_progress
 from lms.modules.views import bp as learning_bp
+from lms.notifications.services import register_renderer
 from lms.posttest.views import bp as posttest_bp
+from lms.selection import api as selection_api  # noqa: F401
 from lms.selection.cli import selection_cli
 from lms.selection.views import bp as selection_bp
+from lms.ukppg import api as ukppg_api  # noqa: F401
 from lms.ukppg.cli import ukppg_cli
 from lms.ukppg.views import admin_bp as ukppg_admin_bp
 from lms.ukppg.views import bp as ukppg_bp
@@ -68,8 +81,15 @@ def create_app(overrides: Mapping | None = None, *, env: Mapping[str, str] | Non
     app.cli.add_command(curriculum_cli)
     for group in (roster_cli, windows_cli, reminders_cli, ukppg_cli, selection_cli):
         app.cli.add_command(group)
+    _wire_domains(app)
     celery_init_app(app)
     return app
+
+
+def _wire_domains(app: Flask) -> None:
+    """What a lower package looks up from a higher one, set here so that imports point one way."""
+    register_renderer(app, "reminder", render_reminder)
+    install_progress(app, compute_progress)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -1,74 +1,15 @@
-"""Celery bound to the Flask app. ``celery -A lms.celery_app:celery worker`` (or ``lms worker``) runs it.
+"""``celery -A lms.celery_app:celery worker`` (or ``lms worker``) runs the app's Celery.
 
 The ``celery`` attribute is built on first access (PEP 562), so importing this module creates no app.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from celery import Celery, Task
-from flask import Flask
-
-#: Modules whose tasks the worker registers.
-TASK_MODULES = ["lms.core.tasks", "lms.cohorts.tasks", "lms.notifications.tasks"]
-
-#: The periodic tasks, in one place.
-BEAT_SCHEDULE: dict = {
-    "core-heartbeat": {"task": "core.heartbeat", "schedule": 60.0},
-    "core-purge-idempotency-keys": {"task": "core.purge_idempotency_keys", "schedule": 3600.0},
-    "cohorts-enforce-windows": {"task": "cohorts.enforce_windows", "schedule": 60.0},
-    "cohorts-send-reminders": {"task": "cohorts.send_reminders", "schedule": 300.0},
-    "notifications-deliver-outbox": {"task": "notifications.deliver_outbox", "schedule": 60.0},
-}
-
-
-def celery_config(app: Flask) -> dict:
-    broker = app.config["BROKER_URL"]
-    conf = {
-        "broker_url": broker,
-        "task_ignore_result": True,
-        "task_acks_late": True,
-        "task_reject_on_worker_lost": True,
-        "worker_prefetch_multiplier": 1,
-        "timezone": "UTC",
-        "enable_utc": True,
-        "beat_schedule": BEAT_SCHEDULE,
-        "beat_schedule_filename": str(Path(app.instance_path) / "celerybeat-schedule"),
-        "broker_connection_retry_on_startup": True,
-    }
-    if broker.startswith("filesystem://"):
-        # The embedded broker: messages are files under instance/, so no server is needed.
-        folder = Path(app.config.get("BROKER_FOLDER") or Path(app.instance_path) / "broker")
-        for sub in ("queue", "processed"):
-            (folder / sub).mkdir(parents=True, exist_ok=True)
-        conf["broker_transport_options"] = {
-            "data_folder_in": str(folder / "queue"),
-            "data_folder_out": str(folder / "queue"),
-            "processed_folder": str(folder / "processed"),
-            "store_processed": False,
-        }
-        conf["worker_enable_remote_control"] = False
-    return conf
-
-
-def celery_init_app(app: Flask) -> Celery:
-    class FlaskTask(Task):
-        def __call__(self, *args, **kwargs):
-            with app.app_context():
-                return self.run(*args, **kwargs)
-
-    celery_app = Celery(app.name, task_cls=FlaskTask, include=TASK_MODULES)
-    celery_app.config_from_object(celery_config(app))
-    celery_app.set_default()
-    app.extensions["celery"] = celery_app
-    return celery_app
+from lms import create_app
 
 
 def __getattr__(name: str):
     if name == "celery":
-        from lms import create_app  # noqa: PLC0415 - deferred on purpose: the app is built on first use
-
         app = create_app()
         globals()["celery"] = app.extensions["celery"]
         return globals()["celery"]

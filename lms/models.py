@@ -8,9 +8,10 @@ from lms.cohorts.roster_models import RosterEntry, RosterImport, RosterImportRow
 from lms.core.audit import AuditEvent
 from lms.core.heartbeat import WorkerHeartbeat
 from lms.core.idempotency import IdempotencyKey
+from lms.curriculum.models import Curriculum, Materi, Module
 from lms.helpdesk.models import Ticket, TicketMessage
 from lms.journal.models import JournalEntry, Prompt
-from lms.modules.models import Curriculum, Materi, MateriProgress, Module
+from lms.modules.models import MateriProgress
 from lms.notifications.models import OutboxMessage
 from lms.posttest.models import Attempt, Option, Question
 from lms.selection.models import DinasRegion, RemovalProposal, SelectionEntry, SelectionQuota, SelectionRun

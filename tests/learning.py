@@ -14,9 +14,9 @@ from lms.auth.sessions import SESSION_KEY, start_session
 from lms.cohorts import roster
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import Cohort, Enrollment
+from lms.curriculum.models import Curriculum
 from lms.extensions import db
 from lms.modules.curriculum_file import import_curriculum
-from lms.modules.models import Curriculum
 
 ALLOWED = ("belajar.id",)
 #: Inside the default cohort window below.

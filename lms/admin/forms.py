@@ -13,7 +13,7 @@ from lms.cohorts.models import Cohort
 from lms.cohorts.services import TIMEZONES
 from lms.core.errors import Invalid
 from lms.core.regions import WIB
-from lms.modules.models import Curriculum
+from lms.curriculum.models import Curriculum
 
 __all__ = ["TIMEZONES", "FormState", "cohort_values", "parse_cohort", "parse_extension", "roster_filename"]
 COHORT_FIELDS = ("code", "name", "programme_year", "learning_start", "learning_end", "registration_start",

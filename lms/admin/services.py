@@ -15,8 +15,8 @@ from lms.cohorts.roster_models import RosterImport
 from lms.core.db import LIKE_ESCAPE, contains_pattern
 from lms.core.errors import Invalid, NotFound
 from lms.core.paging import Page
+from lms.curriculum.models import Curriculum
 from lms.extensions import db
-from lms.modules.models import Curriculum
 from lms.notifications.models import OutboxMessage
 from lms.notifications.services import Rendered, render
 

@@ -11,9 +11,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
-from lms.admin import forms, services, timeline
+from lms.admin import forms, reports, services, timeline
 from lms.admin.forms import FormState
-from lms.cohorts import reports, roster
+from lms.cohorts import roster
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import STATUSES, Cohort
 from lms.cohorts.roster_models import RosterImport

@@ -1,11 +1,11 @@
 """The JSON API under /api/v1: bearer tokens or the browser session, JSON errors, an OpenAPI 3 document.
 
 How to declare an operation (one contract: the same declaration validates the request, shapes the response and
-generates ``GET /api/v1/openapi.json``; see ``lms/api/me.py``, ``lms/auth/api.py`` and the progress/post-test
+generates ``GET /api/v1/openapi.json``; see ``lms/cohorts/me.py``, ``lms/auth/api.py`` and the progress/post-test
 operations in ``lms/modules/api.py``)::
 
     from marshmallow import Schema, fields, validate
-    from lms.api.blueprint import bp              # a flask-smorest Blueprint; authentication is its before_request
+    from lms.api.blueprint import bp              # a flask-smorest Blueprint; lms.auth.bearer authenticates
     from lms.api.schemas import Id, Text, errors  # bounded id / text fields, Error responses
 
     class AttemptIn(Schema):                      # request body; an unknown field is a 422
@@ -31,6 +31,8 @@ operations in ``lms/modules/api.py``)::
   translated (``lms.api.validation``); 422 is documented automatically by ``@bp.arguments``.
 - Refusals stay ``DomainError`` subclasses raised by services; list their statuses in ``@errors(...)``.
 - The view does not commit: ``lms.core.boundary`` commits when the response is < 400 and rolls back otherwise.
+- The app factory (``lms/__init__.py``) imports each domain's api module, which attaches its routes to ``bp``;
+  this package imports no domain.
 - Once a module's operations are declared, delete its ``document(...)`` calls (``lms.api.openapi``) and its
   hand-written body parsing.
 """
@@ -39,16 +41,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from lms.access import api as access_api  # noqa: F401
-from lms.api import me, openapi  # noqa: F401 - each module attaches its routes to the blueprint
+from lms.api import openapi
 from lms.api.blueprint import bp
-from lms.auth import api as auth_api  # noqa: F401
-from lms.cohorts import api as cohorts_api  # noqa: F401
 from lms.extensions import csrf
-from lms.helpdesk import api as helpdesk_api  # noqa: F401
-from lms.modules import api as modules_api  # noqa: F401
-from lms.selection import api as selection_api  # noqa: F401
-from lms.ukppg import api as ukppg_api  # noqa: F401
 
 
 def register(app: Flask) -> None:

@@ -11,14 +11,20 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, exists, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment, Reminder
+from lms.core.formatting import deadline_text
+from lms.core.regions import timezone_for
 from lms.extensions import db
+from lms.notifications.emails import render_email, subject_in
 from lms.notifications.models import OutboxMessage
+from lms.notifications.services import Rendered
 
 MILESTONES = (("H-7", 7), ("H-3", 3), ("H-1", 1))
 
@@ -64,3 +70,18 @@ def send_reminders(*, now: datetime) -> dict[str, int]:
             .where(*mine)))
     counts["skipped"] = db.session.scalar(select(func.count()).where(Reminder.run_id == run_id, Reminder.skipped))
     return counts
+
+
+def render_reminder(message: OutboxMessage, enrollment: Enrollment) -> Rendered:
+    """A reminder e-mail, composed when it is sent (registered with ``lms.notifications`` by the app factory)."""
+    milestone = message.params.get("milestone", "")
+    days = milestone.removeprefix("H-")
+    deadline = deadline_text(enrollment.closes_at(), timezone_for(enrollment.kode_kabkota))
+    subject = subject_in(_l("Pengingat Sertifikasi Pendidik: %(days)s hari lagi (%(milestone)s)", days=days,
+                            milestone=milestone))
+    body = render_email("reminder", name=enrollment.user.name or enrollment.user.email,
+                        cohort=enrollment.cohort.name, deadline=deadline,
+                        url=f"{current_app.config['BASE_URL']}/sertifikasi/",
+                        summary=_l("Masa pembelajaran Sertifikasi Pendidik Anda berakhir pada %(deadline)s.",
+                                   deadline=deadline))
+    return Rendered(subject, body)

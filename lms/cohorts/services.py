@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -18,9 +19,8 @@ from lms.cohorts.roster_models import RosterEntry
 from lms.core import audit
 from lms.core.errors import Invalid, NotFound
 from lms.core.regions import WIB, WIT, WITA
+from lms.curriculum.models import Curriculum
 from lms.extensions import db
-from lms.modules.models import Curriculum
-from lms.ukppg.models import ExamSession, ExamSite, Registration
 
 
 class WindowState(StrEnum):
@@ -46,26 +46,33 @@ def require_open(enrollment: Enrollment, now: datetime) -> None:
         raise WindowClosed()
 
 
-#: Built once (the statement is the same for every request; only the user id is bound).
-_CURRENT_ENROLLMENT = (
-    select(Enrollment)
-    .join(Enrollment.cohort)
-    .outerjoin(Cohort.curriculum)
-    .outerjoin(Registration, and_(Registration.enrollment_id == Enrollment.id, Registration.cancelled_at.is_(None)))
-    .outerjoin(ExamSession, ExamSession.id == Registration.session_id)
-    .outerjoin(ExamSite, ExamSite.id == ExamSession.site_id)
-    .options(contains_eager(Enrollment.cohort).contains_eager(Cohort.curriculum),
-             contains_eager(Enrollment.registration).contains_eager(Registration.session)
-             .contains_eager(ExamSession.site))
-    .where(Enrollment.user_id == bindparam("user_id"))
-    .order_by(Enrollment.programme_year.desc(), Cohort.learning_opens_at.desc())
-    .limit(1)
-)
+@cache
+def _current_enrollment_statement():
+    """Built once, on first use (the same for every request; only the user id is bound).
+
+    The live exam registration, its session and site are ukppg's models, above this package: they are reached
+    through the ``Enrollment.registration`` relationship, so that cohorts imports no ukppg module."""
+    registration = Enrollment.registration.property.mapper.class_
+    session = registration.session.property.mapper.class_
+    return (
+        select(Enrollment)
+        .join(Enrollment.cohort)
+        .outerjoin(Cohort.curriculum)
+        .outerjoin(Enrollment.registration)
+        .outerjoin(registration.session)
+        .outerjoin(session.site)
+        .options(contains_eager(Enrollment.cohort).contains_eager(Cohort.curriculum),
+                 contains_eager(Enrollment.registration).contains_eager(registration.session)
+                 .contains_eager(session.site))
+        .where(Enrollment.user_id == bindparam("user_id"))
+        .order_by(Enrollment.programme_year.desc(), Cohort.learning_opens_at.desc())
+        .limit(1)
+    )
 
 
 def current_enrollment(user_id: int) -> Enrollment | None:
     """The participant's enrollment of the latest programme year, with its cohort and curriculum (one query)."""
-    return db.session.scalar(_CURRENT_ENROLLMENT, {"user_id": user_id})
+    return db.session.scalar(_current_enrollment_statement(), {"user_id": user_id})
 
 
 #: Cohort codes: letters, digits, ``.``, ``_`` and ``-``, at most 32 (the column), starting with a letter or digit.

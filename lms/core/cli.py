@@ -1,28 +1,14 @@
-"""`lms demo`: the demo cohorts, curriculum and accounts."""
+"""Helpers every domain's commands share."""
 
 from __future__ import annotations
 
 import click
-from flask import current_app
-from flask.cli import with_appcontext
 
-from lms.core.demo import DEMO_ROLES, generate_participants, load_demo
-from lms.core.time import now_utc
-from lms.extensions import db
+from lms.core.errors import Invalid
 
 
-@click.command("demo")
-@click.option("--participants", type=click.IntRange(min=0), default=0,
-              help="Also generate N synthetic participants with varied progress in the DEMO cohort.")
-@with_appcontext
-def demo_command(participants: int) -> None:
-    """Load the demo cohorts, curriculum and accounts (idempotent)."""
-    now = now_utc()
-    demo = load_demo(now, allowed_domains=current_app.config["ALLOWED_EMAIL_DOMAINS"])
-    db.session.commit()
-    click.echo(f"Demo data loaded: cohorts PGT2024-T1, PGT2024-T2, PGT2024-DJ, DEMO "
-               f"({demo.learning_start} – {demo.learning_end}); accounts {', '.join(DEMO_ROLES)}")
-    if participants:
-        made = generate_participants(demo, participants, now=now)
-        db.session.commit()
-        click.echo(f"{made} synthetic participants added to DEMO")
+def echo_errors(exc: Invalid) -> None:
+    """A refusal's message and its details (``path: reason``), on stderr."""
+    click.echo(f"Error: {exc.message}", err=True)
+    for path, reason in exc.details.items():
+        click.echo(f"  {path}: {reason}", err=True)

@@ -15,11 +15,10 @@ from lms.cohorts.errors import NotUnlocked
 from lms.cohorts.models import Enrollment
 from lms.cohorts.services import require_open
 from lms.core.errors import DomainError, Invalid
+from lms.curriculum.models import Module
 from lms.extensions import db
 from lms.journal.models import MAX_ANSWER_LENGTH, JournalEntry, Prompt
-from lms.modules.models import Module
-from lms.modules.progress import compute_progress
-from lms.modules.services import module_state, record_completion, require_readable
+from lms.learning.services import module_state, progress_of, record_completion, require_readable
 
 #: Saves without a version merge into the newest draft; they retry when a concurrent save moved it.
 _ATTEMPTS = 3
@@ -72,7 +71,7 @@ def _entry(enrollment: Enrollment, module: Module, *, fresh: bool = False) -> Jo
 
 def check_journal_open(enrollment: Enrollment, module: Module, *, now: datetime) -> None:
     require_readable(enrollment, now)
-    if not module_state(compute_progress(enrollment), module).journal_unlocked:
+    if not module_state(progress_of(enrollment), module).journal_unlocked:
         raise NotUnlocked(_l("Kerjakan post-test modul ini sebelum menulis jurnal pembelajaran."))
 
 

@@ -14,7 +14,7 @@ from lms.core.errors import Invalid
 from lms.core.time import now_utc
 from lms.journal import services
 from lms.journal.models import MAX_ANSWER_LENGTH
-from lms.modules import services as modules
+from lms.learning import services as learning
 
 bp = Blueprint("journal", __name__, url_prefix="/sertifikasi/modul/<int:module_id>/jurnal")
 
@@ -31,7 +31,7 @@ def _page(module, view, *, answers, errors=None, saved=None, draft_saved=False, 
 @bp.get("/")
 @participant_required
 def edit(module_id: int):
-    module = modules.get_module(g.enrollment, module_id)
+    module = learning.get_module(g.enrollment, module_id)
     view = services.get_journal(g.enrollment, module, now=now_utc())
     return _page(module, view, answers=view.answers)
 
@@ -40,7 +40,7 @@ def edit(module_id: int):
 @participant_required
 def save(module_id: int):
     now = now_utc()
-    module = modules.get_module(g.enrollment, module_id)
+    module = learning.get_module(g.enrollment, module_id)
     answers = {key.removeprefix("p"): value for key, value in request.form.items() if key.startswith("p")}
     submit = request.form.get("action") == "submit"
     version = request.form.get("version", type=int)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import g, make_response
 
 from lms.api.blueprint import bp
-from lms.api.participant import api_participant_required
 from lms.api.schemas import Error, errors
+from lms.cohorts.participant import api_participant_required
 from lms.core.boundary import keep_writes_on_refusal
 from lms.core.errors import Invalid
 from lms.core.time import now_utc
 from lms.journal import services as journal
+from lms.learning import services as learning
 from lms.modules import schemas
 from lms.modules import services as modules
 from lms.modules.progress import compute_progress
@@ -48,7 +49,7 @@ def complete_materi(materi_id: int):
 @errors(bp, *_LEARNING_ERRORS)
 def get_posttest(module_id: int):
     now = now_utc()
-    module = modules.get_module(g.enrollment, module_id)
+    module = learning.get_module(g.enrollment, module_id)
     posttest.check_posttest_open(g.enrollment, module, now=now)
     questions = posttest.questions_for(module)
     return {"module_id": module.id, "practice": True, "questions": [
@@ -64,7 +65,7 @@ def get_posttest(module_id: int):
 @errors(bp, *_LEARNING_ERRORS)
 def post_attempt(body: dict, module_id: int):
     now = now_utc()
-    module = modules.get_module(g.enrollment, module_id)
+    module = learning.get_module(g.enrollment, module_id)
     result = posttest.submit_attempt(g.enrollment, module, body["answers"], now=now)
     return {"attempt_id": result.attempt.id, "score": result.score, "max_score": result.max_score, "practice": True,
             "feedback": [{"question_id": f.question_id, "correct": f.correct, "chosen_option_id": f.chosen_option_id,
@@ -86,7 +87,7 @@ def _journal_json(view: journal.JournalView) -> dict:
 @bp.response(200, schemas.Journal)
 @errors(bp, *_LEARNING_ERRORS)
 def get_journal(module_id: int):
-    module = modules.get_module(g.enrollment, module_id)
+    module = learning.get_module(g.enrollment, module_id)
     return _journal_json(journal.get_journal(g.enrollment, module, now=now_utc()))
 
 
@@ -103,7 +104,7 @@ def get_journal(module_id: int):
 @bp.alt_response(422, schema=schemas.JournalRefused, description="invalid: the input does not match the schema "
                  "(nothing saved), or a submitted answer is under its minimum length (the draft is saved)")
 def put_journal(body: dict, module_id: int):
-    module = modules.get_module(g.enrollment, module_id)
+    module = learning.get_module(g.enrollment, module_id)
     result = journal.save_journal(g.enrollment, module, body["answers"], submit=body["submit"], now=now_utc(),
                                   version=body.get("version"))
     payload = _journal_json(result.view)

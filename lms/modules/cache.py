@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import bindparam, select
 
+from lms.curriculum.models import Curriculum, Materi, Module
 from lms.extensions import db
 from lms.journal.models import Prompt
-from lms.modules.models import Curriculum, Materi, Module
 from lms.posttest.models import Question
 
 _KEY = "lms.curriculum_structure"

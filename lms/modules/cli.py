@@ -7,17 +7,12 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from lms.core.cli import echo_errors
 from lms.core.errors import Invalid
 from lms.extensions import db
 from lms.modules.curriculum_file import import_curriculum, parse_curriculum
 
 curriculum_cli = AppGroup("curriculum", help="Kurikulum (curricula).")
-
-
-def echo_errors(exc: Invalid) -> None:
-    click.echo(f"Error: {exc.message}", err=True)
-    for path, reason in exc.details.items():
-        click.echo(f"  {path}: {reason}", err=True)
 
 
 @curriculum_cli.command("import")

@@ -10,9 +10,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
 from lms.core.errors import Invalid
+from lms.curriculum.models import Curriculum, Materi, Module
 from lms.extensions import db
 from lms.journal.models import JournalEntry, Prompt
-from lms.modules.models import Curriculum, Materi, MateriProgress, Module
+from lms.modules.models import MateriProgress
 from lms.posttest.models import Attempt, Option, Question
 
 LETTERS = string.ascii_uppercase

@@ -8,21 +8,15 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from lms.cohorts.errors import NotUnlocked, WindowNotOpen
+from lms.cohorts.errors import NotUnlocked
 from lms.cohorts.models import Enrollment
 from lms.cohorts.services import WindowState, require_open, window_state
 from lms.core.errors import NotFound
+from lms.curriculum.models import Materi, Module
 from lms.extensions import db
-from lms.modules.models import Materi, MateriProgress, Module
+from lms.learning.services import module_state, record_completion, require_readable
+from lms.modules.models import MateriProgress
 from lms.modules.progress import ModuleState, Progress, compute_progress
-
-
-def get_module(enrollment: Enrollment, module_id: int) -> Module:
-    """A module of the participant's curriculum; anything else is 404."""
-    module = db.session.get(Module, module_id)
-    if module is None or module.curriculum_id != enrollment.cohort.curriculum_id:
-        raise NotFound()
-    return module
 
 
 def get_materi(enrollment: Enrollment, materi_id: int) -> Materi:
@@ -30,19 +24,6 @@ def get_materi(enrollment: Enrollment, materi_id: int) -> Materi:
     if materi is None or materi.module.curriculum_id != enrollment.cohort.curriculum_id:
         raise NotFound()
     return materi
-
-
-def module_state(progress: Progress, module: Module) -> ModuleState:
-    state = progress.module(module.id)
-    if state is None:
-        raise NotFound()
-    return state
-
-
-def require_readable(enrollment: Enrollment, now: datetime) -> None:
-    """Materi can be read while the window is open and after it closes, never before it opens."""
-    if window_state(enrollment, now) is WindowState.BEFORE:
-        raise WindowNotOpen()
 
 
 def open_materi(enrollment: Enrollment, materi: Materi, *, now: datetime) -> ModuleState:
@@ -66,15 +47,6 @@ def complete_materi(enrollment: Enrollment, materi: Materi, *, now: datetime) ->
                        .on_conflict_do_nothing())
     enrollment.last_materi_id = materi.id
     return record_completion(enrollment, now=now)
-
-
-def record_completion(enrollment: Enrollment, *, now: datetime) -> Progress:
-    """Recompute progress after a change; note the moment everything was first complete."""
-    db.session.flush()
-    progress = compute_progress(enrollment)
-    if progress.complete and enrollment.completed_at is None:
-        enrollment.completed_at = now
-    return progress
 
 
 def next_materi_id(module: Module, materi: Materi) -> int | None:

@@ -9,6 +9,7 @@ from lms.cohorts.access import participant_required
 from lms.cohorts.services import window_state
 from lms.core.markdown import render_markdown
 from lms.core.time import now_utc
+from lms.learning import services as learning
 from lms.modules import services
 from lms.modules.progress import compute_progress
 
@@ -19,10 +20,10 @@ bp = Blueprint("learning", __name__, url_prefix="/sertifikasi")
 @participant_required
 def module(module_id: int):
     now = now_utc()
-    services.require_readable(g.enrollment, now)
-    module = services.get_module(g.enrollment, module_id)
+    learning.require_readable(g.enrollment, now)
+    module = learning.get_module(g.enrollment, module_id)
     progress = compute_progress(g.enrollment)
-    return render_template("modules/module.html", module=module, state=services.module_state(progress, module),
+    return render_template("modules/module.html", module=module, state=learning.module_state(progress, module),
                            window=window_state(g.enrollment, now).value)
 
 

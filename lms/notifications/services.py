@@ -7,16 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from flask_mail import Message
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
 
-from lms.cohorts.models import Enrollment
-from lms.core.formatting import deadline_text
-from lms.core.regions import timezone_for
 from lms.extensions import db, mail
-from lms.notifications.emails import render_email, subject_in
 from lms.notifications.models import OutboxMessage
 
 MAX_ATTEMPTS = 5
@@ -28,19 +23,21 @@ class Rendered:
     body: str
 
 
-def render(message: OutboxMessage, enrollment: Enrollment | None) -> Rendered:
-    if message.kind == "reminder" and enrollment is not None:
-        milestone = message.params.get("milestone", "")
-        days = milestone.removeprefix("H-")
-        deadline = deadline_text(enrollment.closes_at(), timezone_for(enrollment.kode_kabkota))
-        subject = subject_in(_l("Pengingat Sertifikasi Pendidik: %(days)s hari lagi (%(milestone)s)", days=days,
-                                milestone=milestone))
-        body = render_email("reminder", name=enrollment.user.name or enrollment.user.email,
-                            cohort=enrollment.cohort.name, deadline=deadline,
-                            url=f"{current_app.config['BASE_URL']}/sertifikasi/",
-                            summary=_l("Masa pembelajaran Sertifikasi Pendidik Anda berakhir pada %(deadline)s.",
-                                       deadline=deadline))
-        return Rendered(subject, body)
+#: The key, in ``app.extensions``, of the renderers of message kinds that a domain composes when the message is sent
+#: (``{kind: render(message, enrollment) -> Rendered}``). The app factory fills it, so that this package, below the
+#: domains that send mail, imports none of them.
+RENDERERS = "lms.notification_renderers"
+
+
+def register_renderer(app, kind: str, renderer) -> None:
+    app.extensions.setdefault(RENDERERS, {})[kind] = renderer
+
+
+def render(message: OutboxMessage, enrollment) -> Rendered:
+    """The message's subject and body; ``enrollment`` (the message's, or None) is what a kind's renderer reads."""
+    renderer = current_app.extensions.get(RENDERERS, {}).get(message.kind)
+    if renderer is not None and enrollment is not None:
+        return renderer(message, enrollment)
     if isinstance(message.params.get("subject"), str) and isinstance(message.params.get("body"), str):
         return Rendered(message.params["subject"], message.params["body"])  # composed by the sending domain
     return Rendered(f"Sertifikasi Pendidik: {message.kind}", str(message.params))
@@ -84,8 +81,7 @@ def deliver_pending(*, now: datetime, batch: int = 200, lease: timedelta | None 
 
 def _send_one(connection, message_id: int, token: str, now: datetime) -> bool:
     message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.id == message_id)
-                                .options(joinedload(OutboxMessage.enrollment).joinedload(Enrollment.cohort),
-                                         joinedload(OutboxMessage.enrollment).joinedload(Enrollment.user)))
+                                .options(joinedload(OutboxMessage.enrollment)))
     rendered, to_email = render(message, message.enrollment), message.to_email
     db.session.rollback()  # no transaction stays open while SMTP talks
     mine = (OutboxMessage.id == message_id, OutboxMessage.claimed_by == token)

@@ -14,10 +14,9 @@ from lms.cohorts.errors import NotUnlocked
 from lms.cohorts.models import Enrollment
 from lms.cohorts.services import require_open
 from lms.core.errors import Invalid
+from lms.curriculum.models import Module
 from lms.extensions import db
-from lms.modules.models import Module
-from lms.modules.progress import compute_progress
-from lms.modules.services import module_state, record_completion, require_readable
+from lms.learning.services import module_state, progress_of, record_completion, require_readable
 from lms.posttest.models import Attempt, Question
 
 
@@ -46,7 +45,7 @@ def questions_for(module: Module) -> list[Question]:
 def check_posttest_open(enrollment: Enrollment, module: Module, *, now: datetime) -> None:
     """Questions can be seen once the module's materi are done (and not before the window opens)."""
     require_readable(enrollment, now)
-    if not module_state(compute_progress(enrollment), module).posttest_unlocked:
+    if not module_state(progress_of(enrollment), module).posttest_unlocked:
         raise NotUnlocked(_l("Selesaikan semua materi modul ini sebelum mengerjakan post-test."))
 
 

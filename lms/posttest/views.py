@@ -8,7 +8,7 @@ from lms.cohorts.access import participant_required
 from lms.cohorts.services import window_state
 from lms.core.errors import Invalid
 from lms.core.time import now_utc
-from lms.modules import services as modules
+from lms.learning import services as learning
 from lms.posttest import services
 
 bp = Blueprint("posttest", __name__, url_prefix="/sertifikasi/modul/<int:module_id>/post-test")
@@ -18,7 +18,7 @@ bp = Blueprint("posttest", __name__, url_prefix="/sertifikasi/modul/<int:module_
 @participant_required
 def take(module_id: int):
     now = now_utc()
-    module = modules.get_module(g.enrollment, module_id)
+    module = learning.get_module(g.enrollment, module_id)
     services.check_posttest_open(g.enrollment, module, now=now)
     return render_template("posttest/take.html", module=module, questions=services.questions_for(module),
                            chosen={}, errors={}, window=window_state(g.enrollment, now).value,
@@ -29,7 +29,7 @@ def take(module_id: int):
 @participant_required
 def submit(module_id: int):
     now = now_utc()
-    module = modules.get_module(g.enrollment, module_id)
+    module = learning.get_module(g.enrollment, module_id)
     answers = {key.removeprefix("q"): value for key, value in request.form.items() if key.startswith("q")}
     try:
         result = services.submit_attempt(g.enrollment, module, answers, now=now)
@@ -46,7 +46,7 @@ def submit(module_id: int):
 @participant_required
 def result(module_id: int):
     now = now_utc()
-    module = modules.get_module(g.enrollment, module_id)
+    module = learning.get_module(g.enrollment, module_id)
     services.check_posttest_open(g.enrollment, module, now=now)
     attempt = services.latest_attempt(g.enrollment, module)
     if attempt is None:

@@ -6,8 +6,8 @@ from flask import Response, g, request
 
 from lms.api.auth import api_role_required
 from lms.api.blueprint import bp
-from lms.api.participant import api_participant_required
 from lms.api.schemas import Error, errors
+from lms.cohorts.participant import api_participant_required
 from lms.core import idempotency
 from lms.core.regions import province_name
 from lms.core.time import now_utc

@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from lms.core.cli import echo_errors
 from lms.core.errors import Invalid
 from lms.extensions import db
-from lms.modules.cli import echo_errors
 from lms.ukppg.sites import decode_sites, import_sites, parse_sites
 
 ukppg_cli = AppGroup("ukppg", help="UKPPPG: TUK dan sesi ujian (exam sites and sessions).")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from lms import create_app
 from lms.cohorts.models import Enrollment
-from lms.core.demo import load_demo
+from lms.demo.data import load_demo
 from lms.extensions import db
 from tests.conftest import REDIS_URL, service_unavailable
 from tests.core.processes import lms, lms_env, start, stop, wait_until

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.auth.models import User
-from lms.celery_app import BEAT_SCHEDULE
+from lms.celery_init import BEAT_SCHEDULE
 from lms.core import idempotency
 from lms.core.idempotency import Answer, IdempotencyKey
 from lms.core.tasks import purge_idempotency_keys

@@ -8,10 +8,11 @@ from sqlalchemy import func, select
 
 from lms.cohorts.models import Enrollment
 from lms.cohorts.roster_models import RosterEntry
+from lms.curriculum.models import Module
 from lms.extensions import db
 from lms.helpdesk.models import Ticket
 from lms.journal.models import JournalEntry
-from lms.modules.models import MateriProgress, Module
+from lms.modules.models import MateriProgress
 from lms.notifications.models import OutboxMessage
 from lms.posttest.models import Attempt
 from lms.ukppg.models import Registration

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.cohorts.models import Cohort
+from lms.curriculum.models import Curriculum
 from lms.extensions import db
 from lms.journal.models import JournalEntry
-from lms.modules.models import Curriculum, MateriProgress
+from lms.modules.models import MateriProgress
 from lms.posttest.models import Attempt, Question
 
 EMAIL = "guru.satu@guru.sd.belajar.id"

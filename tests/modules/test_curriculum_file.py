@@ -11,10 +11,11 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
+from lms.curriculum.models import Curriculum, Materi, Module
 from lms.extensions import db
 from lms.journal.models import Prompt
 from lms.modules.curriculum_file import CurriculumErrors, parse_curriculum
-from lms.modules.models import Curriculum, Materi, MateriProgress, Module
+from lms.modules.models import MateriProgress
 from lms.posttest.models import Option, Question
 from tests.learning import curriculum_data, log_in
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import event
 
 from lms.extensions import db
+from lms.modules import cache
 from lms.modules.curriculum_file import import_curriculum
 from tests.learning import curriculum_data, log_in
 from tests.queries import counted
@@ -110,8 +111,6 @@ def test_the_cached_structure_sends_no_statement_for_the_curriculum(app, learnin
     headers = progressed_participant(app, learning, 4)
     client = app.test_client()
     with app.app_context():
-        from lms.modules import cache
-
         cache.clear()
     with counted(app) as cold:
         assert client.get("/api/v1/me/progress", headers=headers).status_code == 200

@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.cohorts.errors import NotUnlocked
+from lms.curriculum.models import Materi
 from lms.extensions import db
 from lms.journal import services as journal
 from lms.modules import services
-from lms.modules.models import Materi, MateriProgress
+from lms.modules.models import MateriProgress
 from lms.modules.progress import compute_progress
 from lms.posttest import services as posttest
 

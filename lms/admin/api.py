@@ -1,6 +1,6 @@
 """Cohort administration API (SPEC §6): cohorts, enrollments, rosters, extensions, progress reports.
 
-Declared operations (see ``lms.api``): the schemas in ``lms.cohorts.schemas`` check each request's shape and shape
+Declared operations (see ``lms.api``): the schemas in ``lms.admin.schemas`` check each request's shape and shape
 each response; the rules are the cohort services', the same the admin pages call; the request boundary commits.
 """
 
@@ -10,11 +10,12 @@ from flask import Response, current_app, g, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from lms.admin import reports, schemas
 from lms.api.auth import api_role_required
 from lms.api.blueprint import bp
 from lms.api.schemas import errors
 from lms.auth.models import User
-from lms.cohorts import reports, roster, schemas, services
+from lms.cohorts import roster, services
 from lms.cohorts.models import Cohort, Enrollment
 from lms.cohorts.roster_models import RosterImport
 from lms.cohorts.uploads import start_roster_import

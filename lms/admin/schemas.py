@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from lms.admin import reports
 from lms.api.schemas import Text
-from lms.cohorts import reports
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import STATUSES
 from lms.core.regions import WIB

@@ -13,9 +13,10 @@ from lms.cohorts.roster_models import RosterEntry
 from lms.core import csvsafe
 from lms.core.errors import Invalid
 from lms.core.regions import kabkota_name, province_name
+from lms.curriculum.models import Materi, Module
 from lms.extensions import db
 from lms.journal.models import JournalEntry
-from lms.modules.models import Materi, MateriProgress, Module
+from lms.modules.models import MateriProgress
 from lms.posttest.models import Attempt
 
 GROUPS = ("cohort", "province", "kabkota", "school")

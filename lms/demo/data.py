@@ -15,10 +15,11 @@ from lms.cohorts import services as cohorts
 from lms.cohorts.models import Cohort, Enrollment
 from lms.cohorts.roster_models import RosterEntry
 from lms.core.nik import encrypt_nik, nik_hash
+from lms.curriculum.models import Curriculum, Materi, Module
 from lms.extensions import db
 from lms.journal.models import JournalEntry
 from lms.modules.curriculum_file import import_curriculum, parse_curriculum
-from lms.modules.models import Curriculum, Materi, MateriProgress, Module
+from lms.modules.models import MateriProgress
 from lms.posttest.models import Attempt
 from lms.selection import removal
 from lms.ukppg.sites import import_sites

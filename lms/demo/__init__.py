@@ -1,0 +1,1 @@
+"""`lms demo`: the demo cohorts, curriculum and accounts, loaded through every domain's services."""
