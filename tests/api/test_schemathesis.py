@@ -4,7 +4,9 @@ types and response bodies as the OpenAPI document declares them.
 One server serves every role; before each role the database is emptied and the data set of ``fuzz_world`` is built
 again, so that what one role destroys (a revoked role, a cancelled registration, a closed window) does not change
 what the next one finds. The run is bounded: a fixed seed, a few examples per operation and a time budget per role
-(``ROLE_BUDGET`` seconds, so that the seven roles stay well under five minutes in CI).
+(``ROLE_BUDGET`` seconds, so that the seven roles stay well under five minutes in CI; ``LMS_FUZZ_SECONDS=300``
+fuzzes longer locally). A failure's message is schemathesis' report of it, with the curl command that reproduces
+it against the server (which is gone by then: run it against ``make run`` with a token of that role).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,re
 SEED = 7
 MAX_EXAMPLES = 10
 #: Seconds of fuzzing per role: the examples and coverage phases run once, fuzzing repeats until the budget is spent.
-ROLE_BUDGET = 25
+ROLE_BUDGET = int(os.environ.get("LMS_FUZZ_SECONDS", "25"))
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -83,6 +85,7 @@ def schemathesis_argv(url: str, token: str, report_dir: Path) -> list[str]:
             "-c", CHECKS, "-n", str(MAX_EXAMPLES), "--seed", str(SEED), "--phases", "examples,coverage,fuzzing",
             "--max-time", str(ROLE_BUDGET), "-w", "1", "--continue-on-failure", "--request-timeout", "10",
             "--generation-database", "none", "--no-color", "--output-truncate", "false",
+            "--output-sanitize", "false",
             "--report", "junit", "--report-dir", str(report_dir)]
     if EXCLUDED_PATHS:
         argv += ["--exclude-path-regex", EXCLUDED_PATHS]
@@ -109,9 +112,11 @@ def success_line(answered: Counter) -> str:
 def failure_report(output: str) -> str:
     """The failures section (each failure with its reproducing curl), else the end of the output."""
     start = output.find("FAILURES")
-    report = output[start:] if start >= 0 else output[-8000:]
+    if start >= 0:
+        end = output.find("WARNINGS", start)
+        return output[start:end if end > start else None]
     curls = [line.strip() for line in output.splitlines() if line.strip().startswith("curl ")]
-    return report + "\n\nReproduce with:\n" + "\n".join(curls)
+    return output[-8000:] + "\n\nReproduce with:\n" + "\n".join(curls)
 
 
 @pytest.mark.slow
