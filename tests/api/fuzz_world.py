@@ -23,6 +23,7 @@ from lms.cohorts.models import Cohort, Enrollment
 from lms.cohorts.roster_models import RosterImport
 from lms.extensions import db
 from lms.helpdesk import services as helpdesk
+from lms.journal import services as journal
 from lms.modules import services as modules
 from lms.modules.curriculum_file import import_curriculum
 from lms.modules.models import Curriculum, Materi, Module
@@ -128,13 +129,17 @@ def _sites() -> list[int]:
 
 
 def _progress(first: Enrollment, second: Enrollment, curriculum: Curriculum, sessions: list[int]) -> None:
-    """The first teacher half-way through module 1; the second one complete and registered for an exam."""
+    """The first teacher half-way through module 1 (materi done, a post-test attempt, a journal draft); the second
+    one complete and registered for an exam."""
     first, second = db.session.get(Enrollment, first.id), db.session.get(Enrollment, second.id)
     module = db.session.scalar(select(Module).where(Module.curriculum_id == curriculum.id).order_by(Module.position))
     for materi in db.session.scalars(select(Materi).where(Materi.module_id == module.id)):
         modules.complete_materi(first, materi, now=DURING)
     questions = db.session.scalars(select(Question).where(Question.module_id == module.id))
     posttest.submit_attempt(first, module, {str(q.id): q.options[0].id for q in questions}, now=DURING)
+    prompts = journal.get_journal(first, module, now=DURING).prompts
+    journal.save_journal(first, module, {str(p.id): "Draf refleksi yang belum selesai" for p in prompts}, submit=False,
+                         now=DURING)
     db.session.execute(update(Enrollment).where(Enrollment.id == second.id).values(completed_at=DURING))
     db.session.commit()
     ukppg.register(db.session.get(Enrollment, second.id), sessions[0], now=DURING)
