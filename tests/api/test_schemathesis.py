@@ -1,12 +1,14 @@
 """schemathesis against the whole API on a live server (PostgreSQL), once per role: no 500, and statuses, content
 types and response bodies as the OpenAPI document declares them.
 
-One server serves every role; before each role the database is emptied and the data set of ``fuzz_world`` is built
-again, so that what one role destroys (a revoked role, a cancelled registration, a closed window) does not change
-what the next one finds. The run is bounded: a fixed seed, a few examples per operation and a time budget per role
-(``ROLE_BUDGET`` seconds, so that the seven roles stay well under five minutes in CI; ``LMS_FUZZ_SECONDS=300``
-fuzzes longer locally). A failure's message is schemathesis' report of it, with the curl command that reproduces
-it against the server (which is gone by then: run it against ``make run`` with a token of that role).
+Every status must be one the operation declares: the document's catch-all ``default`` response is dropped for the
+run (``schemathesis_hooks.before_load_schema``). One server serves every role; before each role the database is
+emptied and the data set of ``fuzz_world`` is built again, so that what one role destroys (a revoked role, a
+cancelled registration, a closed window) does not change what the next one finds. The run is bounded: a fixed seed,
+a few examples per operation and a time budget per role (``ROLE_BUDGET`` seconds, so that the seven roles stay well
+under five minutes in CI; ``LMS_FUZZ_SECONDS=300`` fuzzes longer locally). A failure's message is schemathesis'
+report of it, with the curl command that reproduces it against the server (which is gone by then: run it against
+``make run`` with a token of that role).
 """
 
 from __future__ import annotations
@@ -70,7 +72,9 @@ def fuzz_server(postgresql_databases, dev_idp_key_path, tmp_path_factory):
     clock.freeze(DURING)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    started = time.monotonic()
     yield url, app
+    print(f"\n[all roles] schemathesis and the data sets took {time.monotonic() - started:.1f}s")
     server.shutdown()
     thread.join(timeout=10)
     clock.freeze(None)
