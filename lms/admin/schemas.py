@@ -25,6 +25,11 @@ def rule(problem):
     return check
 
 
+#: The years the service accepts, declared in the document (the service's own rule gives the message).
+_YEAR = {"minimum": cohorts.FIRST_YEAR, "maximum": cohorts.LAST_YEAR}
+_NAME = {"minLength": 1, "maxLength": 200}
+
+
 def _date(description: str = "ISO date (YYYY-MM-DD), a whole local day", **kwargs) -> fields.Date:
     return fields.Date(metadata={"description": description}, **kwargs)
 
@@ -32,8 +37,8 @@ def _date(description: str = "ISO date (YYYY-MM-DD), a whole local day", **kwarg
 class CohortPatch(Schema):
     """Every field optional; what is sent replaces the cohort's value."""
 
-    name = fields.String(validate=rule(cohorts.name_problem))
-    programme_year = fields.Integer(strict=True, validate=rule(cohorts.year_problem))
+    name = fields.String(validate=rule(cohorts.name_problem), metadata=_NAME)
+    programme_year = fields.Integer(strict=True, validate=rule(cohorts.year_problem), metadata=_YEAR)
     learning_start = _date()
     learning_end = _date()
     registration_start = _date(allow_none=True)
@@ -44,9 +49,10 @@ class CohortPatch(Schema):
 
 
 class CohortIn(CohortPatch):
-    code = fields.String(required=True, validate=rule(cohorts.code_problem), metadata={"maxLength": 32})
-    name = fields.String(required=True, validate=rule(cohorts.name_problem), metadata={"maxLength": 200})
-    programme_year = fields.Integer(strict=True, required=True, validate=rule(cohorts.year_problem))
+    code = fields.String(required=True, validate=rule(cohorts.code_problem),
+                         metadata={"pattern": cohorts.CODE_PATTERN.pattern, "maxLength": 32})
+    name = fields.String(required=True, validate=rule(cohorts.name_problem), metadata=_NAME)
+    programme_year = fields.Integer(strict=True, required=True, validate=rule(cohorts.year_problem), metadata=_YEAR)
     learning_start = _date(required=True)
     learning_end = _date(required=True)
     timezone = fields.String(load_default=WIB, validate=rule(cohorts.timezone_problem),

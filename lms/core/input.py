@@ -20,7 +20,8 @@ from urllib.parse import unquote_to_bytes
 from flask import Flask, Request, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import lazy_gettext as _l
-from werkzeug.routing import IntegerConverter
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from lms.core.errors import Invalid
 
@@ -37,12 +38,23 @@ class InvalidInput(Invalid):
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` for ids: 1..2147483647, so that a larger number is a 404, not a database error."""
+    """``<int:...>`` for ids: 1..2147483647, so that a larger number is a 404, not a database error.
+
+    Out of range is a 404 whatever the method. werkzeug converts a path's values only once it has picked the rule,
+    and a converter's ``ValidationError`` then reports the other methods it passed on the way (``PUT /journals/0``
+    was a 405 because ``GET /journals/<int>`` came first), so the converter raises ``NotFound`` itself.
+    """
 
     def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's argument name
         kwargs.setdefault("min", 1)
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        try:
+            return super().to_python(value)
+        except ValidationError as exc:
+            raise NotFound() from exc
 
 
 # --- JSON --------------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import requests
 from sqlalchemy import func, select
 
 from lms.cohorts.models import Cohort
+from lms.cohorts.services import CODE_PATTERN, FIRST_YEAR, LAST_YEAR, code_problem
 from lms.core.audit import AuditEvent
 from lms.extensions import db
 
@@ -74,3 +75,15 @@ def test_concurrent_creations_of_one_code_make_one_cohort(pg_live_server, pg_lea
         assert db.session.scalar(select(func.count()).select_from(Cohort)) == 1
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)
                                  .where(AuditEvent.action == "cohort.create")) == 1
+
+
+def test_the_document_declares_the_cohort_rules_the_service_applies(client):
+    """The code's pattern, the name's length and the year's range are in the document (so that clients and fuzzers
+    send what the service accepts); a code outside the pattern is what the service refuses."""
+    doc = client.get("/api/v1/openapi.json").get_json()
+    body = doc["paths"]["/cohorts"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    fields = doc["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]["properties"]
+    assert fields["code"]["pattern"] == CODE_PATTERN.pattern and fields["code"]["maxLength"] == 32
+    assert (fields["name"]["minLength"], fields["name"]["maxLength"]) == (1, 200)
+    assert (fields["programme_year"]["minimum"], fields["programme_year"]["maximum"]) == (FIRST_YEAR, LAST_YEAR)
+    assert code_problem("-awal") and code_problem("x" * 33) and not code_problem("PGT2024-T1")

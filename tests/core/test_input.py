@@ -4,9 +4,12 @@ nothing."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
+from lms.core.input import IdConverter
 from lms.extensions import db
 from lms.helpdesk.models import Ticket
 from lms.posttest.models import Attempt
@@ -34,6 +37,28 @@ def test_ids_outside_the_integer_column_are_404(world, module_id):
     page = world.client.get(f"/sertifikasi/modul/{module_id}")
     assert page.status_code == 404 and "text/html" in page.content_type
     assert world.call("get", f"/api/v1/posttests/{2147483647}").status_code == 404  # in range: the lookup's 404
+
+
+@pytest.mark.parametrize("out_of_range", ["0", "2147483648"])
+def test_an_id_out_of_range_is_404_whatever_the_method_and_the_route(app, out_of_range):
+    """Every route with an id, every method it answers: 404, never 405 (werkzeug used to report the methods of the
+    rules it passed, so ``PUT /api/v1/journals/0`` was a 405 next to ``GET /api/v1/journals/<int>``)."""
+    client = app.test_client()
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        ids = [name for name, converter in rule._converters.items() if isinstance(converter, IdConverter)]
+        if not ids:
+            continue
+        path = rule.rule
+        for name, converter in rule._converters.items():
+            value = out_of_range if name in ids else "x"
+            path = re.sub(rf"<(?:[^<>:]+:)?{name}>", value, path)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method)
+            assert response.status_code == 404, (method, path, response.status_code)
+            checked += 1
+    assert checked > 20
+    assert_error(client.put(f"/api/v1/journals/{out_of_range}", json={"answers": {}}), 404, "not_found")
 
 
 def post_raw(world, data: bytes, content_type="application/json", headers=None):
