@@ -171,6 +171,8 @@ def change(enrollment: Enrollment, session_id: int, *, now: datetime) -> Registr
     old = registration.session_id
     if old == session_id:
         return registration
+    if db.session.get(ExamSession, session_id) is None:  # sessions are never deleted: checked once, before moving
+        raise NotFound(_l("Sesi UKPPPG tidak ditemukan."))
     today = local_today(enrollment, now)
     with db.session.begin_nested():
         # The row lock serialises movers on PostgreSQL; the condition on the old session keeps the move atomic

@@ -143,6 +143,17 @@ def test_change_and_cancel_move_seats(app, ready):
         assert len(set(numbers)) == 2
 
 
+@pytest.mark.parametrize("session_id", [999999, 2147483647])
+def test_moving_to_a_session_that_does_not_exist_is_404_and_keeps_the_registration(app, ready, session_id):
+    a = ready["sessions"][0]
+    assert post(ready, a).status_code == 201
+    client, headers = ready["client"], ready["headers"]
+    refused = client.put("/api/v1/ukppg/registrations/me", headers=headers, json={"session_id": session_id})
+    assert refused.status_code == 404 and refused.get_json()["code"] == "not_found"
+    assert client.get("/api/v1/ukppg/registrations/me", headers=headers).get_json()["session_id"] == a
+    assert seats_taken(app, a) == 1
+
+
 def test_no_change_or_cancel_after_registration_closes(ready, frozen_clock):
     assert post(ready, ready["sessions"][0]).status_code == 201
     frozen_clock(datetime(2026, 12, 1, tzinfo=WIB).astimezone(UTC))
