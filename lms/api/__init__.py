@@ -33,7 +33,7 @@ operations in ``lms/modules/api.py``)::
 - The view does not commit: ``lms.core.boundary`` commits when the response is < 400 and rolls back otherwise.
 - The app factory (``lms/__init__.py``) imports each domain's api module, which attaches its routes to ``bp``;
   this package imports no domain.
-- Once a module's operations are declared, delete its ``document(...)`` calls (``lms.api.openapi``) and its
+- Nothing is described by hand: no hand-written OpenAPI entries and no
   hand-written body parsing.
 """
 

@@ -1,13 +1,10 @@
 """The OpenAPI 3 document at ``GET /api/v1/openapi.json``, generated from the declared operations.
 
-flask-smorest (apispec) builds the paths and schemas from the decorators on ``lms.api.blueprint.bp``. Operations
-that a module still describes by hand with ``document(...)`` are merged in (they replace the bare generated entry
-of their route) until their module is converted.
+flask-smorest (apispec) builds the paths and schemas from the decorators on ``lms.api.blueprint.bp``; nothing is
+described by hand.
 """
 
 from __future__ import annotations
-
-from copy import deepcopy
 
 from flask import Flask, current_app, jsonify
 from flask_smorest import Api
@@ -15,32 +12,11 @@ from flask_smorest import Api
 from lms.api.blueprint import PREFIX, bp
 from lms.api.schemas import Error
 
-_PATHS: dict[str, dict] = {}
-
 
 def json_schema(ref: str) -> dict:
     return {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
 
 
-def document(path: str, method: str, *, summary: str, tag: str, responses: dict, request_body: dict | None = None,
-             parameters: list | None = None) -> None:
-    """Transition only: describe an operation by hand. Declare new operations with the decorators instead."""
-    operation = {"summary": summary, "tags": [tag], "responses": responses}
-    if request_body:
-        operation["requestBody"] = request_body
-    if parameters:
-        operation["parameters"] = parameters
-    _PATHS.setdefault(path, {})[method.lower()] = operation
-
-
-#: Schemas the hand-written operations refer to.
-_HAND_SCHEMAS = {
-    "Me": {"type": "object", "required": ["email", "name", "roles", "participant"], "properties": {
-        "id": {"type": "integer"}, "email": {"type": "string"},
-        "name": {"type": "string"}, "roles": {"type": "array", "items": {"type": "string"}},
-        "participant": {"type": "object", "nullable": True, "properties": {
-            "cohort": {"type": "string"}, "status": {"type": "string"}}}}},
-}
 _SECURITY_SCHEMES = {
     "bearerAuth": {"type": "http", "scheme": "bearer",
                    "description": "A personal token from `lms tokens create EMAIL`."},
@@ -75,14 +51,12 @@ def build_document(api: Api) -> dict:
         relative = path.removeprefix(PREFIX) or "/"
         if relative != "/openapi.json":
             paths[relative] = item
-    for path, operations in _PATHS.items():
-        paths.setdefault(path, {}).update(deepcopy(operations))
     for item in paths.values():
         for method, operation in item.items():
             if method != "parameters":
                 operation.setdefault("responses", {}).setdefault("default", _ERROR_REF)
     components = generated.get("components", {})
-    schemas = {**_HAND_SCHEMAS, **components.get("schemas", {})}
+    schemas = components.get("schemas", {})
     responses = {**components.get("responses", {}),
                  "Unauthenticated": {"description": "No valid session or token", "content": json_schema("Error")},
                  "Forbidden": {"description": "The account may not do this", "content": json_schema("Error")}}
