@@ -4,17 +4,15 @@ curriculum's structure comes from the per-process cache, which an import invalid
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from lms.extensions import db
 from lms.modules import cache
 from lms.modules.curriculum_file import import_curriculum
 from tests.learning import curriculum_data, log_in
-from tests.queries import counted
+from tests.queries import commits, counted
 
 PROGRESS_STATEMENTS = 3
 DASHBOARD_STATEMENTS = 4
@@ -39,22 +37,6 @@ def cookie_client(app):
     """A test client with a live browser session of the participant."""
     return log_in(app, EMAIL)
 
-
-@contextmanager
-def commits(app):
-    """Collect the COMMITs sent while the block runs."""
-    seen = []
-
-    def record(conn):
-        seen.append(conn)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "commit", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "commit", record)
 
 
 def check_progress(body: dict, modules: int) -> None:
