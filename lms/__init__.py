@@ -92,6 +92,17 @@ def _wire_domains(app: Flask) -> None:
     install_progress(app, compute_progress)
 
 
+def _limit_only_decorated_views(app: Flask) -> None:
+    """Every limit of this app is a decorator on its view (login, Cek NIK), which checks it when the view is called;
+    the extension's app-wide ``before_request`` check exists for default and blueprint limits, which the app does
+    not use. Dropping it spares every other request that work (the hot read paths included)."""
+    manager = limiter.limit_manager
+    if manager.default_limits or manager.application_limits or manager._blueprint_limits:
+        return  # pragma: no cover - such limits need the app-wide check
+    hooks = app.before_request_funcs.get(None, [])
+    hooks[:] = [hook for hook in hooks if hook != limiter._check_request_limit]
+
+
 def _init_extensions(app: Flask) -> None:
     request_input.init_app(app)  # first: the bounded id converter must be in place before any route is added
     request_boundary.init_app(app)
@@ -102,6 +113,7 @@ def _init_extensions(app: Flask) -> None:
     mail.init_app(app)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
+    _limit_only_decorated_views(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.register_template_globals(app)
     register_filters(app)

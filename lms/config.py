@@ -177,4 +177,7 @@ def _engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         # Web threads and the worker share the file: wait for a lock instead of failing at once.
         return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    # No pool_pre_ping: it costs a round trip on every checkout, i.e. on every request. A connection the server
+    # dropped (a restart) fails its first statement instead; SQLAlchemy then recognises the disconnect and discards
+    # the whole pool, so the next request connects afresh.
+    return {"pool_size": 10, "max_overflow": 20}

@@ -1,5 +1,6 @@
-"""Counting what a block sends to the database: SQL statements (for the fixed-statement-count tests) and COMMITs
-(for "no write on a read path")."""
+"""Counting what a block sends to the database: SQL statements (for the fixed-statement-count tests), the writing
+ones among them (for "no write on a read path"), and COMMITs. A read-only request ends its transaction with a
+COMMIT too (see ``lms/core/boundary.py``), so "no write" is asserted on the statements, not on the COMMITs."""
 
 from __future__ import annotations
 
@@ -43,3 +44,11 @@ def commits(app):
 
     with _listening(app, "commit", record):
         yield seen
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "TRUNCATE")
+
+
+def writes(statements: list[str]) -> list[str]:
+    """The statements among ``statements`` that change data."""
+    return [s for s in statements if s.lstrip().upper().startswith(WRITES)]

@@ -1,9 +1,12 @@
 """One request boundary: commit when the view succeeded, roll back when it did not (in the manner of Indico's
 request handler). Views and services flush; they do not commit.
 
-- A response with status < 400 (including redirects) commits ``db.session`` if it wrote anything: an ORM flush, or
-  an ``UPDATE``/``INSERT``/``DELETE`` (or a textual statement) executed through the session. A read-only request
-  issues no COMMIT.
+- A response with status < 400 (including redirects) commits ``db.session``: its writes (an ORM flush, or an
+  ``UPDATE``/``INSERT``/``DELETE`` or textual statement executed through the session), or, for a read-only request,
+  nothing. A read-only transaction also ends with ``COMMIT`` rather than ``ROLLBACK``: the two are the same round
+  trip and write nothing, but psycopg forgets every prepared statement of the connection on a ``ROLLBACK``, so a
+  read path ended by rollbacks is planned afresh by PostgreSQL on every request (the planning of the hot read
+  statements cost more server CPU than running them).
 - A response with status >= 400, and an exception (rendered by the app's error handlers as JSON or HTML), rolls
   back. A refusal therefore changes nothing, whatever the view flushed before it refused.
 - A view whose refusal still keeps what it wrote (a journal draft saved although its submission is refused) calls
@@ -51,7 +54,7 @@ def finish_request(response: Response) -> Response:
     """after_request: commit the request's writes on success, roll them back on a refusal."""
     session = db.session()
     if response.status_code < 400 or session.info.pop(_KEEP, False):
-        if has_pending_writes(session):
+        if session.in_transaction() or has_pending_writes(session):
             try:
                 session.commit()
             except Exception:
