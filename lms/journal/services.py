@@ -123,51 +123,53 @@ def save_journal(enrollment: Enrollment, module: Module, answers: Mapping, *, su
     prompts = prompts_for(module)
     clean = _clean(prompts, answers)
     errors: dict[str, str] = {}
+    saved: JournalEntry | None = None
     for _attempt in range(_ATTEMPTS):
         entry = _entry(enrollment, module, fresh=True)
         if entry is None:
             if version not in (None, 0):
                 raise VersionConflict()
             errors = submission_errors(prompts, clean) if submit else {}
-            if _insert_entry(enrollment, module, clean, submitted=submit and not errors, now=now):
-                break
+            saved = _insert_entry(enrollment, module, clean, submitted=submit and not errors, now=now)
         else:
             if version is not None and version != entry.version:
                 raise VersionConflict()
             merged = {**(entry.draft_answers or {}), **clean}
             errors = submission_errors(prompts, merged) if submit else {}
-            if _update_entry(entry.id, entry.version, merged, submitted=submit and not errors, now=now):
-                break
+            saved = _update_entry(entry.id, entry.version, merged, submitted=submit and not errors, now=now)
+        if saved is not None:
+            break
         if version is not None:
             raise VersionConflict()  # another save of the same version won
     else:
         raise VersionConflict()
-    entry = _entry(enrollment, module, fresh=True)
-    record_completion(enrollment, now=now)
-    return SaveResult(JournalView(prompts, entry), submit and not errors, errors)
+    if submit and not errors:
+        record_completion(enrollment, now=now)  # only a submission can complete a module: a draft changes nothing
+    return SaveResult(JournalView(prompts, saved), submit and not errors, errors)
 
 
 def _insert_entry(enrollment: Enrollment, module: Module, answers: dict[str, str], *, submitted: bool,
-                  now: datetime) -> bool:
-    """Create the entry at version 1; False when another request created it first (unique constraint)."""
+                  now: datetime) -> JournalEntry | None:
+    """Create the entry at version 1 and return it; None when another request created it first (unique
+    constraint)."""
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     values = {"enrollment_id": enrollment.id, "module_id": module.id, "draft_answers": answers, "status": "draft",
               "updated_at": now, "version": 1}
     if submitted:
         values.update(status="submitted", submitted_answers=answers, submitted_at=now)
-    created = db.session.scalar(insert(JournalEntry).values(**values)
-                                .on_conflict_do_nothing(index_elements=["enrollment_id", "module_id"])
-                                .returning(JournalEntry.id))
-    return created is not None
+    return db.session.scalar(insert(JournalEntry).values(**values)
+                             .on_conflict_do_nothing(index_elements=["enrollment_id", "module_id"])
+                             .returning(JournalEntry), execution_options={"populate_existing": True})
 
 
 def _update_entry(entry_id: int, read_version: int, answers: dict[str, str], *, submitted: bool,
-                  now: datetime) -> bool:
-    """Write the merged draft only if the entry is still at ``read_version`` (one conditional UPDATE)."""
+                  now: datetime) -> JournalEntry | None:
+    """Write the merged draft only if the entry is still at ``read_version`` (one conditional UPDATE); returns the
+    entry as written (``RETURNING``, so no second read), or None when another save came first."""
     values = {"draft_answers": answers, "updated_at": now, "version": JournalEntry.version + 1}
     if submitted:
         values.update(status="submitted", submitted_answers=answers, submitted_at=now)
-    result = db.session.execute(update(JournalEntry)
-                                .where(JournalEntry.id == entry_id, JournalEntry.version == read_version)
-                                .values(**values), execution_options={"synchronize_session": False})
-    return result.rowcount == 1
+    return db.session.scalar(update(JournalEntry)
+                             .where(JournalEntry.id == entry_id, JournalEntry.version == read_version)
+                             .values(**values).returning(JournalEntry),
+                             execution_options={"synchronize_session": False, "populate_existing": True})

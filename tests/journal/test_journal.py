@@ -298,3 +298,23 @@ def test_form_post_of_an_over_long_answer_is_422_keeps_the_typed_text_and_saves_
     assert re.search(rf'<textarea[^>]*name="p{p2}"[^>]*>jawaban kedua</textarea>', page)
     assert 'data-testid="journal-error"' in page and "Draf Anda sudah tersimpan" not in page
     assert ready.entries() == 0
+
+
+#: A draft autosave: token, enrollment, module, progress (is the journal open?), prompts, the entry, one write.
+AUTOSAVE_STATEMENTS = 7
+
+
+def test_a_draft_autosave_sends_a_fixed_number_of_statements_and_one_write(app, ready):
+    from tests.queries import counted, writes
+
+    p1, p2 = ready.prompt_ids()
+    assert ready.put({p1: LONG}).status_code == 200  # the entry exists from here on
+    with counted(app) as statements:
+        response = ready.put({p2: LONG2})
+    assert response.status_code == 200 and response.get_json()["answers"] == {p1: LONG, p2: LONG2}
+    assert len(statements) <= AUTOSAVE_STATEMENTS, statements
+    assert [s.split()[0] for s in writes(statements)] == ["UPDATE"], statements  # no re-read, no completion check
+    with counted(app) as statements:
+        response = ready.put({p1: LONG, p2: LONG2}, submit=True)
+    assert response.status_code == 200 and response.get_json()["status"] == "submitted"
+    assert len(statements) <= AUTOSAVE_STATEMENTS + 1, statements  # a submission also re-checks completion
