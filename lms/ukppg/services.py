@@ -112,20 +112,22 @@ def list_sessions(enrollment: Enrollment | None, *, today: date | None = None) -
     return list(db.session.scalars(query))
 
 
-def _take_seat(session_id: int, *, today: date) -> None:
-    """One conditional UPDATE: a seat is taken only while one is left and the session has not passed."""
-    taken = db.session.execute(update(ExamSession).where(ExamSession.id == session_id,
-                                                         ExamSession.seats_taken < ExamSession.seats,
-                                                         ExamSession.date >= today)
-                               .values(seats_taken=ExamSession.seats_taken + 1),
-                               execution_options={"synchronize_session": False}).rowcount
-    if taken != 1:
+def _take_seat(session_id: int, *, today: date) -> ExamSession:
+    """One conditional UPDATE: a seat is taken only while one is left and the session has not passed. Returns the
+    session as updated (``RETURNING``: no second read)."""
+    taken = db.session.scalar(update(ExamSession).where(ExamSession.id == session_id,
+                                                        ExamSession.seats_taken < ExamSession.seats,
+                                                        ExamSession.date >= today)
+                              .values(seats_taken=ExamSession.seats_taken + 1).returning(ExamSession),
+                              execution_options={"synchronize_session": False, "populate_existing": True})
+    if taken is None:
         session = db.session.get(ExamSession, session_id)
         if session is None:
             raise NotFound(_l("Sesi UKPPPG tidak ditemukan."))
         if session.date < today:
             raise SessionPast()
         raise SeatFull()
+    return taken
 
 
 def _give_back(session_id: int) -> None:
@@ -135,17 +137,20 @@ def _give_back(session_id: int) -> None:
 
 
 def register(enrollment: Enrollment, session_id: int, *, now: datetime) -> Registration:
+    """Take a seat and record the registration. The participant's active registration comes with the enrollment
+    (``current_enrollment`` joins it); a concurrent registration of the same participant is caught by the unique
+    index, and the refusal rolls the whole request back, the seat included (the request boundary)."""
     require_can_register(enrollment, now=now)
-    if active_registration(enrollment) is not None:
+    if enrollment.registration is not None:
         raise AlreadyRegistered()
+    session = _take_seat(session_id, today=local_today(enrollment, now))
+    registration = Registration(enrollment_id=enrollment.id, session_id=session_id, created_at=now, session=session)
+    db.session.add(registration)
     try:
-        with db.session.begin_nested():
-            _take_seat(session_id, today=local_today(enrollment, now))
-            registration = Registration(enrollment_id=enrollment.id, session_id=session_id, created_at=now)
-            db.session.add(registration)
-            db.session.flush()
+        db.session.flush()
     except IntegrityError as exc:
-        # A concurrent request registered this participant first; the savepoint gave the seat back.
+        # A concurrent request registered this participant first: nothing of this one may stay.
+        db.session.rollback()
         raise AlreadyRegistered() from exc
     registration.number = f"UKPPPG-{enrollment.programme_year}-{registration.id:06d}"
     audit.record("ukppg.register", "registration", registration.id, actor_id=enrollment.user_id, now=now,
