@@ -186,7 +186,7 @@
   document.addEventListener("submit", (event) => {
     const form = event.target;
     if (navigator.onLine || !(form instanceof HTMLFormElement)) return;
-    const path = new URL(form.action, location.href).pathname;
+    const path = new URL(form.getAttribute("action") || "", location.href).pathname; // form.action may be a field
     for (const [pattern, kind] of ACTIONS) {
       const m = path.match(pattern);
       if (!m) continue;
@@ -212,17 +212,21 @@
     const listing = await fetch(`/api/v1/modules/${module}/offline`, { credentials: "same-origin", headers: { Accept: "application/json" } });
     if (!listing.ok) throw new Error(String(listing.status));
     const data = await listing.json();
-    const kept = await caches.open(cacheName);
-    const assets = Array.from(document.querySelectorAll("link[rel=stylesheet], script[src]"), (e) => e.href || e.src);
-    const urls = [...data.pages.map((p) => p.url), ...assets];
-    for (const url of urls) {
-      const response = await fetch(url, { credentials: "same-origin", headers: { Purpose: "prefetch" } });
-      if (response.ok && !response.redirected) await kept.put(url, response);
-    }
+    await keep(data.pages.map((p) => p.url));
     const modules = new Set((await meta("modules")) || []);
     modules.add(module);
     await setMeta("modules", [...modules]);
     if (button) button.textContent = fmt(M.stored, { n: data.pages.length });
+  }
+
+  // Pages and the scripts and styles they use, fetched and kept in this version's cache.
+  async function keep(urls) {
+    const kept = await caches.open(cacheName);
+    const assets = Array.from(document.querySelectorAll("link[rel=stylesheet], script[src]"), (e) => e.href || e.src);
+    for (const url of [...urls, ...assets]) {
+      const response = await fetch(url, { credentials: "same-origin", headers: { Purpose: "prefetch" } });
+      if (response.ok && !response.redirected) await kept.put(url, response);
+    }
   }
 
   async function offerStore(module) {
@@ -252,6 +256,8 @@
       if (kept !== undefined && navigator.onLine) for (const m of (await meta("modules")) || []) store(m).catch(() => {});
     }
     if (navigator.serviceWorker) {
+      // Until the service worker controls the page (its first visit), the page keeps a copy of itself.
+      if (!navigator.serviceWorker.controller && navigator.onLine && window.caches) keep([location.href]).catch(() => {});
       navigator.serviceWorker.register(bar.dataset.sw, { scope: "/" }).catch(() => {});
       navigator.serviceWorker.ready.then((r) => r.active && r.active.postMessage({ cache: cacheName }));
     }

@@ -1,0 +1,117 @@
+"""In Chromium, without a connection: a stored module is read offline, a materi marked done and a journal saved
+offline wait in the queue and reach the server once when the connection returns; work arriving after the window
+closed is refused with its text kept on the page; logout deletes the stored pages and the queue."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.core.idempotency import IdempotencyKey
+from lms.extensions import db
+from lms.modules.models import MateriProgress
+from tests.browser.conftest import login
+from tests.browser.test_shared_computer import TEACHER_A, Teacher
+from tests.conftest import ARTIFACTS
+from tests.learning import DURING, Learning
+
+TEXT = "Refleksi yang saya tulis di ponsel tanpa sinyal, tentang kelompok belajar kecil di kelas lima."
+LATE = "Tambahan yang baru terkirim sesudah masa pembelajaran berakhir."
+
+
+@pytest.fixture
+def backend():
+    """One database is enough here: the browser, not the SQL, is under test."""
+    return "sqlite"
+
+
+@pytest.fixture
+def teacher(live_server, frozen_clock):
+    """Module 1: materi and post-test done (its journal open); module 2 untouched."""
+    frozen_clock(DURING)
+    learning = Learning(live_server.app)
+    cohort_id = learning.cohort(curriculum_id=learning.curriculum(prompts=1, materi=2))
+    return Teacher(live_server.app, learning, TEACHER_A, cohort_id)
+
+
+def count(app, *what) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(*what))
+
+
+def stored(page) -> dict:
+    return page.evaluate("""async () => ({
+        caches: (await caches.keys()).filter((k) => k.startsWith('lms-')),
+        databases: (await indexedDB.databases()).map((d) => d.name).filter((n) => n.startsWith('lms-')) })""")
+
+
+@pytest.mark.browser
+def test_offline_work_is_queued_sent_once_and_logout_clears_it(live_server, browser, teacher, frozen_clock):
+    from playwright.sync_api import expect
+
+    app, base = live_server.app, live_server.url
+    context = browser.new_context(locale="id-ID")
+    context.clock.set_system_time(DURING)
+    page = context.new_page()
+    login(page, base, TEACHER_A)
+    module_2 = teacher.client.get("/api/v1/me/progress", headers=teacher.headers).get_json()["modules"][1]
+    first, second = (m["id"] for m in module_2["materi"])
+    journal_url = f"{base}/sertifikasi/modul/{teacher.module_id}/jurnal/"
+
+    # Online: the journal is opened once, and module 2 is stored for offline, its size shown first.
+    page.goto(journal_url)
+    expect(page.get_by_test_id("offline-line")).to_have_text("Semua perubahan tersimpan")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.goto(f"{base}/sertifikasi/modul/{module_2['id']}")
+    expect(page.get_by_test_id("store-offline")).to_contain_text(" KB)")
+    page.get_by_test_id("store-offline").click()
+    expect(page.get_by_test_id("store-offline")).to_have_text("Tersimpan untuk offline: 3 halaman")
+    before = count(app, MateriProgress)
+
+    # Offline: a materi never opened is read from the store; marking done and a journal draft are queued.
+    context.set_offline(True)
+    page.goto(f"{base}/sertifikasi/materi/{second}")
+    expect(page.get_by_test_id("materi-body")).to_contain_text("Materi 2.2")
+    page.goto(f"{base}/sertifikasi/materi/{first}")
+    page.get_by_test_id("mark-done").click()
+    expect(page.get_by_test_id("offline-queued")).to_be_visible()
+    page.goto(journal_url)
+    page.locator("textarea").first.fill(TEXT)
+    page.get_by_role("button", name="Simpan draf").click()
+    expect(page.get_by_test_id("offline-line")).to_have_text("Offline — 2 perubahan menunggu dikirim")
+    page.screenshot(path=str(ARTIFACTS / "offline-pending.png"), full_page=True)
+    assert count(app, MateriProgress) == before and teacher.journal()["status"] == "empty"
+
+    # Online again: each reaches the server once.
+    context.set_offline(False)
+    expect(page.get_by_test_id("offline-line")).to_have_text("Semua perubahan tersimpan")
+    assert count(app, MateriProgress) == before + 1 and count(app, IdempotencyKey) == 2
+    journal = teacher.journal()
+    assert list(journal["answers"].values()) == [TEXT] and journal["version"] == 1
+
+    # In the last 24 hours of the window, offline work carries a warning; after the window, it is refused and
+    # the text stays on the page with a copy button.
+    context.clock.set_system_time(DURING.replace(day=30, hour=14))
+    context.set_offline(True)
+    page.reload()
+    expect(page.get_by_test_id("offline-deadline")).to_be_visible()
+    page.locator("textarea").first.fill(LATE)
+    page.get_by_role("button", name="Simpan draf").click()
+    expect(page.get_by_test_id("offline-line")).to_have_text("Offline — 1 perubahan menunggu dikirim")
+    frozen_clock(DURING.replace(day=30, hour=17) + timedelta(minutes=1))
+    context.set_offline(False)
+    expect(page.get_by_test_id("offline-problem")).to_contain_text("sudah berakhir")
+    expect(page.get_by_test_id("offline-text")).to_have_value(LATE)
+    expect(page.get_by_test_id("offline-copy")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "offline-refused.png"), full_page=True)
+    assert teacher.journal()["version"] == 1
+
+    # Logout deletes the stored pages and the queue.
+    assert stored(page) == {"caches": ["lms-v1"], "databases": ["lms-offline"]}
+    page.get_by_test_id("logout").click()
+    expect(page.get_by_test_id("logged-out")).to_be_visible()
+    page.wait_for_function("async () => (await caches.keys()).length === 0")
+    assert stored(page) == {"caches": [], "databases": []}
+    context.close()
