@@ -12,13 +12,27 @@ from sqlalchemy import func, select
 from lms.core.idempotency import IdempotencyKey
 from lms.extensions import db
 from lms.modules.models import MateriProgress
+from lms.posttest.models import Attempt
 from tests.browser.conftest import login
 from tests.browser.test_shared_computer import TEACHER_A, Teacher
 from tests.conftest import ARTIFACTS
 from tests.learning import DURING, Learning
 
 TEXT = "Refleksi yang saya tulis di ponsel tanpa sinyal, tentang kelompok belajar kecil di kelas lima."
+OFFLINE_TEXT = "Perbaikan refleksi yang saya ketik di bus, tanpa sinyal sama sekali."
+OTHER_DEVICE = "Perbaikan dari laptop sekolah yang tersimpan lebih dulu."
 LATE = "Tambahan yang baru terkirim sesudah masa pembelajaran berakhir."
+
+
+READ_QUEUE = """() => new Promise((resolve) => { indexedDB.open('lms-offline').onsuccess = (e) => {
+    const r = e.target.result.transaction('queue').objectStore('queue').getAll();
+    r.onsuccess = () => resolve(r.result); }; })"""
+RESEND = """async (queue) => { const out = []; for (const item of queue) {
+    const csrf = document.querySelector('[data-offline]').dataset.csrf;
+    const response = await fetch(item.url, { method: item.method,
+      body: item.body ? JSON.stringify(item.body) : undefined,
+      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrf, 'Idempotency-Key': item.key } });
+    out.push(response.headers.get('Idempotent-Replayed')); } return out; }"""
 
 
 @pytest.fixture
@@ -64,11 +78,12 @@ def test_offline_work_is_queued_sent_once_and_logout_clears_it(live_server, brow
     page.goto(journal_url)
     expect(page.get_by_test_id("offline-line")).to_have_text("Semua perubahan tersimpan")
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.goto(f"{base}/sertifikasi/modul/{teacher.module_id}/post-test/")  # a retake, kept by the worker
     page.goto(f"{base}/sertifikasi/modul/{module_2['id']}")
     expect(page.get_by_test_id("store-offline")).to_contain_text(" KB)")
     page.get_by_test_id("store-offline").click()
     expect(page.get_by_test_id("store-offline")).to_have_text("Tersimpan untuk offline: 3 halaman")
-    before = count(app, MateriProgress)
+    before = count(app, MateriProgress), count(app, Attempt)
 
     # Offline: a materi never opened is read from the store; marking done and a journal draft are queued.
     context.set_offline(True)
@@ -77,19 +92,46 @@ def test_offline_work_is_queued_sent_once_and_logout_clears_it(live_server, brow
     page.goto(f"{base}/sertifikasi/materi/{first}")
     page.get_by_test_id("mark-done").click()
     expect(page.get_by_test_id("offline-queued")).to_be_visible()
+    page.goto(f"{base}/sertifikasi/modul/{teacher.module_id}/post-test/")
+    for question in page.get_by_test_id("question").all():
+        question.locator("input[type=radio]").last.check()
+    page.get_by_test_id("submit-posttest").click()
+    expect(page.get_by_test_id("offline-queued")).to_be_visible()
     page.goto(journal_url)
     page.locator("textarea").first.fill(TEXT)
     page.get_by_role("button", name="Simpan draf").click()
-    expect(page.get_by_test_id("offline-line")).to_have_text("Offline — 2 perubahan menunggu dikirim")
+    page.get_by_test_id("submit-journal").click()  # the submission replaces the unsent draft
+    expect(page.get_by_test_id("offline-line")).to_have_text("Offline — 3 perubahan menunggu dikirim")
     page.screenshot(path=str(ARTIFACTS / "offline-pending.png"), full_page=True)
-    assert count(app, MateriProgress) == before and teacher.journal()["status"] == "empty"
+    queue = page.evaluate(READ_QUEUE)
+    assert [item["kind"] for item in queue] == ["materi", "posttest", "journal"] and queue[2]["body"]["submit"]
+    assert (count(app, MateriProgress), count(app, Attempt)) == before and teacher.journal()["status"] == "empty"
 
-    # Online again: each reaches the server once.
+    # Online again: each reaches the server once, in order.
     context.set_offline(False)
     expect(page.get_by_test_id("offline-line")).to_have_text("Semua perubahan tersimpan")
-    assert count(app, MateriProgress) == before + 1 and count(app, IdempotencyKey) == 2
+    after = (before[0] + 1, before[1] + 1)
+    assert (count(app, MateriProgress), count(app, Attempt)) == after and count(app, IdempotencyKey) == 3
     journal = teacher.journal()
-    assert list(journal["answers"].values()) == [TEXT] and journal["version"] == 1
+    assert list(journal["answers"].values()) == [TEXT] and journal["status"] == "submitted" and journal["version"] == 1
+    # The whole queue sent again (a lost answer, a second tab): the first answers come back, nothing changes.
+    assert page.evaluate(RESEND, queue) == ["true"] * 3
+    assert (count(app, MateriProgress), count(app, Attempt), count(app, IdempotencyKey)) == (*after, 3)
+    assert teacher.journal()["version"] == 1
+
+    # A journal saved elsewhere meanwhile: both texts are kept, as for a conflict online.
+    context.set_offline(True)
+    page.locator("textarea").first.fill(OFFLINE_TEXT)
+    page.get_by_role("button", name="Simpan draf").click()
+    [prompt_id] = journal["answers"]
+    teacher.put({prompt_id: OTHER_DEVICE}, version=1)
+    context.set_offline(False)
+    expect(page.get_by_test_id("offline-problem")).to_contain_text("diubah di perangkat lain")
+    page.get_by_role("link", name="Buka jurnal").click()
+    expect(page.get_by_test_id("journal-conflict")).to_be_visible()
+    expect(page.locator("textarea").first).to_have_value(OFFLINE_TEXT)
+    expect(page.locator("[data-saved-text]").first).to_have_text(OTHER_DEVICE)
+    assert list(teacher.journal()["answers"].values()) == [OTHER_DEVICE]
 
     # In the last 24 hours of the window, offline work carries a warning; after the window, it is refused and
     # the text stays on the page with a copy button.
@@ -106,7 +148,7 @@ def test_offline_work_is_queued_sent_once_and_logout_clears_it(live_server, brow
     expect(page.get_by_test_id("offline-text")).to_have_value(LATE)
     expect(page.get_by_test_id("offline-copy")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "offline-refused.png"), full_page=True)
-    assert teacher.journal()["version"] == 1
+    assert teacher.journal()["answers"] == {prompt_id: OTHER_DEVICE}
 
     # Logout deletes the stored pages and the queue.
     assert stored(page) == {"caches": ["lms-v1"], "databases": ["lms-offline"]}
