@@ -101,6 +101,7 @@ def offline_status() -> dict | None:
             "offlineRead": _("Offline — halaman yang tersimpan tetap dapat dibaca"),
             "sending": _("Mengirim {n} perubahan…"),
             "saved": _("Semua perubahan tersimpan"),
+            "notSent": _("{n} perubahan tidak terkirim: tetap ada di perangkat ini, lihat di bawah"),
             "queued": _("Tersimpan di perangkat ini; akan dikirim saat tersambung."),
             "deadline": _("Kirim sebelum batas waktu %(deadline)s: perubahan yang tiba setelahnya ditolak.",
                           deadline=deadline_text(enrollment.closes_at(), WIB)),

@@ -73,11 +73,13 @@
   async function render() {
     const all = await items().catch(() => []);
     const waiting = all.filter((i) => !i.state).length;
+    const kept = all.length - waiting;
     const online = navigator.onLine;
     line.textContent = loginNeeded ? M.login
       : !online ? (waiting ? fmt(M.offline, { n: waiting }) : M.offlineRead)
-      : waiting ? fmt(M.sending, { n: waiting }) : M.saved;
-    bar.classList.toggle("offline", !online || waiting > 0);
+      : waiting ? fmt(M.sending, { n: waiting }) : kept ? fmt(M.notSent, { n: kept }) : M.saved;
+    bar.classList.toggle("offline", !online || waiting + kept > 0);
+    if (!waiting) document.querySelectorAll("[data-offline-queued]").forEach((note) => note.remove());
     const now = Date.now();
     warning.hidden = !((waiting || !online) && now >= closes - 864e5 && now < closes);
     problems.replaceChildren(...all.filter((i) => i.state).map(problem));
@@ -194,7 +196,8 @@
       event.stopPropagation();
       enqueue(fromForm(kind, Number(m[1]), form, event.submitter));
       if (kind === "journal") tell(m[1], "lms:queued", {});
-      const note = el("p", { class: "flash success", role: "status", "data-testid": "offline-queued" }, M.queued);
+      const note = el("p", { class: "flash success", role: "status", "data-testid": "offline-queued", "data-offline-queued": "" }, M.queued);
+      document.querySelectorAll("[data-offline-queued]").forEach((old) => old.remove());
       form.before(note);
       return;
     }

@@ -145,6 +145,8 @@ def test_offline_work_is_queued_sent_once_and_logout_clears_it(live_server, brow
     frozen_clock(DURING.replace(day=30, hour=17) + timedelta(minutes=1))
     context.set_offline(False)
     expect(page.get_by_test_id("offline-problem")).to_contain_text("sudah berakhir")
+    expect(page.get_by_test_id("offline-line")).to_contain_text("1 perubahan tidak terkirim")
+    expect(page.get_by_test_id("offline-queued")).to_have_count(0)
     expect(page.get_by_test_id("offline-text")).to_have_value(LATE)
     expect(page.get_by_test_id("offline-copy")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "offline-refused.png"), full_page=True)
