@@ -42,6 +42,24 @@ def backend():
 
 
 @pytest.fixture
+def worker_network(monkeypatch):
+    """Requests of the service worker go through BrowserContext.route (set_offline alone does not reach them)."""
+    monkeypatch.setenv("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
+
+
+class Connection:
+    """Offline for the page (set_offline) and for the service worker (its requests aborted)."""
+
+    def __init__(self, context):
+        self.context, self.offline = context, False
+        context.route("**/*", lambda route: route.abort("internetdisconnected") if self.offline else route.continue_())
+
+    def set_offline(self, offline: bool) -> None:
+        self.offline = offline
+        self.context.set_offline(offline)
+
+
+@pytest.fixture
 def teacher(live_server, frozen_clock):
     """Module 1: materi and post-test done (its journal open); module 2 untouched."""
     frozen_clock(DURING)
@@ -62,12 +80,14 @@ def stored(page) -> dict:
 
 
 @pytest.mark.browser
-def test_offline_work_is_queued_sent_once_and_logout_clears_it(live_server, browser, teacher, frozen_clock):
+def test_offline_work_is_queued_sent_once_and_logout_clears_it(worker_network, live_server, browser, teacher,
+                                                                frozen_clock):
     from playwright.sync_api import expect
 
     app, base = live_server.app, live_server.url
-    context = browser.new_context(locale="id-ID")
+    context = browser.new_context(locale="id-ID", service_workers="allow")
     context.clock.set_system_time(DURING)
+    network = Connection(context)
     page = context.new_page()
     login(page, base, TEACHER_A)
     module_2 = teacher.client.get("/api/v1/me/progress", headers=teacher.headers).get_json()["modules"][1]
@@ -86,7 +106,9 @@ def test_offline_work_is_queued_sent_once_and_logout_clears_it(live_server, brow
     before = count(app, MateriProgress), count(app, Attempt)
 
     # Offline: a materi never opened is read from the store; marking done and a journal draft are queued.
-    context.set_offline(True)
+    network.set_offline(True)
+    page.goto(f"{base}/sertifikasi/ukppg/")  # never opened: not stored
+    expect(page.locator("body")).to_contain_text("belum tersimpan di perangkat ini")
     page.goto(f"{base}/sertifikasi/materi/{second}")
     expect(page.get_by_test_id("materi-body")).to_contain_text("Materi 2.2")
     page.goto(f"{base}/sertifikasi/materi/{first}")
@@ -108,7 +130,7 @@ def test_offline_work_is_queued_sent_once_and_logout_clears_it(live_server, brow
     assert (count(app, MateriProgress), count(app, Attempt)) == before and teacher.journal()["status"] == "empty"
 
     # Online again: each reaches the server once, in order.
-    context.set_offline(False)
+    network.set_offline(False)
     expect(page.get_by_test_id("offline-line")).to_have_text("Semua perubahan tersimpan")
     after = (before[0] + 1, before[1] + 1)
     assert (count(app, MateriProgress), count(app, Attempt)) == after and count(app, IdempotencyKey) == 3
@@ -120,12 +142,12 @@ def test_offline_work_is_queued_sent_once_and_logout_clears_it(live_server, brow
     assert teacher.journal()["version"] == 1
 
     # A journal saved elsewhere meanwhile: both texts are kept, as for a conflict online.
-    context.set_offline(True)
+    network.set_offline(True)
     page.locator("textarea").first.fill(OFFLINE_TEXT)
     page.get_by_role("button", name="Simpan draf").click()
     [prompt_id] = journal["answers"]
     teacher.put({prompt_id: OTHER_DEVICE}, version=1)
-    context.set_offline(False)
+    network.set_offline(False)
     expect(page.get_by_test_id("offline-problem")).to_contain_text("diubah di perangkat lain")
     page.get_by_role("link", name="Buka jurnal").click()
     expect(page.get_by_test_id("journal-conflict")).to_be_visible()
@@ -136,14 +158,14 @@ def test_offline_work_is_queued_sent_once_and_logout_clears_it(live_server, brow
     # In the last 24 hours of the window, offline work carries a warning; after the window, it is refused and
     # the text stays on the page with a copy button.
     context.clock.set_system_time(DURING.replace(day=30, hour=14))
-    context.set_offline(True)
+    network.set_offline(True)
     page.reload()
     expect(page.get_by_test_id("offline-deadline")).to_be_visible()
     page.locator("textarea").first.fill(LATE)
     page.get_by_role("button", name="Simpan draf").click()
     expect(page.get_by_test_id("offline-line")).to_have_text("Offline — 1 perubahan menunggu dikirim")
     frozen_clock(DURING.replace(day=30, hour=17) + timedelta(minutes=1))
-    context.set_offline(False)
+    network.set_offline(False)
     expect(page.get_by_test_id("offline-problem")).to_contain_text("sudah berakhir")
     expect(page.get_by_test_id("offline-line")).to_contain_text("1 perubahan tidak terkirim")
     expect(page.get_by_test_id("offline-queued")).to_have_count(0)
@@ -158,4 +180,19 @@ def test_offline_work_is_queued_sent_once_and_logout_clears_it(live_server, brow
     expect(page.get_by_test_id("logged-out")).to_be_visible()
     page.wait_for_function("async () => (await caches.keys()).length === 0")
     assert stored(page) == {"caches": [], "databases": []}
+
+    # Data left by another account (its session ended without logout) is deleted when this one opens a page.
+    login(page, base, TEACHER_A)
+    page.goto(journal_url)
+    expect(page.get_by_test_id("offline-line")).to_have_text("Semua perubahan tersimpan")
+    page.evaluate("""async () => { await (await caches.open('lms-v1')).put('/sertifikasi/lain', new Response('x'));
+        await new Promise((resolve) => { indexedDB.open('lms-offline').onsuccess = (e) => {
+          const t = e.target.result.transaction(['meta', 'queue'], 'readwrite');
+          t.objectStore('meta').put('akun-lain', 'owner');
+          t.objectStore('queue').put({ kind: 'journal', state: 'refused', text: 'milik akun lain', message: '' });
+          t.oncomplete = () => { e.target.result.close(); resolve(); }; }; }); }""")
+    page.reload()
+    expect(page.get_by_test_id("offline-line")).to_have_text("Semua perubahan tersimpan")
+    expect(page.get_by_test_id("offline-problem")).to_have_count(0)
+    assert not page.evaluate("async () => !!(await caches.match('/sertifikasi/lain'))")
     context.close()
