@@ -144,3 +144,14 @@ def test_concurrent_sends_of_one_queued_action_take_effect_once(pg_app, pg_learn
     assert {r["version"] for _, r in results} == {1}
     assert participant.get().get_json()["version"] == 1
     assert counts(pg_app)[2] == 1
+
+
+@pytest.mark.parametrize(("path", "method"), [("/materi/{materi_id}/complete", "post"),
+                                              ("/posttests/{module_id}/attempts", "post"),
+                                              ("/journals/{module_id}", "put")])
+def test_the_openapi_document_declares_the_header(client, path, method):
+    operation = client.get("/api/v1/openapi.json").get_json()["paths"][path][method]
+    [header] = [p for p in operation["parameters"] if p["in"] == "header"]
+    assert header["name"] == "Idempotency-Key" and header["required"] is False
+    assert "idempotency_key_reused" in operation["responses"]["422"]["description"]
+    assert "Idempotent-Replayed" in next(r for s, r in operation["responses"].items() if s.startswith("2"))["headers"]
