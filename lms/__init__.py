@@ -45,6 +45,7 @@ from lms.journal.views import bp as journal_bp
 from lms.learning.services import install_progress
 from lms.modules import api as modules_api  # noqa: F401
 from lms.modules.cli import curriculum_cli
+from lms.modules.offline import bp as offline_bp
 from lms.modules.progress import compute_progress
 from lms.modules.views import bp as learning_bp
 from lms.notifications.services import register_renderer
@@ -139,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(access_bp)
     app.register_blueprint(helpdesk_bp)
     app.register_blueprint(selection_bp)
+    app.register_blueprint(offline_bp)
     api.register(app)
     if app.config["DEV_IDP"]:
         app.extensions["lms_dev_idp_server"] = create_dev_idp_server(app)

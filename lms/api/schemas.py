@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from lms.core import idempotency
 from lms.core.input import MAX_ID
 
 #: Standard descriptions of the refusals an operation may declare with ``errors(...)``.
@@ -46,3 +47,22 @@ def errors(bp, *statuses: int):
         return view
 
     return decorator
+
+
+class IdempotencyHeader(Schema):
+    """The ``Idempotency-Key`` header of an operation that a device may send again (``lms.core.idempotency``)."""
+
+    key = fields.String(
+        data_key=idempotency.HEADER,
+        validate=[validate.Length(min=1, max=idempotency.MAX_KEY_LENGTH), validate.Regexp(r"^[ -~]+$")],
+        metadata={"description": "A key made by the client (e.g. a UUID), one per action, 1-200 printable ASCII "
+                                 "characters. Repeated within 24 hours by the same user, the action is not done "
+                                 "again: the first answer comes back (same status and body, header "
+                                 "Idempotent-Replayed: true); the same key with another body is a 422 "
+                                 "idempotency_key_reused. A refused request leaves no key behind."})
+
+
+#: The header sent with a replayed answer, declared on the success response.
+REPLAYED_HEADER = {"Idempotent-Replayed": {
+    "description": "true when the answer is the stored first answer of this Idempotency-Key",
+    "schema": {"type": "string", "enum": ["true"]}}}

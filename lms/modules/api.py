@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import g, make_response
 
 from lms.api.blueprint import bp
-from lms.api.schemas import Error, errors
+from lms.api.schemas import REPLAYED_HEADER, Error, IdempotencyHeader, errors
 from lms.cohorts.participant import api_participant_required
+from lms.core import idempotency
 from lms.core.boundary import keep_writes_on_refusal
 from lms.core.errors import Invalid
 from lms.core.time import now_utc
@@ -19,6 +20,14 @@ from lms.modules.serialize import progress_json, progress_response
 from lms.posttest import services as posttest
 
 _LEARNING_ERRORS = (401, 403, 404, 409, 423)
+_KEY_REUSED = "invalid / idempotency_key_reused (the Idempotency-Key was sent with another body)"
+
+
+def _once(key: str | None, scope: str, payload, now, action):
+    """Run ``action`` once per Idempotency-Key (``lms.core.idempotency``): (answer, headers of the response)."""
+    answer, replayed = idempotency.run_once(g.enrollment.user_id, key, scope=scope, payload=payload, now=now,
+                                            action=action)
+    return answer, ({"Idempotent-Replayed": "true"} if replayed else {})
 
 
 @bp.get("/me/progress")
@@ -33,13 +42,21 @@ def get_progress():
 @bp.post("/materi/<int:materi_id>/complete")
 @bp.doc(tags=["belajar"], summary="Mark a materi done; answers the new progress")
 @api_participant_required
-@bp.response(200, schemas.MateriDone)
+@bp.arguments(IdempotencyHeader, location="headers", as_kwargs=True)
+@bp.response(200, schemas.MateriDone, headers=REPLAYED_HEADER)
 @errors(bp, *_LEARNING_ERRORS)
-def complete_materi(materi_id: int):
+@bp.alt_response(422, schema=Error, description=_KEY_REUSED)
+def complete_materi(materi_id: int, key: str | None = None):
     now = now_utc()
     materi = modules.get_materi(g.enrollment, materi_id)
-    progress = modules.complete_materi(g.enrollment, materi, now=now)
-    return {"materi_id": materi_id, "done": True, "progress": progress_json(g.enrollment, progress, now)}
+
+    def complete() -> idempotency.Answer:
+        progress = modules.complete_materi(g.enrollment, materi, now=now)
+        return idempotency.Answer(200, {"materi_id": materi_id, "done": True,
+                                        "progress": progress_json(g.enrollment, progress, now)})
+
+    answer, headers = _once(key, "learning.complete_materi", {"materi_id": materi_id}, now, complete)
+    return answer.body, answer.status, headers
 
 
 @bp.get("/posttests/<int:module_id>")
@@ -61,12 +78,20 @@ def get_posttest(module_id: int):
 @bp.doc(tags=["belajar"], summary="Submit a practice attempt; answers the score and feedback")
 @api_participant_required
 @bp.arguments(schemas.AttemptIn)
-@bp.response(201, schemas.AttemptResult)
+@bp.arguments(IdempotencyHeader, location="headers", as_kwargs=True)
+@bp.response(201, schemas.AttemptResult, headers=REPLAYED_HEADER)
 @errors(bp, *_LEARNING_ERRORS)
-def post_attempt(body: dict, module_id: int):
+@bp.alt_response(422, schema=Error, description=_KEY_REUSED)
+def post_attempt(body: dict, module_id: int, key: str | None = None):
     now = now_utc()
     module = learning.get_module(g.enrollment, module_id)
-    result = posttest.submit_attempt(g.enrollment, module, body["answers"], now=now)
+    answer, headers = _once(key, "posttest.attempt", {"module_id": module_id, **body}, now,
+                            lambda: idempotency.Answer(201, _attempt_json(posttest.submit_attempt(
+                                g.enrollment, module, body["answers"], now=now))))
+    return answer.body, answer.status, headers
+
+
+def _attempt_json(result: posttest.AttemptResult) -> dict:
     return {"attempt_id": result.attempt.id, "score": result.score, "max_score": result.max_score, "practice": True,
             "feedback": [{"question_id": f.question_id, "correct": f.correct, "chosen_option_id": f.chosen_option_id,
                           "correct_option_id": f.correct_option_id, "explanation": f.explanation}
@@ -97,20 +122,30 @@ def get_journal(module_id: int):
                     "422 with `draft_saved: true`: a submission with too-short answers; the draft is saved.")
 @api_participant_required
 @bp.arguments(schemas.JournalIn)
-@bp.response(200, schemas.Journal)
+@bp.arguments(IdempotencyHeader, location="headers", as_kwargs=True)
+@bp.response(200, schemas.Journal, headers=REPLAYED_HEADER)
 @errors(bp, 401, 403, 404, 423)
 @bp.alt_response(409, schema=Error, description="not_unlocked: the post-test is not done yet; version_conflict: "
                  "the journal was saved since the version sent (nothing written)")
 @bp.alt_response(422, schema=schemas.JournalRefused, description="invalid: the input does not match the schema "
-                 "(nothing saved), or a submitted answer is under its minimum length (the draft is saved)")
-def put_journal(body: dict, module_id: int):
+                 "(nothing saved), or a submitted answer is under its minimum length (the draft is saved); "
+                 "idempotency_key_reused: the Idempotency-Key was sent with another body")
+def put_journal(body: dict, module_id: int, key: str | None = None):
+    now = now_utc()
     module = learning.get_module(g.enrollment, module_id)
-    result = journal.save_journal(g.enrollment, module, body["answers"], submit=body["submit"], now=now_utc(),
-                                  version=body.get("version"))
-    payload = _journal_json(result.view)
-    if result.errors:
+
+    def save() -> idempotency.Answer:
+        result = journal.save_journal(g.enrollment, module, body["answers"], submit=body["submit"], now=now,
+                                      version=body.get("version"))
+        payload = _journal_json(result.view)
+        if not result.errors:
+            return idempotency.Answer(200, payload)
         keep_writes_on_refusal()  # the draft is kept although the submission is refused
         refusal = {"code": Invalid.code, "message": str(Invalid.message), "errors": result.errors,
                    "draft_saved": True, **payload}
-        return make_response(schemas.JournalRefused().dump(refusal), 422)
-    return payload
+        return idempotency.Answer(422, schemas.JournalRefused().dump(refusal))
+
+    answer, headers = _once(key, "journal.save", {"module_id": module_id, **body}, now, save)
+    if answer.status == 422:
+        return make_response(answer.body, 422, headers)
+    return answer.body, answer.status, headers

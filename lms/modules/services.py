@@ -26,13 +26,14 @@ def get_materi(enrollment: Enrollment, materi_id: int) -> Materi:
     return materi
 
 
-def open_materi(enrollment: Enrollment, materi: Materi, *, now: datetime) -> ModuleState:
-    """Reading a materi: check access and remember it, so that the participant resumes there."""
+def open_materi(enrollment: Enrollment, materi: Materi, *, now: datetime, remember: bool = True) -> ModuleState:
+    """Reading a materi: check access and remember it, so that the participant resumes there (not when the page
+    is only being stored for reading offline: ``remember=False``)."""
     require_readable(enrollment, now)
     state = module_state(compute_progress(enrollment), materi.module)
     if not state.unlocked:
         raise NotUnlocked()
-    if window_state(enrollment, now) is WindowState.OPEN and enrollment.last_materi_id != materi.id:
+    if remember and window_state(enrollment, now) is WindowState.OPEN and enrollment.last_materi_id != materi.id:
         enrollment.last_materi_id = materi.id
     return state
 

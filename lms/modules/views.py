@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from lms.cohorts.access import participant_required
@@ -32,7 +32,9 @@ def module(module_id: int):
 def materi(materi_id: int):
     now = now_utc()
     materi = services.get_materi(g.enrollment, materi_id)
-    state = services.open_materi(g.enrollment, materi, now=now)
+    # "Simpan untuk offline" fetches every materi with Purpose: prefetch; that is not where the teacher is.
+    prefetch = "prefetch" in (request.headers.get("Purpose", ""), request.headers.get("Sec-Purpose", ""))
+    state = services.open_materi(g.enrollment, materi, now=now, remember=not prefetch)
     done = next(m.done for m in state.materi if m.id == materi.id)
     return render_template("modules/materi.html", materi=materi, module=materi.module, state=state, done=done,
                            body=Markup(render_markdown(materi.body_md)),  # noqa: S704 - sanitised renderer

@@ -94,7 +94,10 @@
         dirty = true; say(body.message || form.dataset.msgOffline); schedule(10000);
       }
     } catch (e) {
-      dirty = true; say(form.dataset.msgOffline); schedule(10000);
+      // No connection: the offline queue (offline.js) takes the draft and sends it once when back online.
+      const handed = !document.dispatchEvent(new CustomEvent("lms:offline-draft", { cancelable: true,
+        detail: { module: form.dataset.module, answers: answers(), version } }));
+      dirty = !handed; say(form.dataset.msgOffline); if (!handed) schedule(10000);
     } finally {
       saving = false;
       if (dirty && !conflict) schedule(1500);
@@ -116,6 +119,17 @@
     endConflict(); dirty = true; save();
   });
 
+  // The offline queue: it holds this journal's text (lms:queued), has sent it (lms:sent), or kept a text typed
+  // offline that met a newer save (lms:restore): that text goes back into the boxes, and saving it shows both.
+  form.addEventListener("lms:queued", () => { clearTimeout(timer); dirty = false; });
+  form.addEventListener("lms:sent", (event) => {
+    version = event.detail.version; versionInput.value = version; keepLocal();
+    say(`${form.dataset.msgSaved} ${new Date().toLocaleTimeString()}`);
+  });
+  form.addEventListener("lms:restore", (event) => {
+    areas.forEach((a) => { const k = a.name.slice(1); if (k in event.detail.answers) a.value = event.detail.answers[k]; count(a); });
+    version = event.detail.version; versionInput.value = version; dirty = true; save();
+  });
   areas.forEach((a) => a.addEventListener("input", () => { dirty = true; count(a); keepLocal(); if (!conflict) schedule(1500); }));
   form.addEventListener("submit", () => { clearTimeout(timer); localStorage.removeItem(key); });
   window.addEventListener("beforeunload", () => { if (dirty) keepLocal(); });
