@@ -31,7 +31,7 @@ from lms.core import boundary as request_boundary
 from lms.core import i18n
 from lms.core import input as request_input
 from lms.core.db import render_migration_item
-from lms.core.errors import register_error_handlers
+from lms.core.errors import register_error_handlers, register_outage_handlers
 from lms.core.formatting import register_filters
 from lms.core.security import register_security_headers
 from lms.core.transfer import init_transfer
@@ -109,6 +109,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
     register_client(app)
     register_error_handlers(app)
+    register_outage_handlers(app)
     register_security_headers(app)
     # Compression and content-hashed static URLs (lms/core/transfer.py).
     init_transfer(app)
