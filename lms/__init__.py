@@ -30,6 +30,7 @@ from lms.config import load_config
 from lms.core import boundary as request_boundary
 from lms.core import i18n
 from lms.core import input as request_input
+from lms.core import time as clock
 from lms.core.db import render_migration_item
 from lms.core.errors import register_error_handlers, register_outage_handlers
 from lms.core.formatting import register_filters
@@ -70,6 +71,8 @@ def create_app(overrides: Mapping | None = None, *, env: Mapping[str, str] | Non
     if overrides:
         app.config.update(overrides)
 
+    if app.config["CLOCK_FILE"]:
+        clock.use_clock_file(app.config["CLOCK_FILE"])
     if app.config["PROXY_FIX"]:
         # Behind a load balancer: the client address (rate limits, logs) and scheme come from X-Forwarded-*.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)

@@ -17,6 +17,7 @@ BEAT_SCHEDULE: dict = {
     "cohorts-enforce-windows": {"task": "cohorts.enforce_windows", "schedule": 60.0},
     "cohorts-send-reminders": {"task": "cohorts.send_reminders", "schedule": 300.0},
     "notifications-deliver-outbox": {"task": "notifications.deliver_outbox", "schedule": 60.0},
+    "cohorts-retake-stalled-imports": {"task": "cohorts.retake_stalled_imports", "schedule": 300.0},
 }
 
 
