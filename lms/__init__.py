@@ -28,7 +28,7 @@ from lms.cohorts.cli import reminders_cli, roster_cli, windows_cli
 from lms.cohorts.reminders import render_reminder
 from lms.config import load_config
 from lms.core import boundary as request_boundary
-from lms.core import i18n
+from lms.core import i18n, observability
 from lms.core import input as request_input
 from lms.core import time as clock
 from lms.core.db import render_migration_item
@@ -48,6 +48,7 @@ from lms.modules import api as modules_api  # noqa: F401
 from lms.modules.cli import curriculum_cli
 from lms.modules.progress import compute_progress
 from lms.modules.views import bp as learning_bp
+from lms.notifications.metrics import outbox_gauges
 from lms.notifications.services import register_renderer
 from lms.posttest.views import bp as posttest_bp
 from lms.selection import api as selection_api  # noqa: F401
@@ -93,10 +94,12 @@ def _wire_domains(app: Flask) -> None:
     """What a lower package looks up from a higher one, set here so that imports point one way."""
     register_renderer(app, "reminder", render_reminder)
     install_progress(app, compute_progress)
+    observability.register_scrape_gauges(app, outbox_gauges)
 
 
 def _init_extensions(app: Flask) -> None:
     request_input.init_app(app)  # first: the bounded id converter must be in place before any route is added
+    observability.init_app(app)
     request_boundary.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,

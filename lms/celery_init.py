@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from celery import Celery, Task
+from celery import Celery, Task, signals
 from flask import Flask
+
+from lms.core import observability
 
 #: Modules whose tasks the worker registers.
 TASK_MODULES = ["lms.core.tasks", "lms.cohorts.tasks", "lms.notifications.tasks"]
@@ -54,11 +56,31 @@ def celery_init_app(app: Flask) -> Celery:
     class FlaskTask(Task):
         def __call__(self, *args, **kwargs):
             with app.app_context():
-                return self.run(*args, **kwargs)
+                return observability.run_task(self.name, self.request.id, _request_id_of(self.request),
+                                              lambda: self.run(*args, **kwargs))
 
     celery_app = Celery(app.name, task_cls=FlaskTask, include=TASK_MODULES)
     celery_app.config_from_object(celery_config(app))
     celery_app.set_default()
     app.extensions["celery"] = celery_app
+    if app.config.get("LOG_FORMAT") == "json":
+        signals.after_setup_logger.connect(_json_logs, weak=False)
+        signals.after_setup_task_logger.connect(_json_logs, weak=False)
     return celery_app
+
+
+def _request_id_of(request) -> str | None:
+    """The request id a task was sent with (a custom message header)."""
+    return getattr(request, "lms_request_id", None) or (getattr(request, "headers", None) or {}).get("lms_request_id")
+
+
+def _json_logs(logger=None, **_kwargs) -> None:
+    observability.use_json_logs(logger)
+
+
+@signals.before_task_publish.connect
+def _carry_request_id(headers=None, **_kwargs) -> None:
+    """A task sent while serving a request carries the request's id, so its log lines can be joined to it."""
+    if headers is not None:
+        headers.update(observability.task_headers())
 

@@ -176,6 +176,9 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
         "LANGUAGES": ("id", "en"),
+        # Bearer token of GET /metrics (no token: no endpoint); JSON log lines in production unless told otherwise.
+        "METRICS_TOKEN": env.get("LMS_METRICS_TOKEN") or None,
+        "LOG_FORMAT": (env.get("LMS_LOG_FORMAT") or ("json" if production else "text")).strip().lower(),
         # A test clock for whole processes (lms/core/time.py); never in production.
         "CLOCK_FILE": clock_file,
     }
