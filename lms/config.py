@@ -179,6 +179,8 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         # Bearer token of GET /metrics (no token: no endpoint); JSON log lines in production unless told otherwise.
         "METRICS_TOKEN": env.get("LMS_METRICS_TOKEN") or None,
         "LOG_FORMAT": (env.get("LMS_LOG_FORMAT") or ("json" if production else "text")).strip().lower(),
+        # Every periodic task's interval times this (fault tests run the beat fast).
+        "BEAT_INTERVAL_SCALE": float(env.get("LMS_BEAT_INTERVAL_SCALE", "1")),
         # A test clock for whole processes (lms/core/time.py); never in production.
         "CLOCK_FILE": clock_file,
     }
