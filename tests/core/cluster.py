@@ -212,8 +212,9 @@ class Cluster:
         return url
 
     def worker(self, name: str, concurrency: int = 1) -> subprocess.Popen:
+        start = self.log(name).stat().st_size if self.log(name).exists() else 0
         proc = self.spawn(name, [LMS, "worker", "--no-beat", "--concurrency", str(concurrency)])
-        wait_until(lambda: "ready." in self.log(name).read_text(), what=f"{name} ready", proc=proc,
+        wait_until(lambda: "ready." in self.log(name).read_text()[start:], what=f"{name} ready", proc=proc,
                    log=self.log(name))
         return proc
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import os
 import signal
+from datetime import timedelta
 
 import psycopg
 import pytest
 
-from tests.conftest import postgres_available
+from tests.conftest import migrate_database, postgres_available
 from tests.core import faults_data as data
-from tests.core.cluster import Cluster, RedisServer, fresh_database, wait_for
+from tests.core.cluster import Cluster, RedisServer, SmtpSink, fresh_database, wait_for
 
 ENROLLMENTS = int(os.environ.get("LMS_FAULT_ENROLLMENTS", "5000"))
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
@@ -23,6 +24,7 @@ def world(tmp_path):
     """A migrated database of its own on the PostgreSQL server, and a private Redis."""
     postgres_available()
     url, drop = fresh_database()
+    migrate_database(url)
     server = RedisServer(tmp_path / "redis")
     server.start()
     clusters: list[Cluster] = []
@@ -56,7 +58,6 @@ def blocked(url: str):
 def test_worker_killed_mid_pass_then_restarted(world):
     url, _redis, cluster = world
     c = cluster()
-    c.run("db", "upgrade")
     due = data.load(url, ENROLLMENTS)
     middle = data.scalar(url, "SELECT id FROM enrollments ORDER BY id OFFSET %(o)s LIMIT 1", {"o": ENROLLMENTS // 2})
     c.set_clock(data.T0)
@@ -105,8 +106,6 @@ def test_worker_killed_mid_pass_then_restarted(world):
         c.send(task)
     wait_for(lambda: (successes(c, "cohorts.send_reminders"), successes(c, "cohorts.enforce_windows"))
              == (before[0] + 2, before[1] + 2), "the next ticks")
-    c.run("reminders", "send", "--now", data.T0.isoformat())
-    c.run("windows", "enforce", "--now", data.T0.isoformat())
 
     # Every transition once: the passes that committed activated exactly N; every due reminder once.
     assert data.enforcement_totals(c.log("worker-a"), c.log("worker-b"))["activated"] == ENROLLMENTS
@@ -121,3 +120,64 @@ def successes(c: Cluster, task: str) -> int:
     """How many runs of ``task`` the workers logged as succeeded."""
     return sum(line.count(f"Task {task}[") for name in ("worker-a", "worker-b") if c.log(name).exists()
                for line in c.log(name).read_text().splitlines() if "succeeded in" in line)
+
+
+BEAT_TASKS = {"cohorts-enforce-windows": "cohorts.enforce_windows", "cohorts-send-reminders": "cohorts.send_reminders",
+              "notifications-deliver-outbox": "notifications.deliver_outbox"}
+
+
+def beat_sends(c: Cluster, entry: str, *beats: str) -> int:
+    return sum(c.log(b).read_text().count(f"Sending due task {entry} ") for b in beats)
+
+
+def start_all(c: Cluster) -> None:
+    c.beat("beat-1")
+    c.beat("beat-2")  # started by mistake: must change nothing
+    c.worker("worker-a")
+    c.worker("worker-b")
+
+
+def drain(c: Cluster) -> None:
+    """Stop the beats, then wait until the workers have run every task the beats sent."""
+    for name in ("beat-1", "beat-2"):
+        c.kill(name, signal.SIGTERM)
+    wait_for(lambda: all(successes(c, task) >= beat_sends(c, entry, "beat-1", "beat-2")
+                         for entry, task in BEAT_TASKS.items()), "the workers to run every task sent")
+
+
+def test_two_beats_and_downtime(world):
+    url, _redis, cluster = world
+    sink = SmtpSink()
+    c = cluster(LMS_MAIL_SERVER="127.0.0.1", LMS_MAIL_PORT=str(sink.port), LMS_MAIL_USE_TLS="0",
+                LMS_BEAT_INTERVAL_SCALE="0.01")
+    n = 200
+    due = data.load(url, n)
+    c.set_clock(data.T0)
+    start_all(c)
+    # Both beats tick several times (every task of the schedule, about every 0.6 s; reminders every 3 s).
+    wait_for(lambda: len(sink.recipients()) == due and all(
+        beat_sends(c, "cohorts-send-reminders", b) >= 2 for b in ("beat-1", "beat-2")), "two beats at work")
+    drain(c)
+
+    # Downtime: every process stopped while the clock moves two hours, past the window's end.
+    for name in ("worker-a", "worker-b"):
+        c.kill(name, signal.SIGTERM)
+    c.set_clock(data.T0 + timedelta(hours=2))
+    sent_before = {entry: beat_sends(c, entry, "beat-1", "beat-2") for entry in BEAT_TASKS}
+    start_all(c)
+    wait_for(lambda: data.statuses(url) == {"tuntas": n // 2, "tidak_tuntas": n - n // 2}, "the catch-up")
+    wait_for(lambda: all(beat_sends(c, entry, "beat-1", "beat-2") >= sent_before[entry] + 4
+                         for entry in BEAT_TASKS), "more ticks after the catch-up")
+    drain(c)
+
+    recipients = sink.recipients()
+    assert len(recipients) == due and set(recipients.values()) == {1}  # every reminder delivered once
+    totals = data.enforcement_totals(c.log("worker-a"), c.log("worker-b"))
+    assert totals["activated"] == n  # each transition once, whichever beat sent the pass
+    assert (totals["completed"], totals["not_completed"]) == (n // 2, n - n // 2)
+    assert totals["reopened"] == 0
+    assert data.scalar(url, "SELECT count(*) FROM outbox_messages") == due
+    assert data.scalar(url, "SELECT count(*) FROM outbox_messages WHERE sent_at IS NULL") == 0
+    assert data.scalar(url, "SELECT count(*) FROM reminders WHERE NOT skipped") == due
+    sink.shutdown()
+    sink.server_close()
