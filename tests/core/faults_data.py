@@ -4,6 +4,7 @@ waiting (``menunggu``), every second one complete."""
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -78,3 +79,20 @@ def blocked_backends(url: str, application_prefix: str = "worker") -> list[tuple
 
 def backend_gone(url: str, pid: int) -> bool:
     return scalar(url, "SELECT count(*) FROM pg_stat_activity WHERE pid = %(pid)s", {"pid": pid}) == 0
+
+
+def token_for(url: str, email: str, token: str) -> None:
+    """An account with a bearer token (``token`` must start with the API token prefix)."""
+    with psycopg.connect(libpq(url)) as conn:
+        user_id = conn.execute("INSERT INTO users (email, name, created_at, active) VALUES (%s, %s, %s, true) "
+                               "RETURNING id", (email, email, T0)).fetchone()[0]
+        conn.execute("INSERT INTO api_tokens (user_id, token_hash, prefix, created_at, expires_at) "
+                     "VALUES (%s, %s, %s, %s, %s)", (user_id, hashlib.sha256(token.encode()).hexdigest(),
+                                                     token[:12], T0, T0 + timedelta(days=365)))
+
+
+def pending_outbox(url: str, count: int) -> None:
+    with psycopg.connect(libpq(url)) as conn:
+        conn.execute("INSERT INTO outbox_messages (kind, to_email, params, created_at, attempts) "
+                     "SELECT 'notice', format('o%%s@guru.sd.belajar.id', g), '{}', %s, 0 "
+                     "FROM generate_series(1, %s) AS g", (T0, count))
