@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psycopg
+import psycopg  # noqa: F401 - also used by the fault tests through this module
 import sqlalchemy as sa
 
 T0 = datetime(2026, 11, 20, 3, tzinfo=UTC)
