@@ -184,6 +184,7 @@ class Cluster:
                          "LMS_LOG_FORMAT": "json", "LMS_BEAT_INTERVAL_SCALE": "0.05", **extra})
         self.procs: dict[str, subprocess.Popen] = {}
         self.sender: Celery | None = None
+        self.ready_from: dict[str, int] = {}
 
     def set_clock(self, at: datetime) -> None:
         tmp = self.clock.with_suffix(".tmp")
@@ -212,23 +213,35 @@ class Cluster:
         self.procs[name] = proc
         return proc
 
-    def web(self, name: str) -> str:
-        port = free_port()
-        proc = self.spawn(name, [GUNICORN, "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "-w", "2",
-                                 "-b", f"127.0.0.1:{port}", "lms:create_app()"])
-        url = f"http://127.0.0.1:{port}"
-        wait_until(lambda: _answers(f"{url}/healthz"), what=name, proc=proc, log=self.log(name))
-        return url
+    def web(self, *names: str) -> list[str]:
+        """Start gunicorn instances (two processes each), all at once; returns their URLs once they answer."""
+        urls = {}
+        for name in names:
+            port = free_port()
+            self.spawn(name, [GUNICORN, "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "-w", "2",
+                              "-b", f"127.0.0.1:{port}", "lms:create_app()"])
+            urls[name] = f"http://127.0.0.1:{port}"
+        for name, url in urls.items():
+            wait_until(lambda url=url: _answers(f"{url}/healthz"), what=name, proc=self.procs[name],
+                       log=self.log(name))
+        return list(urls.values())
 
-    def worker(self, name: str, concurrency: int = 1) -> subprocess.Popen:
-        start = self.log(name).stat().st_size if self.log(name).exists() else 0
-        proc = self.spawn(name, [LMS, "worker", "--no-beat", "--concurrency", str(concurrency)])
-        wait_until(lambda: "ready." in self.log(name).read_text()[start:], what=f"{name} ready", proc=proc,
-                   log=self.log(name))
-        return proc
+    def worker(self, *names: str, wait: bool = True) -> None:
+        """Start workers (one pool process each), all at once; with ``wait``, until each is ready."""
+        for name in names:
+            self.ready_from[name] = self.log(name).stat().st_size if self.log(name).exists() else 0
+            self.spawn(name, [LMS, "worker", "--no-beat", "--concurrency", "1"])
+        if wait:
+            self.ready(*names)
 
-    def beat(self, name: str) -> subprocess.Popen:
-        return self.spawn(name, [LMS, "beat"])
+    def ready(self, *names: str) -> None:
+        for name in names:
+            wait_until(lambda name=name: "ready." in self.log(name).read_text()[self.ready_from[name]:],
+                       what=f"{name} ready", proc=self.procs[name], log=self.log(name))
+
+    def beat(self, *names: str) -> None:
+        for name in names:
+            self.spawn(name, [LMS, "beat"])
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         """Signal the process group (a SIGKILL of a worker takes its pool with it), then reap it."""

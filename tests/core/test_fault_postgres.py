@@ -71,7 +71,7 @@ def test_postgres_restarted_during_a_registration_rush(own_postgres, tmp_path):
     c = Cluster(tmp_path, url, redis_server.url)
     clusters.append(c)
     c.set_clock(data.T0)
-    webs = [c.web("web-1"), c.web("web-2")]
+    webs = c.web("web-1", "web-2")
     pids = [c.procs["web-1"].pid, c.procs["web-2"].pid]
     attempts = tokens[:PARTICIPANTS]
     thirds = [attempts[i::3] for i in range(3)]

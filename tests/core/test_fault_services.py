@@ -52,8 +52,9 @@ def test_redis_restarted_under_load(world):  # noqa: F811
     data.pending_outbox(db_url, 20)
     c.set_clock(data.T0)
     c.beat("beat-1")
-    webs = [c.web("web-1"), c.web("web-2")]
-    c.worker("worker-a")
+    c.worker("worker-a", wait=False)
+    webs = c.web("web-1", "web-2")
+    c.ready("worker-a")
     wait_for(lambda: heartbeats(db_url) > 0, "the first heartbeat")
     assert [nik_check(webs[i % 2]).status_code for i in range(3)] == [200, 200, 200]
 
