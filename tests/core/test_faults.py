@@ -114,6 +114,18 @@ def test_worker_killed_mid_pass_then_restarted(world):
     assert data.scalar(url, "SELECT count(*) FROM reminders") == 3 * due  # H-7, H-3 recorded as skipped
     assert data.scalar(url, "SELECT count(*) FROM outbox_messages") == due
     assert data.scalar(url, "SELECT count(DISTINCT enrollment_id) FROM outbox_messages") == due
+    print(f"\n{ENROLLMENTS} enrollments; committed passes (s): "  # shown with -s: the numbers of a large run
+          f"enforce {pass_seconds(c, 'cohorts.enforce_windows')}, remind {pass_seconds(c, 'cohorts.send_reminders')}")
+
+
+def pass_seconds(c: Cluster, task: str) -> list[float]:
+    """How long each committed run of ``task`` took, from the workers' logs."""
+    found = []
+    for name in ("worker-a", "worker-b"):
+        for line in c.log(name).read_text().splitlines():
+            if f"Task {task}[" in line and "succeeded in" in line:
+                found.append(round(float(line.split("succeeded in ")[1].split("s:")[0]), 2))
+    return found
 
 
 def successes(c: Cluster, task: str) -> int:

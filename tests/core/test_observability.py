@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from pathlib import Path
 
 from lms.cohorts import tasks as cohort_tasks
 from lms.core import observability
@@ -61,3 +62,13 @@ def test_metrics_need_the_token(make_app):
     assert 'lms_http_requests_total{endpoint="core.home",method="GET",status="200"}' in text
     assert 'lms_tasks_total{outcome="succeeded",task="cohorts.enforce_windows"}' in text
     assert "lms_outbox_pending 0.0" in text and "lms_outbox_oldest_pending_age_seconds 0.0" in text
+
+
+def test_a_task_sent_while_serving_a_request_carries_its_id(app):
+    folder = Path(app.config["BROKER_FOLDER"]) / "queue"
+    with app.test_request_context("/", headers={"X-Request-ID": "req-from-proxy"}):
+        app.preprocess_request()
+        app.extensions["celery"].send_task("core.heartbeat")
+    [message] = [json.loads(path.read_text()) for path in folder.iterdir()]
+    assert message["headers"]["lms_request_id"] == "req-from-proxy"
+    assert message["headers"]["task"] == "core.heartbeat"
