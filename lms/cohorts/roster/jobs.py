@@ -52,6 +52,7 @@ def run_import(job: RosterImport, stream: BinaryIO, *, now: datetime,
     Never leaves the job ``running``: an unexpected error in any phase rolls the import back, marks the job
     ``failed`` with the reason (see ``_fail``) and returns it; the full traceback goes to the log."""
     job.status, job.rows_read, job.error_count, job.file_error = "running", 0, 0, None
+    job.heartbeat_at = now_utc()  # the lease (see ``claim_import``): every batch staged renews it
     # A redelivered task (worker lost mid-import) starts again from a clean staging area.
     db.session.execute(delete(RosterImportRow).where(RosterImportRow.import_id == job.id))
     db.session.commit()
@@ -60,7 +61,7 @@ def run_import(job: RosterImport, stream: BinaryIO, *, now: datetime,
     try:
         cohort = db.session.get(Cohort, job.cohort_id)
         try:
-            staging.stage(job, cohort.programme_year, stream, on_progress)
+            staging.stage(job, cohort.programme_year, stream, _beating(on_progress))
         except RosterFileError as exc:
             db.session.rollback()
             db.session.execute(delete(RosterImportRow).where(RosterImportRow.import_id == job.id))
@@ -161,9 +162,13 @@ def claim_import(import_id: int, *, now: datetime) -> bool:
     return claimed
 
 
-def _beat(job: RosterImport) -> None:
+def _beating(on_progress: Callable[[RosterImport], None] | None) -> Callable[[RosterImport], None]:
     """Progress is the lease's heartbeat (committed with the next batch); the real clock: this is liveness."""
-    job.heartbeat_at = now_utc()
+    def beat(job: RosterImport) -> None:
+        job.heartbeat_at = now_utc()
+        if on_progress is not None:
+            on_progress(job)
+    return beat
 
 
 def stalled_imports(*, now: datetime) -> list[int]:
@@ -187,7 +192,7 @@ def import_stored_file(import_id: int, *, now: datetime) -> RosterImport | None:
     path = Path(job.stored_path)
     try:
         with open(path, "rb") as stream:
-            job = run_import(job, stream, now=now, on_progress=_beat)
+            job = run_import(job, stream, now=now)
     except OSError as exc:  # the upload is gone (another host's disk, a cleaned folder): fail, do not hang
         current_app.logger.exception("roster import %s: stored upload unreadable", import_id)
         job = _fail(import_id, now, str(_l("Berkas unggahan tidak dapat dibaca (%(error)s). Tidak ada data yang "
