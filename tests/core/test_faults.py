@@ -159,12 +159,12 @@ def test_two_beats_and_downtime(world):
     url, _redis, cluster = world
     sink = SmtpSink()
     c = cluster(LMS_MAIL_SERVER="127.0.0.1", LMS_MAIL_PORT=str(sink.port), LMS_MAIL_USE_TLS="0",
-                LMS_BEAT_INTERVAL_SCALE="0.005")
+                LMS_BEAT_INTERVAL_SCALE="0.01")
     n = 200
     due = data.load(url, n)
     c.set_clock(data.T0)
     start_all(c)
-    # Both beats tick several times (every task of the schedule, about every 0.3 s; reminders every 1.5 s).
+    # Both beats tick several times (every task of the schedule, about every 0.6 s; reminders every 3 s).
     wait_for(lambda: len(sink.recipients()) == due and all(
         beat_sends(c, "cohorts-send-reminders", b) >= 2 for b in ("beat-1", "beat-2")), "two beats at work")
 
