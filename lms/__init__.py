@@ -28,10 +28,11 @@ from lms.cohorts.cli import reminders_cli, roster_cli, windows_cli
 from lms.cohorts.reminders import render_reminder
 from lms.config import load_config
 from lms.core import boundary as request_boundary
-from lms.core import i18n
+from lms.core import i18n, observability
 from lms.core import input as request_input
+from lms.core import time as clock
 from lms.core.db import render_migration_item
-from lms.core.errors import register_error_handlers
+from lms.core.errors import register_error_handlers, register_outage_handlers
 from lms.core.formatting import register_filters
 from lms.core.security import register_security_headers
 from lms.core.transfer import init_transfer
@@ -48,6 +49,7 @@ from lms.modules.cli import curriculum_cli
 from lms.modules.offline import bp as offline_bp
 from lms.modules.progress import compute_progress
 from lms.modules.views import bp as learning_bp
+from lms.notifications.metrics import outbox_gauges
 from lms.notifications.services import register_renderer
 from lms.posttest.views import bp as posttest_bp
 from lms.selection import api as selection_api  # noqa: F401
@@ -71,6 +73,8 @@ def create_app(overrides: Mapping | None = None, *, env: Mapping[str, str] | Non
     if overrides:
         app.config.update(overrides)
 
+    if app.config["CLOCK_FILE"]:
+        clock.use_clock_file(app.config["CLOCK_FILE"])
     if app.config["PROXY_FIX"]:
         # Behind a load balancer: the client address (rate limits, logs) and scheme come from X-Forwarded-*.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
@@ -91,6 +95,7 @@ def _wire_domains(app: Flask) -> None:
     """What a lower package looks up from a higher one, set here so that imports point one way."""
     register_renderer(app, "reminder", render_reminder)
     install_progress(app, compute_progress)
+    observability.register_scrape_gauges(app, outbox_gauges)
 
 
 def _limit_only_decorated_views(app: Flask) -> None:
@@ -106,6 +111,7 @@ def _limit_only_decorated_views(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     request_input.init_app(app)  # first: the bounded id converter must be in place before any route is added
+    observability.init_app(app)
     request_boundary.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
@@ -122,6 +128,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
     register_client(app)
     register_error_handlers(app)
+    register_outage_handlers(app)
     register_security_headers(app)
     # Compression and content-hashed static URLs (lms/core/transfer.py).
     init_transfer(app)

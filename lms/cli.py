@@ -45,3 +45,11 @@ def worker(concurrency: int, beat: bool, loglevel: str) -> None:
     if beat:
         argv.append("--beat")
     celery.worker_main(argv)
+
+
+@main.command("beat")
+@click.option("--loglevel", default="INFO", show_default=True)
+def beat(loglevel: str) -> None:
+    """The periodic scheduler alone (one per cluster; a second one is harmless, see README)."""
+    app = create_app()
+    app.extensions["celery"].start(["beat", f"--loglevel={loglevel}"])

@@ -116,6 +116,10 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
                           "(NIK is personal data: its lookup hash and its encryption need their own keys).",
                           code="config_nik_keys")
 
+    clock_file = env.get("LMS_CLOCK_FILE") or None
+    if production and clock_file:
+        raise ConfigError("LMS_CLOCK_FILE (a test clock) is refused when LMS_ENV=production.", code="config_clock_file")
+
     database_url = env.get("LMS_DATABASE_URL") or f"sqlite:///{instance_path / 'lms.sqlite'}"
     broker_url = env.get("LMS_BROKER_URL") or "filesystem://"
     redis_url = env.get("LMS_REDIS_URL", "")
@@ -156,6 +160,8 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "NIK_CHECK_LIMIT_ACCOUNT": env.get("LMS_NIK_CHECK_LIMIT_ACCOUNT", "10/hour"),
         "NIK_CHECK_LIMIT_ADDRESS": env.get("LMS_NIK_CHECK_LIMIT_ADDRESS", "60/hour"),
         "PROXY_FIX": _flag(env, "LMS_PROXY_FIX"),
+        # Seconds a running job (a roster import) may go without a heartbeat before another worker takes it again.
+        "JOB_LEASE_SECONDS": int(env.get("LMS_JOB_LEASE_SECONDS", "600")),
         "ROSTER_SYNC_MAX_BYTES": int(env.get("LMS_ROSTER_SYNC_MAX_BYTES", str(512 * 1024))),
         "UPLOAD_FOLDER": str(instance_path / "uploads"),
         "SESSION_COOKIE_NAME": "lms_session",
@@ -170,6 +176,13 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
         "LANGUAGES": ("id", "en"),
+        # Bearer token of GET /metrics (no token: no endpoint); JSON log lines in production unless told otherwise.
+        "METRICS_TOKEN": env.get("LMS_METRICS_TOKEN") or None,
+        "LOG_FORMAT": (env.get("LMS_LOG_FORMAT") or ("json" if production else "text")).strip().lower(),
+        # Every periodic task's interval times this (fault tests run the beat fast).
+        "BEAT_INTERVAL_SCALE": float(env.get("LMS_BEAT_INTERVAL_SCALE", "1")),
+        # A test clock for whole processes (lms/core/time.py); never in production.
+        "CLOCK_FILE": clock_file,
     }
 
 

@@ -63,6 +63,9 @@ class RosterImport(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the worker running this import last showed progress: its lease (``JOB_LEASE_SECONDS``). A ``running``
+    #: import whose heartbeat is older belongs to a worker that died (``kill -9``); it is taken again.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     cohort = relationship("Cohort")
 

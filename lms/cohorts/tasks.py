@@ -6,7 +6,7 @@ from celery import shared_task
 from flask import current_app
 
 from lms.cohorts import enforcement, reminders
-from lms.cohorts.roster import import_stored_file
+from lms.cohorts.roster import import_stored_file, stalled_imports
 from lms.core.time import now_utc
 from lms.extensions import db
 
@@ -30,3 +30,13 @@ def send_reminders() -> dict:
 def import_roster(import_id: int) -> str | None:
     job = import_stored_file(import_id, now=now_utc())
     return job.status if job is not None else None
+
+
+@shared_task(name="cohorts.retake_stalled_imports")
+def retake_stalled_imports() -> list[int]:
+    """Deliver again the roster imports whose worker died (no heartbeat within the lease) or whose message was lost
+    (a Redis restart without persistence); the import task claims the job, so a live run is never doubled."""
+    job_ids = stalled_imports(now=now_utc())
+    for job_id in job_ids:
+        import_roster.delay(job_id)
+    return job_ids

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import redis
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+#: Seconds a client is told to wait (``Retry-After``) when the database or Redis does not answer.
+RETRY_AFTER_SECONDS = 30
 
 
 class DomainError(Exception):
@@ -97,3 +102,35 @@ def register_error_handlers(app: Flask) -> None:
         if status == 429 and getattr(exc, "retry_after", None):
             response[0].headers["Retry-After"] = str(exc.retry_after)
         return response
+
+
+_UNAVAILABLE = {
+    "database": _l("Layanan sedang tidak dapat menghubungi basis data. Tidak ada data yang diubah; silakan coba lagi "
+                   "dalam beberapa saat."),
+    "redis": _l("Layanan pembatas permintaan sedang tidak tersedia, sehingga permintaan ini ditolak demi keamanan. "
+                "Silakan coba lagi dalam beberapa saat."),
+}
+
+
+def register_outage_handlers(app: Flask) -> None:
+    """A database or Redis that does not answer is a 503 with ``Retry-After``, never a 500 or a half-made write.
+
+    The request boundary rolls the request back (status >= 400); SQLAlchemy invalidates the pool on a disconnect
+    error, so the next request opens fresh connections: the app reconnects without a restart. A rate limit whose
+    storage is down refuses (fails closed) instead of letting the request through unlimited."""
+
+    def unavailable(what: str, exc: Exception):
+        current_app.logger.warning("%s unavailable: %s: %s", what, type(exc).__name__, str(exc).splitlines()[0:1])
+        response = error_response(f"{what}_unavailable", _UNAVAILABLE[what], 503)
+        response[0].headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_down(exc):
+        return unavailable("database", exc)
+
+    @app.errorhandler(redis.ConnectionError)
+    @app.errorhandler(redis.TimeoutError)
+    def _redis_down(exc):
+        return unavailable("redis", exc)

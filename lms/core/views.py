@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_login import current_user
 from sqlalchemy import text
 
+from lms.core.health import readiness
 from lms.core.i18n import LANG_COOKIE
 from lms.core.redirects import safe_next
 from lms.core.time import now_utc
@@ -28,6 +29,17 @@ def healthz():
         current_app.logger.warning("health check failed: %s", exc)
         return jsonify({"status": "error", "database": "unavailable"}), 503
     return jsonify({"status": "ok", "database": "ok", "time": now_utc().isoformat()})
+
+
+@bp.get("/readyz")
+@csrf.exempt
+def readyz():
+    """200 only when the database (migrations at head) and Redis answer; 503 with the reason otherwise."""
+    checks = readiness()
+    ready = all(value == "ok" for value in checks.values())
+    if not ready:
+        current_app.logger.warning("not ready: %s", checks)
+    return jsonify({"status": "ok" if ready else "unavailable", **checks}), 200 if ready else 503
 
 
 @bp.post("/lang")

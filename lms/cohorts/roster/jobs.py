@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from lms.cohorts.models import Cohort
 from lms.cohorts.roster import applying, staging
 from lms.cohorts.roster.reading import RosterFileError
 from lms.cohorts.roster_models import RosterImport, RosterImportRow
 from lms.core import audit
+from lms.core.time import now_utc
 from lms.extensions import db
 
 REPORT_LIMIT = 1000
@@ -51,6 +52,7 @@ def run_import(job: RosterImport, stream: BinaryIO, *, now: datetime,
     Never leaves the job ``running``: an unexpected error in any phase rolls the import back, marks the job
     ``failed`` with the reason (see ``_fail``) and returns it; the full traceback goes to the log."""
     job.status, job.rows_read, job.error_count, job.file_error = "running", 0, 0, None
+    job.heartbeat_at = now_utc()  # the lease (see ``claim_import``): every batch staged renews it
     # A redelivered task (worker lost mid-import) starts again from a clean staging area.
     db.session.execute(delete(RosterImportRow).where(RosterImportRow.import_id == job.id))
     db.session.commit()
@@ -59,7 +61,7 @@ def run_import(job: RosterImport, stream: BinaryIO, *, now: datetime,
     try:
         cohort = db.session.get(Cohort, job.cohort_id)
         try:
-            staging.stage(job, cohort.programme_year, stream, on_progress)
+            staging.stage(job, cohort.programme_year, stream, _beating(on_progress))
         except RosterFileError as exc:
             db.session.rollback()
             db.session.execute(delete(RosterImportRow).where(RosterImportRow.import_id == job.id))
@@ -138,11 +140,55 @@ def job_json(job: RosterImport) -> dict:
     return body
 
 
+def _lease() -> timedelta:
+    return timedelta(seconds=current_app.config["JOB_LEASE_SECONDS"])
+
+
+def _stalled(now: datetime):
+    """A job no live worker holds: queued, or running without a heartbeat within the lease."""
+    return or_(RosterImport.status == "queued",
+               and_(RosterImport.status == "running",
+                    func.coalesce(RosterImport.heartbeat_at, RosterImport.created_at) <= now - _lease()))
+
+
+def claim_import(import_id: int, *, now: datetime) -> bool:
+    """Take the job for this worker (one conditional UPDATE, committed): a queued job, or a running one whose worker
+    stopped beating (killed). A second delivery of the task while a live worker runs the job changes nothing."""
+    claimed = db.session.execute(update(RosterImport).where(RosterImport.id == import_id,
+                                                            RosterImport.stored_path.is_not(None), _stalled(now))
+                                 .values(status="running", heartbeat_at=now),
+                                 execution_options={"synchronize_session": False}).rowcount == 1
+    db.session.commit()
+    return claimed
+
+
+def _beating(on_progress: Callable[[RosterImport], None] | None) -> Callable[[RosterImport], None]:
+    """Progress is the lease's heartbeat (committed with the next batch); the real clock: this is liveness."""
+    def beat(job: RosterImport) -> None:
+        job.heartbeat_at = now_utc()
+        if on_progress is not None:
+            on_progress(job)
+    return beat
+
+
+def stalled_imports(*, now: datetime) -> list[int]:
+    """Jobs to deliver again: queued or running past the lease. One whose upload is gone is marked failed."""
+    stale_before = now - _lease()
+    old = and_(_stalled(now), func.coalesce(RosterImport.heartbeat_at, RosterImport.created_at) <= stale_before)
+    rows = db.session.execute(select(RosterImport.id, RosterImport.stored_path).where(old)).all()
+    db.session.rollback()
+    for job_id, stored_path in rows:
+        if not stored_path:
+            _fail(job_id, now, str(_l("Impor terhenti karena proses pekerja berhenti. Tidak ada data yang diimpor; "
+                                      "silakan unggah ulang berkas.")))
+    return [job_id for job_id, stored_path in rows if stored_path]
+
+
 def import_stored_file(import_id: int, *, now: datetime) -> RosterImport | None:
     """Run a queued import from its stored upload (the Celery task), then delete the upload."""
+    if not claim_import(import_id, now=now):
+        return db.session.get(RosterImport, import_id)  # done, failed, or running in a live worker
     job = db.session.get(RosterImport, import_id)
-    if job is None or job.status not in ("queued", "running") or not job.stored_path:
-        return job
     path = Path(job.stored_path)
     try:
         with open(path, "rb") as stream:

@@ -1,0 +1,193 @@
+"""Request ids, structured JSON logs and Prometheus metrics, for web processes and workers alike.
+
+- Every request gets an id (the proxy's ``X-Request-ID`` when it is a plain token, else a new one), returned in
+  the response header, written in every log line, and carried to the Celery tasks the request starts.
+- ``LMS_LOG_FORMAT=json`` (the production default) writes one JSON object per log line.
+- ``GET /metrics`` (Prometheus text format) needs ``Authorization: Bearer $LMS_METRICS_TOKEN``; without a token
+  configured it does not exist (404). With ``PROMETHEUS_MULTIPROC_DIR`` set (gunicorn ``-w N`` and the worker's
+  pool processes on one host), it aggregates every process of the host.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import os
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+from flask import Flask, Response, abort, current_app, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+#: The id of the request (or of the request that started the task) this code runs for.
+request_id_var: ContextVar[str | None] = ContextVar("lms_request_id", default=None)
+#: The Celery task this code runs in: ``(task name, task id)``.
+task_var: ContextVar[tuple[str, str] | None] = ContextVar("lms_task", default=None)
+#: The key, in ``app.extensions``, of the functions that report gauges read at scrape time (``-> [(name, help,
+#: value)]``): domains register them from the app factory, so that this module imports none of them.
+SCRAPE_GAUGES = "lms.scrape_gauges"
+
+REQUEST_LATENCY = Histogram("lms_http_request_duration_seconds", "Time to answer a request, per endpoint.",
+                            ["endpoint", "method"],
+                            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+REQUESTS = Counter("lms_http_requests_total", "Requests answered, per endpoint and status.",
+                   ["endpoint", "method", "status"])
+TASKS = Counter("lms_tasks_total", "Celery tasks run, per task and outcome (succeeded, failed).", ["task", "outcome"])
+TASK_DURATION = Histogram("lms_task_duration_seconds", "Time a Celery task ran.", ["task"],
+                          buckets=(0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 1800.0))
+
+access_log = logging.getLogger("lms.access")
+
+
+# --- request ids ------------------------------------------------------------------------------------------------
+
+def _start_request() -> None:
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+    g.request_id = request_id
+    g.request_started = time.perf_counter()
+    g.request_id_token = request_id_var.set(request_id)
+
+
+def _finish_request(response: Response) -> Response:
+    request_id = g.get("request_id")
+    if request_id:
+        response.headers[REQUEST_ID_HEADER] = request_id
+    started = g.get("request_started")
+    if started is not None:
+        endpoint, elapsed = request.endpoint or "unmatched", time.perf_counter() - started
+        REQUEST_LATENCY.labels(endpoint, request.method).observe(elapsed)
+        REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+        if current_app.config.get("LOG_FORMAT") == "json":
+            access_log.info("%s %s %s", request.method, request.path, response.status_code,
+                            extra={"status": response.status_code, "duration_ms": round(elapsed * 1000, 1),
+                                   "endpoint": endpoint})
+    return response
+
+
+def _end_request(exc: BaseException | None) -> None:
+    token = g.pop("request_id_token", None)
+    if token is not None:
+        request_id_var.reset(token)
+
+
+def task_headers() -> dict[str, str]:
+    """Headers that carry the current request id to a task being sent."""
+    request_id = request_id_var.get()
+    return {"lms_request_id": request_id} if request_id else {}
+
+
+def run_task(name: str, task_id: str, request_id: str | None, body: Callable):
+    """Run a task's body with its request id and name in the logs, counted and timed."""
+    tokens = (request_id_var.set(request_id), task_var.set((name, task_id)))
+    started = time.perf_counter()
+    try:
+        result = body()
+    except BaseException:
+        TASKS.labels(name, "failed").inc()
+        raise
+    else:
+        TASKS.labels(name, "succeeded").inc()
+        return result
+    finally:
+        TASK_DURATION.labels(name).observe(time.perf_counter() - started)
+        task_var.reset(tokens[1])
+        request_id_var.reset(tokens[0])
+
+
+# --- JSON logs --------------------------------------------------------------------------------------------------
+
+_EXTRA_FIELDS = ("status", "duration_ms", "endpoint")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id, task, and the exception if any."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        body = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+                "level": record.levelname, "logger": record.name, "message": record.getMessage()}
+        request_id = request_id_var.get()
+        if request_id:
+            body["request_id"] = request_id
+        task = task_var.get()
+        if task:
+            body["task"], body["task_id"] = task
+        for field in _EXTRA_FIELDS:
+            if hasattr(record, field):
+                body[field] = getattr(record, field)
+        if record.exc_info:
+            body["exception"] = self.formatException(record.exc_info)
+        return json.dumps(body, ensure_ascii=False, default=str)
+
+
+def use_json_logs(logger: logging.Logger | None = None) -> None:
+    """Give every handler of ``logger`` (the root logger by default; one stderr handler if it has none) the
+    JSON formatter."""
+    logger = logger or logging.getLogger()
+    if not logger.handlers:
+        logger.addHandler(logging.StreamHandler())
+    for handler in logger.handlers:
+        handler.setFormatter(JsonFormatter())
+    if logger.level == logging.NOTSET or logger.level > logging.INFO:
+        logger.setLevel(logging.INFO)
+
+
+# --- metrics ----------------------------------------------------------------------------------------------------
+
+class _ScrapeGauges:
+    """Gauges computed when scraped (the outbox's age), from the functions domains registered."""
+
+    def __init__(self, sources: Iterable[Callable[[], list[tuple[str, str, float]]]]):
+        self.sources = list(sources)
+
+    def collect(self):
+        for source in self.sources:
+            for name, help_text, value in source():
+                yield GaugeMetricFamily(name, help_text, value=value)
+
+
+def register_scrape_gauges(app: Flask, source: Callable[[], list[tuple[str, str, float]]]) -> None:
+    app.extensions.setdefault(SCRAPE_GAUGES, []).append(source)
+
+
+def metrics_view():
+    token = current_app.config.get("METRICS_TOKEN")
+    if not token:
+        abort(404)
+    scheme, _sep, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        abort(401)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        output = generate_latest(registry)
+    else:
+        output = generate_latest(REGISTRY)
+    scraped = CollectorRegistry()
+    scraped.register(_ScrapeGauges(current_app.extensions.get(SCRAPE_GAUGES, [])))
+    return Response(output + generate_latest(scraped), mimetype=CONTENT_TYPE_LATEST)
+
+
+def init_app(app: Flask) -> None:
+    app.before_request_funcs.setdefault(None, []).insert(0, _start_request)  # first: every log line has the id
+    app.after_request(_finish_request)
+    app.teardown_request(_end_request)
+    app.add_url_rule("/metrics", "metrics", metrics_view)
+    if app.config.get("LOG_FORMAT") == "json":
+        use_json_logs()

@@ -1,0 +1,26 @@
+"""roster import heartbeat: a running import's lease, so that one whose worker was killed is taken again
+
+Revision ID: 0014d
+Revises: 0013
+Create Date: 2026-12-01 12:00:00.000000
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = '0014d'
+down_revision = '0013'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('roster_imports', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('heartbeat_at', sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('roster_imports', schema=None) as batch_op:
+        batch_op.drop_column('heartbeat_at')
