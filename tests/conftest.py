@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import sqlalchemy as sa
@@ -25,7 +26,20 @@ from lms.core import time as clock
 from lms.extensions import db
 
 PG_ADMIN_URL = os.environ.get("LMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _per_worker(redis_url: str) -> str:
+    """Under pytest-xdist each worker gets its own Redis database (the given one for gw0, the one below it for gw1,
+    ...): tests flush theirs, and brokers and limiters must not see another worker's keys."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return redis_url
+    parts = urlsplit(redis_url)
+    number = int(parts.path.lstrip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(number - int(worker[2:])) % 16}"))
+
+
+REDIS_URL = _per_worker(os.environ.get("LMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
 REQUIRE_SERVICES = os.environ.get("LMS_TEST_REQUIRE_SERVICES") == "1"
 CHROMIUM = os.environ.get("LMS_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
