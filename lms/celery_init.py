@@ -8,7 +8,7 @@ from celery import Celery, Task
 from flask import Flask
 
 #: Modules whose tasks the worker registers.
-TASK_MODULES = ["lms.core.tasks", "lms.cohorts.tasks", "lms.notifications.tasks"]
+TASK_MODULES = ["lms.core.tasks", "lms.cohorts.tasks", "lms.notifications.tasks", "lms.records.tasks"]
 
 #: The periodic tasks, in one place.
 BEAT_SCHEDULE: dict = {
@@ -17,6 +17,7 @@ BEAT_SCHEDULE: dict = {
     "cohorts-enforce-windows": {"task": "cohorts.enforce_windows", "schedule": 60.0},
     "cohorts-send-reminders": {"task": "cohorts.send_reminders", "schedule": 300.0},
     "notifications-deliver-outbox": {"task": "notifications.deliver_outbox", "schedule": 60.0},
+    "records-deliver-xapi": {"task": "records.deliver_xapi", "schedule": 30.0},
 }
 
 

@@ -15,6 +15,7 @@ from lms.cohorts.errors import NotUnlocked
 from lms.cohorts.models import Enrollment
 from lms.cohorts.services import require_open
 from lms.core.errors import DomainError, Invalid
+from lms.core.events import emit
 from lms.curriculum.models import Module
 from lms.extensions import db
 from lms.journal.models import MAX_ANSWER_LENGTH, JournalEntry, Prompt
@@ -143,6 +144,8 @@ def save_journal(enrollment: Enrollment, module: Module, answers: Mapping, *, su
     else:
         raise VersionConflict()
     entry = _entry(enrollment, module, fresh=True)
+    if submit and not errors:
+        emit("journal.submitted", enrollment=enrollment, module=module, entry=entry, now=now)
     record_completion(enrollment, now=now)
     return SaveResult(JournalView(prompts, entry), submit and not errors, errors)
 

@@ -12,6 +12,7 @@ from lms.cohorts.errors import NotUnlocked
 from lms.cohorts.models import Enrollment
 from lms.cohorts.services import WindowState, require_open, window_state
 from lms.core.errors import NotFound
+from lms.core.events import emit
 from lms.curriculum.models import Materi, Module
 from lms.extensions import db
 from lms.learning.services import module_state, record_completion, require_readable
@@ -43,9 +44,11 @@ def complete_materi(enrollment: Enrollment, materi: Materi, *, now: datetime) ->
     if not module_state(compute_progress(enrollment), materi.module).unlocked:
         raise NotUnlocked()
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(MateriProgress).values(enrollment_id=enrollment.id, materi_id=materi.id, done_at=now)
-                       .on_conflict_do_nothing())
+    inserted = db.session.execute(insert(MateriProgress).values(enrollment_id=enrollment.id, materi_id=materi.id,
+                                                                done_at=now).on_conflict_do_nothing()).rowcount
     enrollment.last_materi_id = materi.id
+    if inserted == 1:
+        emit("materi.completed", enrollment=enrollment, materi=materi, now=now)
     return record_completion(enrollment, now=now)
 
 
