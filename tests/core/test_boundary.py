@@ -90,3 +90,21 @@ def test_a_bearer_read_records_the_token_use_at_most_once_per_five_minutes(app, 
     frozen_clock(DURING + timedelta(minutes=6))
     assert client.get("/api/v1/me", headers=headers).status_code == 200
     assert last_used() == DURING + timedelta(minutes=6) and len(seen) == 2
+
+
+def test_writes_before_a_released_savepoint_are_committed(make_app):
+    """A savepoint's release fires ``after_commit``; the request's earlier writes must still be committed."""
+    app = make_app()
+
+    @app.post("/_uji/savepoint")
+    def write_then_savepoint():
+        db.session.add(_user("sebelum"))
+        db.session.flush()
+        with db.session.begin_nested():
+            db.session.add(_user("di-dalam"))
+            db.session.flush()
+        return {"ok": True}
+
+    app.extensions["csrf"].exempt(write_then_savepoint)
+    assert app.test_client().post("/_uji/savepoint").status_code == 200
+    assert sorted(subjects(app)) == ["di-dalam", "sebelum"]
