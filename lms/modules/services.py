@@ -44,11 +44,10 @@ def complete_materi(enrollment: Enrollment, materi: Materi, *, now: datetime) ->
     if not module_state(compute_progress(enrollment), materi.module).unlocked:
         raise NotUnlocked()
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    inserted = db.session.execute(insert(MateriProgress).values(enrollment_id=enrollment.id, materi_id=materi.id,
-                                                                done_at=now).on_conflict_do_nothing()).rowcount
+    db.session.execute(insert(MateriProgress).values(enrollment_id=enrollment.id, materi_id=materi.id, done_at=now)
+                       .on_conflict_do_nothing())
     enrollment.last_materi_id = materi.id
-    if inserted == 1:
-        emit("materi.completed", enrollment=enrollment, materi=materi, now=now)
+    emit("materi.completed", enrollment=enrollment, materi=materi, now=now)  # subscribers dedupe a repeat
     return record_completion(enrollment, now=now)
 
 

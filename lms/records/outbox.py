@@ -40,8 +40,10 @@ def enqueue(enrollment_id: int | None, items: list[tuple[str, dict]], *, now: da
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     rows = [{"statement_id": body["id"], "key": key, "enrollment_id": enrollment_id, "statement": body,
              "created_at": now, "attempts": 0} for key, body in items]
-    return db.session.execute(insert(XapiStatement).values(rows)
-                              .on_conflict_do_nothing(index_elements=["key"])).rowcount
+    table = XapiStatement.__table__
+    written = db.session.execute(insert(table).values(rows).on_conflict_do_nothing(index_elements=["key"])
+                                 .returning(table.c.id))
+    return len(written.all())  # RETURNING: a multi-row INSERT's rowcount is not reliable on every driver
 
 
 def backoff(attempts: int) -> timedelta:
