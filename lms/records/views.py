@@ -16,7 +16,7 @@ from lms.cohorts.services import current_enrollment
 from lms.core.access import login_required, role_required
 from lms.core.errors import NotFound
 from lms.core.time import now_utc
-from lms.extensions import db, limiter
+from lms.extensions import csrf, db, limiter
 from lms.records import calendar, credentials, keys, outbox
 
 bp = Blueprint("records", __name__)
@@ -67,6 +67,7 @@ def credential_download():
 
 
 @bp.route("/verifikasi", methods=["GET", "POST"])
+@csrf.exempt  # public and without side effects: anyone may check a credential, signed in or not
 @limiter.limit("30/minute", methods=["POST"])
 def verify_page():
     result = None
