@@ -9,6 +9,7 @@ from lms.core.time import now_utc
 from lms.records import credentials, keys
 from tests.learning import DURING, ApiParticipant, Learning, log_in
 from tests.records.journey import finish_module
+from tests.ukppg.helpers import make_sessions
 
 BASE = "https://lms.test"
 
@@ -97,3 +98,15 @@ def test_tampered_or_foreign_credentials_fail(done, tmp_path):
     result = app.test_cli_runner().invoke(args=["credentials", "verify", str(file)])
     assert result.exit_code == 0 and '"valid": true' in result.output and "gu****tu@" in result.output
     assert "tidak sah" in teacher.client.post("/verifikasi", data={"credential": "bukan.jwt"}).get_data(as_text=True)
+
+
+def test_the_printable_confirmation_carries_the_credential_as_a_qr_code(done):
+    app, teacher, body = done
+    [session] = make_sessions(app, ("TUK Makassar", "7371", 5))
+    assert teacher.client.post("/api/v1/ukppg/registrations", headers=teacher.headers,
+                               json={"session_id": session}).status_code == 201
+    browser = log_in(app, teacher.email)
+    page = browser.get("/sertifikasi/ukppg/konfirmasi").get_data(as_text=True)
+    assert 'data-testid="credential-qr"' in page and "<svg" in page
+    dashboard = browser.get("/sertifikasi/").get_data(as_text=True)
+    assert 'data-testid="credential-download"' in dashboard
