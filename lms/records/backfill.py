@@ -64,27 +64,27 @@ def _participant_items(enrollment, modules, materi, done, attempts, journals, re
         if unit is None:
             continue
         module = modules[unit.module_id]
-        items.append(xapi.materi_completed(enrollment, unit.id, unit.title, module.id, module.title, row.done_at))
+        items.append(xapi.materi_completed(enrollment, unit, module, row.done_at))
         finished[module.id].append(row.done_at)
     first_attempt: dict[int, datetime] = {}
     for attempt in attempts:
         module = modules.get(attempt.module_id)
         if module is None:
             continue
-        items.append(xapi.posttest_attempted(enrollment, attempt.id, module.id, module.title, attempt.score,
-                                             attempt.max_score, attempt.submitted_at))
+        items.append(xapi.posttest_attempted(enrollment, attempt.id, module, attempt.score, attempt.max_score,
+                                             attempt.submitted_at))
         first_attempt.setdefault(module.id, attempt.submitted_at)
     for entry in journals:
         module = modules.get(entry.module_id)
         if module is None:
             continue
-        items.append(xapi.journal_submitted(enrollment, entry.id, module.id, module.title, entry.submitted_at))
+        items.append(xapi.journal_submitted(enrollment, entry.id, module, entry.submitted_at))
         finished[module.id].append(entry.submitted_at)
     progress = compute_progress(enrollment)
     for state in progress.modules:
         if state.complete:
             moments = finished[state.id] + ([first_attempt[state.id]] if state.id in first_attempt else [])
-            items.append(xapi.module_completed(enrollment, state.id, state.title, max(moments)))
+            items.append(xapi.module_completed(enrollment, state.id, state, max(moments)))
     if progress.complete and enrollment.completed_at is not None:
         items.append(xapi.curriculum_completed(enrollment, enrollment.completed_at))
     for registration in registrations:

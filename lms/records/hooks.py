@@ -27,23 +27,21 @@ def on_enrollment_completed(enrollment, progress, now) -> None:
 
 
 def on_materi_completed(enrollment, materi, now) -> None:
-    module = materi.module
-    enqueue(enrollment.id, [xapi.materi_completed(enrollment, materi.id, materi.title, module.id, module.title, now)],
-            now=now)
+    enqueue(enrollment.id, [xapi.materi_completed(enrollment, materi, materi.module, now)], now=now)
 
 
 def on_posttest_attempted(enrollment, module, attempt, now) -> None:
-    enqueue(enrollment.id, [xapi.posttest_attempted(enrollment, attempt.id, module.id, module.title, attempt.score,
-                                                    attempt.max_score, now)], now=now)
+    enqueue(enrollment.id, [xapi.posttest_attempted(enrollment, attempt.id, module, attempt.score, attempt.max_score,
+                                                    now)], now=now)
 
 
 def on_journal_submitted(enrollment, module, entry, now) -> None:
-    enqueue(enrollment.id, [xapi.journal_submitted(enrollment, entry.id, module.id, module.title, now)], now=now)
+    enqueue(enrollment.id, [xapi.journal_submitted(enrollment, entry.id, module, now)], now=now)
 
 
 def completion_items(enrollment, progress, now) -> list[tuple[str, dict]]:
     """Module and curriculum completions that ``progress`` shows (already written ones are skipped by key)."""
-    items = [xapi.module_completed(enrollment, m.id, m.title, now) for m in progress.modules if m.complete]
+    items = [xapi.module_completed(enrollment, m.id, m, now) for m in progress.modules if m.complete]
     if progress.complete:
         items.append(xapi.curriculum_completed(enrollment, enrollment.completed_at or now))
     return items

@@ -41,9 +41,18 @@ def base_url() -> str:
     return current_app.config["BASE_URL"].rstrip("/")
 
 
-def iri(kind: str, ident) -> str:
-    """A stable activity IRI: ``LMS_BASE_URL/xapi/activities/KIND/ID``."""
-    return f"{base_url()}/xapi/activities/{kind}/{ident}"
+def iri(path: str) -> str:
+    """A stable activity IRI under ``LMS_BASE_URL``, built from codes that survive a re-import and are the same in
+    every installation (curriculum and module codes, materi positions), never from database ids."""
+    return f"{base_url()}/xapi/activities/{path}"
+
+
+def curriculum_path(enrollment) -> str:
+    return f"curriculum/{enrollment.cohort.curriculum.code}"
+
+
+def module_path(enrollment, module) -> str:
+    return f"{curriculum_path(enrollment)}/module/{module.code}"
 
 
 def statement_uuid(key: str) -> str:
@@ -67,8 +76,8 @@ def actor_of(user_id: int) -> dict:
     return cache[user_id]
 
 
-def activity(kind: str, ident, name: str) -> dict:
-    return {"objectType": "Activity", "id": iri(kind, ident),
+def activity(kind: str, path: str, name: str) -> dict:
+    return {"objectType": "Activity", "id": iri(path),
             "definition": {"type": ACTIVITY_TYPES[kind], "name": {"id-ID": name}}}
 
 
@@ -83,7 +92,7 @@ def statement(key: str, enrollment: Enrollment, verb: str, obj: dict, *, at: dat
         "registration": registration_uuid(enrollment.id),
         "platform": "lms Sertifikasi Pendidik",
         "language": "id-ID",
-        "contextActivities": {"grouping": [activity("cohort", cohort.code, cohort.name)]},
+        "contextActivities": {"grouping": [activity("cohort", f"cohort/{cohort.code}", cohort.name)]},
         "extensions": {f"{base_url()}/xapi/extensions/cohort": cohort.code},
     }
     if parent is not None:
@@ -95,48 +104,51 @@ def statement(key: str, enrollment: Enrollment, verb: str, obj: dict, *, at: dat
     return body
 
 
-def module_activity(module_id: int, title: str) -> dict:
-    return activity("module", module_id, title)
+def module_activity(enrollment, module) -> dict:
+    """``module``: anything with ``code`` and ``title`` (a ``Module``, or a ``ModuleState`` of the progress)."""
+    return activity("module", module_path(enrollment, module), module.title)
 
 
-def materi_completed(enrollment, materi_id: int, title: str, module_id: int, module_title: str, at) -> tuple:
-    key = f"materi:{enrollment.id}:{materi_id}"
-    return key, statement(key, enrollment, "completed", activity("materi", materi_id, title), at=at,
-                          parent=module_activity(module_id, module_title))
+def materi_completed(enrollment, materi, module, at) -> tuple:
+    key = f"materi:{enrollment.id}:{materi.id}"
+    obj = activity("materi", f"{module_path(enrollment, module)}/materi/{materi.position}", materi.title)
+    return key, statement(key, enrollment, "completed", obj, at=at, parent=module_activity(enrollment, module))
 
 
-def posttest_attempted(enrollment, attempt_id: int, module_id: int, module_title: str, score: int, max_score: int,
-                       at) -> tuple:
+def posttest_attempted(enrollment, attempt_id: int, module, score: int, max_score: int, at) -> tuple:
     """The score only: a practice post-test never counts, so the result has no ``success``."""
     key = f"posttest:{attempt_id}"
     scaled = round(score / max_score, 4) if max_score else 0
     result = {"score": {"raw": score, "min": 0, "max": max_score, "scaled": scaled}}
-    return key, statement(key, enrollment, "attempted", activity("posttest", module_id, f"Post-test {module_title}"),
-                          at=at, parent=module_activity(module_id, module_title), result=result)
+    obj = activity("posttest", f"{module_path(enrollment, module)}/posttest", f"Post-test {module.title}")
+    return key, statement(key, enrollment, "attempted", obj, at=at, parent=module_activity(enrollment, module),
+                          result=result)
 
 
-def journal_submitted(enrollment, entry_id: int, module_id: int, module_title: str, at) -> tuple:
+def journal_submitted(enrollment, entry_id: int, module, at) -> tuple:
     key = f"journal:{entry_id}:{_timestamp(at)}"
-    return key, statement(key, enrollment, "responded",
-                          activity("journal", module_id, f"Jurnal pembelajaran {module_title}"), at=at,
-                          parent=module_activity(module_id, module_title), result={"completion": True})
+    obj = activity("journal", f"{module_path(enrollment, module)}/journal", f"Jurnal pembelajaran {module.title}")
+    return key, statement(key, enrollment, "responded", obj, at=at, parent=module_activity(enrollment, module),
+                          result={"completion": True})
 
 
-def module_completed(enrollment, module_id: int, title: str, at) -> tuple:
+def module_completed(enrollment, module_id: int, module, at) -> tuple:
     key = f"module:{enrollment.id}:{module_id}"
-    return key, statement(key, enrollment, "completed", module_activity(module_id, title), at=at,
+    return key, statement(key, enrollment, "completed", module_activity(enrollment, module), at=at,
                           result={"completion": True})
 
 
 def curriculum_completed(enrollment, at) -> tuple:
     curriculum = enrollment.cohort.curriculum
     key = f"curriculum:{enrollment.id}"
-    return key, statement(key, enrollment, "completed", activity("curriculum", curriculum.id, curriculum.title),
-                          at=at, result={"completion": True})
+    return key, statement(key, enrollment, "completed",
+                          activity("curriculum", curriculum_path(enrollment), curriculum.title), at=at,
+                          result={"completion": True})
 
 
 def ukppg_activity(enrollment, session_id: int, site_name: str, day) -> dict:
-    return activity("ukppg", f"{enrollment.programme_year}/sesi/{session_id}", f"UKPPPG {site_name} {day.isoformat()}")
+    return activity("ukppg", f"ukppg/{enrollment.programme_year}/session/{session_id}",
+                    f"UKPPPG {site_name} {day.isoformat()}")
 
 
 def ukppg_registered(enrollment, registration, site_name: str, day, at) -> tuple:

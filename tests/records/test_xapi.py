@@ -70,6 +70,10 @@ def test_a_journey_writes_the_expected_statements(xapi_app, during):
         assert set(s["actor"]) == {"objectType", "account"} and "@" not in s["actor"]["account"]["name"]
         assert s["context"]["extensions"]["https://lms.test/xapi/extensions/cohort"] == "UJI-1"
         assert s["context"]["contextActivities"]["grouping"][0]["id"] == "https://lms.test/xapi/activities/cohort/UJI-1"
+    materi = next(s for s in written if s["object"]["definition"]["type"].endswith("/lesson"))
+    assert materi["object"]["id"] == "https://lms.test/xapi/activities/curriculum/KUR-TEST/module/M1/materi/1"
+    assert materi["context"]["contextActivities"]["parent"][0]["id"] == \
+        "https://lms.test/xapi/activities/curriculum/KUR-TEST/module/M1"
     attempt = next(s for s in written if s["verb"]["id"] == ADL + "attempted")
     assert set(attempt["result"]) == {"score"} and "success" not in attempt["result"]
     assert attempt["result"]["score"]["max"] == 2
