@@ -11,7 +11,7 @@ from lms.auth.models import Identity, User
 from lms.extensions import db
 from lms.records import outbox
 from lms.records.models import XapiStatement
-from tests.learning import DURING, ApiParticipant, Learning
+from tests.learning import DURING, ApiParticipant, Learning, log_in
 from tests.records.journey import EXPECTED, finish_module, grant, kinds, register_and_cancel
 
 ENDPOINT = "http://lrs.test/xAPI"
@@ -120,6 +120,9 @@ def test_delivery_backoff_dead_letter_and_retry(xapi_app, during, lrs):
     listed = xapi_app.test_client().get("/api/v1/xapi/dead-letters", headers=headers).get_json()
     assert listed["counts"]["dead"] == 2 and listed["statements"][0]["attempts"] == 3
     assert xapi_app.test_client().get("/api/v1/xapi/dead-letters", headers=teacher.headers).status_code == 403
+    page = log_in(xapi_app, "admin@belajar.id").get("/admin/xapi")
+    assert page.status_code == 200 and page.get_data(as_text=True).count("<code>materi:") == 2
+    assert log_in(xapi_app, teacher.email).get("/admin/xapi").status_code == 403
     response = xapi_app.test_client().post("/api/v1/xapi/dead-letters/retry", headers=headers, json={})
     assert response.get_json() == {"queued": 2}
     lrs.status = 200
