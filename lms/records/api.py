@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from flask import g, url_for
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from lms.api.auth import api_login_required, api_role_required
 from lms.api.blueprint import bp
 from lms.api.schemas import Id, errors
 from lms.cohorts.participant import api_participant_required
+from lms.cohorts.services import find_cohort, find_enrollment
 from lms.core.errors import NotFound
 from lms.core.time import now_utc
-from lms.records import calendar, outbox
+from lms.records import calendar, credentials, outbox
 from lms.records.views import teacher_credential
 
 
@@ -55,6 +56,16 @@ class RetryIn(Schema):
 
 class RetryOut(Schema):
     queued = fields.Integer(required=True)
+
+
+class WithdrawIn(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=320))
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
+
+
+class WithdrawOut(Schema):
+    email = fields.String(required=True)
+    revoked = fields.Integer(required=True, metadata={"description": "Credentials revoked"})
 
 
 class NoCredential(NotFound):
@@ -128,3 +139,16 @@ def get_dead_letters():
 @errors(bp, 401, 403)
 def post_retry(body: dict):
     return {"queued": outbox.retry(now=now_utc(), statement_ids=body.get("ids"))}
+
+
+@bp.post("/cohorts/<code>/completions/withdraw")
+@bp.doc(tags=["kredensial"], summary="Take a participant's completion away (admin correction, audited): "
+                                     "revokes the completion credential")
+@api_role_required("admin_angkatan")
+@bp.arguments(WithdrawIn)
+@bp.response(200, WithdrawOut)
+@errors(bp, 401, 403, 404)
+def post_withdraw(body: dict, code: str):
+    enrollment = find_enrollment(find_cohort(code), body["email"])
+    revoked = credentials.revoke(enrollment, reason=body["reason"], now=now_utc(), actor_id=g.api_user.id)
+    return {"email": enrollment.user.email, "revoked": revoked}

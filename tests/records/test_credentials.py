@@ -8,7 +8,7 @@ import pytest
 from lms.core.time import now_utc
 from lms.records import credentials, keys
 from tests.learning import DURING, ApiParticipant, Learning, log_in
-from tests.records.journey import finish_module
+from tests.records.journey import finish_module, grant
 from tests.ukppg.helpers import make_sessions
 
 BASE = "https://lms.test"
@@ -64,9 +64,14 @@ def test_revocation_through_the_status_list(done):
     client = teacher.client
     page = client.post("/verifikasi", data={"credential": body["jwt"]})
     assert "Kredensial sah" in page.get_data(as_text=True)
-    result = app.test_cli_runner().invoke(args=["credentials", "revoke", "UJI-1", teacher.email,
-                                                "--reason", "koreksi admin: jurnal tidak sah"])
-    assert "1 credential(s) revoked" in result.output, result.output
+    grant(app, "admin@belajar.id", "admin_angkatan")
+    admin = Learning(app).headers("admin@belajar.id")
+    url = "/api/v1/cohorts/UJI-1/completions/withdraw"
+    assert client.post(url, headers=teacher.headers, json={"email": teacher.email, "reason": "x" * 5}).status_code \
+        == 403
+    assert client.post(url, headers=admin, json={"email": "tamu@belajar.id", "reason": "salah"}).status_code == 404
+    answer = client.post(url, headers=admin, json={"email": teacher.email, "reason": "koreksi admin: jurnal tidak sah"})
+    assert answer.get_json() == {"email": teacher.email, "revoked": 1}
     status = client.get("/kredensial/status/1")
     assert status.mimetype == "application/vc+jwt"
     listed = verify_independently(client, status.get_data(as_text=True))["vc"]["credentialSubject"]
