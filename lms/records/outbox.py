@@ -66,7 +66,10 @@ def deliver_pending(*, now: datetime, batch: int | None = None, max_batches: int
     delivered = 0
     for _ in range(max_batches):
         token = uuid.uuid4().hex
-        ids = select(XapiStatement.id).where(*_claimable(now, lease)).order_by(XapiStatement.id).limit(batch)
+        # SKIP LOCKED (PostgreSQL): concurrent workers take different rows instead of queueing behind one another;
+        # the conditions are repeated in the UPDATE, so a row claimed meanwhile is never taken twice.
+        ids = (select(XapiStatement.id).where(*_claimable(now, lease)).order_by(XapiStatement.id).limit(batch)
+               .with_for_update(skip_locked=True))
         db.session.execute(update(XapiStatement).where(XapiStatement.id.in_(ids.scalar_subquery()),
                                                        *_claimable(now, lease))
                            .values(claimed_at=now, claimed_by=token, attempts=XapiStatement.attempts + 1),
