@@ -112,3 +112,5 @@ def test_the_printable_confirmation_carries_the_credential_as_a_qr_code(done):
     assert 'data-testid="credential-qr"' in page and "<svg" in page
     dashboard = browser.get("/sertifikasi/").get_data(as_text=True)
     assert 'data-testid="credential-download"' in dashboard
+    result = app.test_cli_runner().invoke(args=["credentials", "revoke", "UJI-1", teacher.email, "--reason", "koreksi"])
+    assert "1 credential(s) revoked" in result.output, result.output
