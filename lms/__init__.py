@@ -52,6 +52,12 @@ from lms.modules.views import bp as learning_bp
 from lms.notifications.metrics import outbox_gauges
 from lms.notifications.services import register_renderer
 from lms.posttest.views import bp as posttest_bp
+from lms.records import api as records_api  # noqa: F401
+from lms.records import hooks as records_hooks
+from lms.records import settings as records_settings
+from lms.records.cli import credentials_cli, xapi_cli
+from lms.records.views import bp as records_bp
+from lms.records.views import install_template_helpers
 from lms.selection import api as selection_api  # noqa: F401
 from lms.selection.cli import selection_cli
 from lms.selection.views import bp as selection_bp
@@ -70,6 +76,7 @@ def create_app(overrides: Mapping | None = None, *, env: Mapping[str, str] | Non
     app = Flask(__name__, instance_path=environ.get("LMS_INSTANCE_PATH") or None, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(load_config(Path(app.instance_path), environ))
+    app.config.update(records_settings.load(Path(app.instance_path), environ))
     if overrides:
         app.config.update(overrides)
 
@@ -84,7 +91,7 @@ def create_app(overrides: Mapping | None = None, *, env: Mapping[str, str] | Non
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(curriculum_cli)
-    for group in (roster_cli, windows_cli, reminders_cli, ukppg_cli, selection_cli):
+    for group in (roster_cli, windows_cli, reminders_cli, ukppg_cli, selection_cli, xapi_cli, credentials_cli):
         app.cli.add_command(group)
     _wire_domains(app)
     celery_init_app(app)
@@ -96,6 +103,8 @@ def _wire_domains(app: Flask) -> None:
     register_renderer(app, "reminder", render_reminder)
     install_progress(app, compute_progress)
     observability.register_scrape_gauges(app, outbox_gauges)
+    records_hooks.install(app)
+    install_template_helpers(app)
 
 
 def _limit_only_decorated_views(app: Flask) -> None:
@@ -148,6 +157,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(helpdesk_bp)
     app.register_blueprint(selection_bp)
     app.register_blueprint(offline_bp)
+    app.register_blueprint(records_bp)
     api.register(app)
     if app.config["DEV_IDP"]:
         app.extensions["lms_dev_idp_server"] = create_dev_idp_server(app)

@@ -10,7 +10,7 @@ from flask import Flask
 from lms.core import observability
 
 #: Modules whose tasks the worker registers.
-TASK_MODULES = ["lms.core.tasks", "lms.cohorts.tasks", "lms.notifications.tasks"]
+TASK_MODULES = ["lms.core.tasks", "lms.cohorts.tasks", "lms.notifications.tasks", "lms.records.tasks"]
 
 #: The periodic tasks, in one place.
 BEAT_SCHEDULE: dict = {
@@ -20,6 +20,7 @@ BEAT_SCHEDULE: dict = {
     "cohorts-send-reminders": {"task": "cohorts.send_reminders", "schedule": 300.0},
     "notifications-deliver-outbox": {"task": "notifications.deliver_outbox", "schedule": 60.0},
     "cohorts-retake-stalled-imports": {"task": "cohorts.retake_stalled_imports", "schedule": 300.0},
+    "records-deliver-xapi": {"task": "records.deliver_xapi", "schedule": 30.0},
 }
 
 

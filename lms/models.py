@@ -14,6 +14,7 @@ from lms.journal.models import JournalEntry, Prompt
 from lms.modules.models import MateriProgress
 from lms.notifications.models import OutboxMessage
 from lms.posttest.models import Attempt, Option, Question
+from lms.records.models import CalendarToken, Credential, XapiStatement
 from lms.selection.models import DinasRegion, RemovalProposal, SelectionEntry, SelectionQuota, SelectionRun
 from lms.ukppg.models import ExamSession, ExamSite, Registration
 
@@ -22,4 +23,4 @@ __all__ = ["ApiToken", "Attempt", "AuditEvent", "Cohort", "Curriculum", "DevIdpC
            "MateriProgress", "Module", "NikLookup", "Option", "OutboxMessage", "Prompt", "Question", "Registration",
            "Reminder", "RemovalProposal", "RosterEntry", "RosterImport", "RosterImportRow", "SelectionEntry",
            "SelectionQuota", "SelectionRun", "Ticket", "TicketMessage", "User", "UserRole", "UserSession",
-           "WorkerHeartbeat"]
+           "WorkerHeartbeat", "CalendarToken", "Credential", "XapiStatement"]

@@ -178,7 +178,8 @@ class AppFactory:
             **(env or {}),
         }
         config = {"TESTING": True, "DEV_IDP_EXTRA_ACCOUNTS": EXTRA_ACCOUNTS,
-                  "BROKER_FOLDER": str(self.tmp_path / "broker"), **overrides}
+                  "BROKER_FOLDER": str(self.tmp_path / "broker"),
+                  "CREDENTIAL_KEY_DIR": str(self.tmp_path / "credential_keys"), **overrides}
         app = create_app(config, env=environment)
         self.made.append((app, url))
         return app

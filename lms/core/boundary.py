@@ -37,6 +37,8 @@ def _mark_execute(state: ORMExecuteState) -> None:
 
 
 def _clear(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released or rolled back: the request's transaction (and its writes) goes on
     session.info.pop(_WROTE, None)
     session.info.pop(_KEEP, None)
 

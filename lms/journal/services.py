@@ -15,6 +15,7 @@ from lms.cohorts.errors import NotUnlocked
 from lms.cohorts.models import Enrollment
 from lms.cohorts.services import require_open
 from lms.core.errors import DomainError, Invalid
+from lms.core.events import emit
 from lms.curriculum.models import Module
 from lms.extensions import db
 from lms.journal.models import MAX_ANSWER_LENGTH, JournalEntry, Prompt
@@ -144,6 +145,7 @@ def save_journal(enrollment: Enrollment, module: Module, answers: Mapping, *, su
     else:
         raise VersionConflict()
     if submit and not errors:
+        emit("journal.submitted", enrollment=enrollment, module=module, entry=saved, now=now)
         record_completion(enrollment, now=now)  # only a submission can complete a module: a draft changes nothing
     return SaveResult(JournalView(prompts, saved), submit and not errors, errors)
 

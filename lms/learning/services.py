@@ -12,6 +12,7 @@ from lms.cohorts.errors import WindowNotOpen
 from lms.cohorts.models import Enrollment
 from lms.cohorts.services import WindowState, window_state
 from lms.core.errors import NotFound
+from lms.core.events import emit
 from lms.curriculum.models import Module
 from lms.extensions import db
 
@@ -56,4 +57,6 @@ def record_completion(enrollment: Enrollment, *, now: datetime):
     progress = progress_of(enrollment)
     if progress.complete and enrollment.completed_at is None:
         enrollment.completed_at = now
+        emit("enrollment.completed", enrollment=enrollment, progress=progress, now=now)
+    emit("progress.recorded", enrollment=enrollment, progress=progress, now=now)
     return progress

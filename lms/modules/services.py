@@ -12,6 +12,7 @@ from lms.cohorts.errors import NotUnlocked
 from lms.cohorts.models import Enrollment
 from lms.cohorts.services import WindowState, require_open, window_state
 from lms.core.errors import NotFound
+from lms.core.events import emit
 from lms.curriculum.models import Materi, Module
 from lms.extensions import db
 from lms.learning.services import module_state, record_completion, require_readable
@@ -47,6 +48,7 @@ def complete_materi(enrollment: Enrollment, materi: Materi, *, now: datetime) ->
     db.session.execute(insert(MateriProgress).values(enrollment_id=enrollment.id, materi_id=materi.id, done_at=now)
                        .on_conflict_do_nothing())
     enrollment.last_materi_id = materi.id
+    emit("materi.completed", enrollment=enrollment, materi=materi, now=now)  # subscribers dedupe a repeat
     return record_completion(enrollment, now=now)
 
 

@@ -14,6 +14,7 @@ from lms.cohorts.errors import NotUnlocked
 from lms.cohorts.models import Enrollment
 from lms.cohorts.services import require_open
 from lms.core.errors import Invalid
+from lms.core.events import emit
 from lms.curriculum.models import Module
 from lms.extensions import db
 from lms.learning.services import module_state, progress_of, record_completion, require_readable
@@ -101,6 +102,8 @@ def submit_attempt(enrollment: Enrollment, module: Module, answers: Mapping, *, 
     attempt = Attempt(enrollment_id=enrollment.id, module_id=module.id, score=score, max_score=len(questions),
                       answers={str(k): v for k, v in chosen.items()}, submitted_at=now)
     db.session.add(attempt)
+    db.session.flush()
+    emit("posttest.attempted", enrollment=enrollment, module=module, attempt=attempt, now=now)
     record_completion(enrollment, now=now)
     return AttemptResult(attempt, score, len(questions), feedback)
 

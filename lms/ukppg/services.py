@@ -23,6 +23,7 @@ from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core import audit, csvsafe
 from lms.core.errors import DomainError, NotFound
+from lms.core.events import emit
 from lms.core.regions import province_of
 from lms.extensions import db
 from lms.ukppg.models import ExamSession, ExamSite, Registration
@@ -156,6 +157,7 @@ def register(enrollment: Enrollment, session_id: int, *, now: datetime) -> Regis
     audit.record("ukppg.register", "registration", registration.id, actor_id=enrollment.user_id, now=now,
                  data={"session_id": session_id, "number": registration.number})
     db.session.flush()
+    emit("ukppg.registered", enrollment=enrollment, registration=registration, now=now)
     return registration
 
 
@@ -221,6 +223,7 @@ def cancel(enrollment: Enrollment, *, now: datetime) -> Registration:
     db.session.expire(registration)
     audit.record("ukppg.cancel", "registration", registration.id, actor_id=enrollment.user_id, now=now,
                  data={"session_id": session_id, "number": number})
+    emit("ukppg.cancelled", enrollment=enrollment, registration=registration, now=now)
     return registration
 
 

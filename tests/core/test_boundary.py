@@ -107,3 +107,21 @@ def test_read_only_requests_keep_the_connections_prepared_statements(pg_app, pg_
         prepared = db.session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
     assert any("FROM enrollments" in s for s in prepared), prepared
     assert any("FROM materi_progress" in s for s in prepared), prepared
+
+
+def test_writes_before_a_released_savepoint_are_committed(make_app):
+    """A savepoint's release fires ``after_commit``; the request's earlier writes must still be committed."""
+    app = make_app()
+
+    @app.post("/_uji/savepoint")
+    def write_then_savepoint():
+        db.session.add(_user("sebelum"))
+        db.session.flush()
+        with db.session.begin_nested():
+            db.session.add(_user("di-dalam"))
+            db.session.flush()
+        return {"ok": True}
+
+    app.extensions["csrf"].exempt(write_then_savepoint)
+    assert app.test_client().post("/_uji/savepoint").status_code == 200
+    assert sorted(subjects(app)) == ["di-dalam", "sebelum"]

@@ -1,0 +1,37 @@
+"""Domain events: a lower package announces what happened; a package above it subscribes in the app factory.
+
+Handlers run inside the announcing service, in the same transaction, so whatever they write (an xAPI statement
+in the outbox, a credential) commits or rolls back with the event itself. With no subscriber an event costs
+nothing (no SQL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask, current_app
+
+#: The key, in ``app.extensions``, of ``{event name: [handler(**data)]}``.
+EVENTS = "lms.events"
+
+#: The events that services announce, and the keyword arguments their handlers receive.
+KNOWN = {
+    "materi.completed": ("enrollment", "materi", "now"),
+    "posttest.attempted": ("enrollment", "module", "attempt", "now"),
+    "journal.submitted": ("enrollment", "module", "entry", "now"),
+    "progress.recorded": ("enrollment", "progress", "now"),
+    "enrollment.completed": ("enrollment", "progress", "now"),
+    "ukppg.registered": ("enrollment", "registration", "now"),
+    "ukppg.cancelled": ("enrollment", "registration", "now"),
+}
+
+
+def subscribe(app: Flask, name: str, handler: Callable[..., None]) -> None:
+    if name not in KNOWN:
+        raise ValueError(f"unknown event: {name}")
+    app.extensions.setdefault(EVENTS, {}).setdefault(name, []).append(handler)
+
+
+def emit(name: str, **data) -> None:
+    for handler in current_app.extensions.get(EVENTS, {}).get(name, ()):
+        handler(**data)
