@@ -1,6 +1,6 @@
 """records: the xAPI statement outbox, issued completion credentials, calendar-feed tokens
 
-Revision ID: 0014c
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-11-30 11:06:33.000000
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0014c'
+revision = '0014'
 down_revision = '0013'
 branch_labels = None
 depends_on = None
