@@ -36,6 +36,7 @@ from lms.core.formatting import register_filters
 from lms.core.security import register_security_headers
 from lms.core.transfer import init_transfer
 from lms.core.views import bp as core_bp
+from lms.dashboard.landing import home_for, participant_zone
 from lms.dashboard.views import bp as dashboard_bp
 from lms.demo.cli import demo_command
 from lms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
@@ -90,6 +91,8 @@ def _wire_domains(app: Flask) -> None:
     """What a lower package looks up from a higher one, set here so that imports point one way."""
     register_renderer(app, "reminder", render_reminder)
     install_progress(app, compute_progress)
+    app.extensions["lms_home_for"] = home_for
+    app.extensions["lms_login_zone"] = participant_zone
 
 
 def _init_extensions(app: Flask) -> None:

@@ -16,7 +16,7 @@ from lms.cohorts.access import participant_required
 from lms.core import idempotency
 from lms.core.access import role_required
 from lms.core.errors import DomainError, Invalid
-from lms.core.formatting import deadline_text, moment_text
+from lms.core.formatting import deadline_text, moment_text, viewer_zone
 from lms.core.input import MAX_ID
 from lms.core.regions import province_name
 from lms.core.time import now_utc
@@ -110,7 +110,7 @@ def _confirmation_page() -> str | None:
     return render_template("ukppg/confirmation.html", registration=registration, enrollment=g.enrollment,
                            province_name=province_name, can_change=window.open_at(now_utc()),
                            closes_text=deadline_text(window.closes_at, "Asia/Jakarta"),
-                           registered_text=moment_text(registration.created_at, "Asia/Jakarta"))
+                           registered_text=moment_text(registration.created_at, viewer_zone()))
 
 
 @bp.get("/konfirmasi")
