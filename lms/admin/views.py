@@ -63,8 +63,8 @@ def index():
     return render_template("admin/index.html", rows=rows, timeline=picture)
 
 
-def _render_cohort_form(state: FormState, cohort: Cohort | None, status: int = 200):
-    return render_template("admin/cohort_form.html", form=state, cohort=cohort,
+def _render_cohort_form(state: FormState, cohort: Cohort | None, status: int = 200, impact: int = 0):
+    return render_template("admin/cohort_form.html", form=state, cohort=cohort, impact=impact,
                            curricula=services.curricula()), status
 
 
@@ -94,10 +94,17 @@ def edit_cohort(code: str):
     state.values["code"] = cohort.code
     try:
         fields = forms.parse_cohort(state, creating=False, curricula=services.curricula_by_id())
-        cohorts.update_cohort(cohort, **fields, actor_id=current_user.id, now=now_utc())
+        now = now_utc()
+        stranded_before = services.stranded_registrations(cohort, now)
+        cohorts.update_cohort(cohort, **fields, actor_id=current_user.id, now=now)
     except Invalid as exc:
         state.errors = exc.details or {"name": str(exc)}
         return _render_cohort_form(state, cohort, 422)
+    impact = services.stranded_registrations(cohort, now) - stranded_before
+    if impact > 0 and request.form.get("confirm_impact") != "yes":
+        # Registered participants would be left unable to change or cancel: the admin sees it first.
+        # The 409 rolls the change back (request boundary) until the admin confirms.
+        return _render_cohort_form(state, cohort, 409, impact=impact)
     flash(_("Angkatan %(code)s diperbarui.", code=cohort.code), "success")
     return redirect(url_for("admin.cohort", code=cohort.code))
 
