@@ -38,3 +38,19 @@ def notify_moved(preview: RepointPreview, *, ticket_id: int, now: datetime) -> l
                 for email in (preview.old_email, preview.new_email)]
     db.session.add_all(messages)
     return messages
+
+
+REPLY_KIND = "balasan_bantuan"
+REPLY_SUBJECT = _l("Pusat Bantuan membalas tiket Anda")
+
+
+def notify_reply(ticket, *, now: datetime, ticket_url: str) -> OutboxMessage:
+    """The teacher hears of an agent's reply (through the outbox); the reply itself is on the ticket page."""
+    when = format_datetime(now.astimezone(zone(WIB)), "d MMMM y, HH.mm", locale="id") + " WIB"
+    body = render_email(REPLY_KIND, ticket_id=ticket.id, when=when, url=ticket_url,
+                        summary=_l("The helpdesk replied to your ticket #%(ticket)s: %(url)s", ticket=ticket.id,
+                                   url=ticket_url))
+    message = OutboxMessage(kind=REPLY_KIND, to_email=ticket.user.email, enrollment_id=None, created_at=now,
+                            params={"subject": subject_in(REPLY_SUBJECT), "ticket_id": ticket.id, "body": body})
+    db.session.add(message)
+    return message
