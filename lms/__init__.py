@@ -13,6 +13,7 @@ from lms import api, models  # noqa: F401 - models: every table registered befor
 from lms.access import api as access_api  # noqa: F401 - each domain's api module attaches its routes to the API
 from lms.access.views import bp as access_bp
 from lms.admin import api as admin_api  # noqa: F401
+from lms.admin.tools_views import bp as admin_tools_bp
 from lms.admin.views import bp as admin_bp
 from lms.auth import api as auth_api  # noqa: F401
 from lms.auth import bearer  # noqa: F401 - authenticates every API call
@@ -125,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(posttest_bp)
     app.register_blueprint(journal_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(admin_tools_bp)
     app.register_blueprint(ukppg_bp)
     app.register_blueprint(ukppg_admin_bp)
     app.register_blueprint(access_bp)

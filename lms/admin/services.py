@@ -55,9 +55,12 @@ def status_counts(cohort: Cohort) -> dict[str, int]:
 
 
 def enrollments_page(cohort: Cohort, *, status: str | None, search: str | None, page: int,
-                     per_page: int = PER_PAGE) -> Page:
-    """One page of participants with their account, filtered; rows and total in one statement."""
+                     per_page: int = PER_PAGE, region: str | None = None) -> Page:
+    """One page of participants with their account, filtered (``region``: a province or kab/kota code, from the
+    progress report's rows); rows and total in one statement."""
     conditions = [Enrollment.cohort_id == cohort.id]
+    if region:
+        conditions.append(Enrollment.kode_kabkota.startswith(region, autoescape=True))
     if status:
         conditions.append(Enrollment.status == status)
     if search:
