@@ -22,6 +22,7 @@ from lms.auth.devidp.server import create_server as create_dev_idp_server
 from lms.auth.devidp.views import bp as devidp_bp
 from lms.auth.login import load_user
 from lms.auth.oidc import register_client
+from lms.auth.roles_views import bp as roles_bp
 from lms.auth.views import bp as auth_bp
 from lms.celery_init import celery_init_app
 from lms.cohorts import me as me_api  # noqa: F401
@@ -127,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(journal_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(admin_tools_bp)
+    app.register_blueprint(roles_bp)
     app.register_blueprint(ukppg_bp)
     app.register_blueprint(ukppg_admin_bp)
     app.register_blueprint(access_bp)

@@ -11,7 +11,9 @@ from lms.core.regions import timezone_for
 def home_for(user) -> str:
     """Each role's own working page: the most specific role wins for accounts holding several."""
     roles = set(user.roles)
-    if "superadmin" in roles or "admin_angkatan" in roles:
+    if "superadmin" in roles:
+        return url_for("roles.index")
+    if "admin_angkatan" in roles:
         return url_for("admin.index")
     if "helpdesk" in roles:
         return url_for("helpdesk.queue")
