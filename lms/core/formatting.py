@@ -18,8 +18,9 @@ def _locale() -> str:
     return str(get_locale() or "id")
 
 
-def long_date(day: date) -> str:
-    return format_date(day, "d MMMM y", locale=_locale())
+def long_date(day: date | str) -> str:
+    """E.g. '9 Januari 2027'; also takes an ISO date string (as the JSON-shaped read models carry)."""
+    return format_date(date.fromisoformat(day) if isinstance(day, str) else day, "d MMMM y", locale=_locale())
 
 
 def _time_pattern() -> str:
