@@ -13,6 +13,7 @@ from lms import api, models  # noqa: F401 - models: every table registered befor
 from lms.access import api as access_api  # noqa: F401 - each domain's api module attaches its routes to the API
 from lms.access.views import bp as access_bp
 from lms.admin import api as admin_api  # noqa: F401
+from lms.admin.tools_views import bp as admin_tools_bp
 from lms.admin.views import bp as admin_bp
 from lms.auth import api as auth_api  # noqa: F401
 from lms.auth import bearer  # noqa: F401 - authenticates every API call
@@ -21,6 +22,7 @@ from lms.auth.devidp.server import create_server as create_dev_idp_server
 from lms.auth.devidp.views import bp as devidp_bp
 from lms.auth.login import load_user
 from lms.auth.oidc import register_client
+from lms.auth.roles_views import bp as roles_bp
 from lms.auth.views import bp as auth_bp
 from lms.celery_init import celery_init_app
 from lms.cohorts import me as me_api  # noqa: F401
@@ -37,6 +39,7 @@ from lms.core.formatting import register_filters
 from lms.core.security import register_security_headers
 from lms.core.transfer import init_transfer
 from lms.core.views import bp as core_bp
+from lms.dashboard.landing import home_for, participant_zone
 from lms.dashboard.views import bp as dashboard_bp
 from lms.demo.cli import demo_command
 from lms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
@@ -105,6 +108,8 @@ def _wire_domains(app: Flask) -> None:
     observability.register_scrape_gauges(app, outbox_gauges)
     records_hooks.install(app)
     install_template_helpers(app)
+    app.extensions["lms_home_for"] = home_for
+    app.extensions["lms_login_zone"] = participant_zone
 
 
 def _limit_only_decorated_views(app: Flask) -> None:
@@ -151,6 +156,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(posttest_bp)
     app.register_blueprint(journal_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(admin_tools_bp)
+    app.register_blueprint(roles_bp)
     app.register_blueprint(ukppg_bp)
     app.register_blueprint(ukppg_admin_bp)
     app.register_blueprint(access_bp)

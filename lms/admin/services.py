@@ -19,6 +19,7 @@ from lms.curriculum.models import Curriculum
 from lms.extensions import db
 from lms.notifications.models import OutboxMessage
 from lms.notifications.services import Rendered, render
+from lms.ukppg.models import Registration
 
 PER_PAGE = 50
 HISTORY_LIMIT = 20
@@ -54,9 +55,12 @@ def status_counts(cohort: Cohort) -> dict[str, int]:
 
 
 def enrollments_page(cohort: Cohort, *, status: str | None, search: str | None, page: int,
-                     per_page: int = PER_PAGE) -> Page:
-    """One page of participants with their account, filtered; rows and total in one statement."""
+                     per_page: int = PER_PAGE, region: str | None = None) -> Page:
+    """One page of participants with their account, filtered (``region``: a province or kab/kota code, from the
+    progress report's rows); rows and total in one statement."""
     conditions = [Enrollment.cohort_id == cohort.id]
+    if region:
+        conditions.append(Enrollment.kode_kabkota.startswith(region, autoescape=True))
     if status:
         conditions.append(Enrollment.status == status)
     if search:
@@ -137,3 +141,17 @@ def outbox_counts() -> dict[str, int]:
     pending, sent, failed = db.session.execute(select(
         tally(unsent), tally(~unsent), tally(and_(unsent, OutboxMessage.error.is_not(None))))).one()
     return {"pending": pending, "sent": sent, "failed": failed}
+
+
+def stranded_registrations(cohort: Cohort, now: datetime) -> int:
+    """Active UKPPPG registrations of ``cohort`` whose participants cannot change or cancel them at ``now``
+    (their registration window is not open), counted in one statement."""
+    query = (select(func.count(Registration.id)).join(Enrollment, Registration.enrollment_id == Enrollment.id)
+             .where(Enrollment.cohort_id == cohort.id, Registration.cancelled_at.is_(None)))
+    opens, closes = cohort.registration_opens_at, cohort.registration_closes_at
+    if (opens and now < opens) or (closes and now >= closes):
+        return db.session.scalar(query)
+    if closes or cohort.learning_closes_at > now:
+        return 0
+    # By default the window ends with the participant's learning window, which an extension moves.
+    return db.session.scalar(query.where((Enrollment.extended_until.is_(None)) | (Enrollment.extended_until <= now)))

@@ -20,8 +20,8 @@ from lms.cohorts.roster_models import RosterImport
 from lms.cohorts.uploads import start_roster_import
 from lms.core.access import role_required
 from lms.core.errors import Invalid, NotFound
-from lms.core.formatting import deadline_text, moment_text
-from lms.core.regions import WIB, kabkota_name, zone, zone_label
+from lms.core.formatting import deadline_text, moment_text, viewer_zone
+from lms.core.regions import WIB, kabkota_name, province_name, zone, zone_label
 from lms.core.time import now_utc
 from lms.extensions import db
 from lms.notifications.services import smtp_configured
@@ -39,9 +39,10 @@ JOB_LABELS = {"queued": _l("Dalam antrean"), "running": _l("Sedang diproses"), "
 @bp.context_processor
 def _helpers() -> dict:
     return {"status_labels": STATUS_LABELS, "job_labels": JOB_LABELS, "kabkota_name": kabkota_name,
-            "zone_label": zone_label, "wib": lambda instant: moment_text(instant, WIB) if instant else "–",
-            # An exclusive end instant shown as its last minute (e.g. an extension "until").
-            "wib_deadline": lambda instant: deadline_text(instant, WIB) if instant else "–",
+            "province_name": province_name,
+            "zone_label": zone_label, "wib": lambda instant: moment_text(instant, viewer_zone()) if instant else "–",
+            # An exclusive end instant shown as its last minute (e.g. an extension "until"), in the viewer's zone.
+            "wib_deadline": lambda instant: deadline_text(instant, viewer_zone()) if instant else "–",
             "timezones": forms.TIMEZONES}
 
 
@@ -63,8 +64,8 @@ def index():
     return render_template("admin/index.html", rows=rows, timeline=picture)
 
 
-def _render_cohort_form(state: FormState, cohort: Cohort | None, status: int = 200):
-    return render_template("admin/cohort_form.html", form=state, cohort=cohort,
+def _render_cohort_form(state: FormState, cohort: Cohort | None, status: int = 200, impact: int = 0):
+    return render_template("admin/cohort_form.html", form=state, cohort=cohort, impact=impact,
                            curricula=services.curricula()), status
 
 
@@ -94,10 +95,17 @@ def edit_cohort(code: str):
     state.values["code"] = cohort.code
     try:
         fields = forms.parse_cohort(state, creating=False, curricula=services.curricula_by_id())
-        cohorts.update_cohort(cohort, **fields, actor_id=current_user.id, now=now_utc())
+        now = now_utc()
+        stranded_before = services.stranded_registrations(cohort, now)
+        cohorts.update_cohort(cohort, **fields, actor_id=current_user.id, now=now)
     except Invalid as exc:
         state.errors = exc.details or {"name": str(exc)}
         return _render_cohort_form(state, cohort, 422)
+    impact = services.stranded_registrations(cohort, now) - stranded_before
+    if impact > 0 and request.form.get("confirm_impact") != "yes":
+        # Registered participants would be left unable to change or cancel: the admin sees it first.
+        # The 409 rolls the change back (request boundary) until the admin confirms.
+        return _render_cohort_form(state, cohort, 409, impact=impact)
     flash(_("Angkatan %(code)s diperbarui.", code=cohort.code), "success")
     return redirect(url_for("admin.cohort", code=cohort.code))
 
@@ -106,7 +114,9 @@ def _render_cohort(cohort: Cohort, *, extension: FormState | None = None, upload
                    status: int = 200):
     chosen = request.args.get("status") if request.args.get("status") in STATUSES else None
     search = (request.args.get("q") or "").strip()
-    page = services.enrollments_page(cohort, status=chosen, search=search or None, page=_page_arg())
+    region = (request.args.get("wilayah") or "").strip()
+    region = region if region.isdigit() and len(region) in (2, 4) else None
+    page = services.enrollments_page(cohort, status=chosen, search=search or None, page=_page_arg(), region=region)
     windows = {"opens": moment_text(cohort.learning_opens_at, cohort.timezone),
                "closes": deadline_text(cohort.learning_closes_at, cohort.timezone),
                "registration_opens": moment_text(cohort.registration_opens_at, cohort.timezone)
@@ -114,7 +124,8 @@ def _render_cohort(cohort: Cohort, *, extension: FormState | None = None, upload
                "registration_closes": deadline_text(cohort.registration_closes_at, cohort.timezone)
                if cohort.registration_closes_at else None}
     return render_template("admin/cohort.html", cohort=cohort, windows=windows, counts=services.status_counts(cohort),
-                           page=page, chosen=chosen, search=search, extension=extension or FormState(),
+                           page=page, chosen=chosen, search=search, region=region,
+                           extension=extension or FormState(),
                            extensions=services.extensions_of(cohort), imports=services.imports_of(cohort),
                            upload_error=upload_error), status
 

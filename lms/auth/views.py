@@ -13,6 +13,7 @@ from lms.auth import oidc
 from lms.auth.services import LoginRefused, check_admissible, claims_from_id_token, login_from_claims
 from lms.auth.sessions import SESSION_KEY, end_session, revoke_all_sessions, start_session
 from lms.core.access import login_required
+from lms.core.formatting import ZONE_COOKIE
 from lms.core.redirects import safe_next
 from lms.core.time import now_utc
 from lms.extensions import limiter
@@ -73,7 +74,14 @@ def callback():
     session.clear()  # a fresh session for the logged-in user (no fixation)
     session[SESSION_KEY] = start_session(user, now=now_utc())
     login_user(user)
-    return redirect(target or url_for("core.home"))
+    home = current_app.extensions.get("lms_home_for")
+    response = redirect(target or (home(user) if home else url_for("core.home")))
+    zone_of = current_app.extensions.get("lms_login_zone")
+    tz = zone_of(user) if zone_of else None
+    if tz:  # a participant reads times in their province's zone; staff keep the zone they chose
+        response.set_cookie(ZONE_COOKIE, tz, max_age=365 * 24 * 3600, samesite="Lax",
+                            secure=current_app.config["PRODUCTION"], httponly=True)
+    return response
 
 
 def _failed(message: str):

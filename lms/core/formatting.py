@@ -2,25 +2,56 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from babel.dates import format_date, format_datetime
+from flask import has_request_context, request
 from flask_babel import get_locale
 
-from lms.core.regions import WIB, zone, zone_label
+from lms.core.regions import WIB, ZONE_LABELS, timezone_for, zone, zone_label
+
+#: The cookie holding the zone a viewer reads times in (set at a participant's login, or chosen by staff).
+ZONE_COOKIE = "lms_tz"
 
 
 def _locale() -> str:
     return str(get_locale() or "id")
 
 
-def long_date(day: date) -> str:
-    return format_date(day, "d MMMM y", locale=_locale())
+def long_date(day: date | str) -> str:
+    """E.g. '9 Januari 2027'; also takes an ISO date string (as the JSON-shaped read models carry)."""
+    return format_date(date.fromisoformat(day) if isinstance(day, str) else day, "d MMMM y", locale=_locale())
+
+
+def _time_pattern() -> str:
+    return "HH:mm" if _locale().startswith("en") else "HH.mm"
 
 
 def moment_text(instant: datetime, tz: str) -> str:
-    """E.g. '24 Juli 2024 00.00 WIB'."""
-    return f"{format_datetime(instant.astimezone(zone(tz)), 'd MMMM y HH.mm', locale=_locale())} {zone_label(tz)}"
+    """E.g. '24 Juli 2024, 00.00 WIB' (in English '24 July 2024, 00:00 WIB')."""
+    shown = format_datetime(instant.astimezone(zone(tz)), f"d MMMM y, {_time_pattern()}", locale=_locale())
+    return f"{shown} {zone_label(tz)}"
+
+
+def viewer_zone() -> str:
+    """The zone the current viewer reads times in: their chosen or participant zone, else WIB."""
+    chosen = request.cookies.get(ZONE_COOKIE) if has_request_context() else None
+    return chosen if chosen in ZONE_LABELS else WIB
+
+
+def moment(instant: datetime | None, tz: str | None = None) -> str:
+    """Template filter: an instant in ``tz`` (default: the viewer's zone), long Indonesian form with the zone."""
+    if instant is None:
+        return "–"
+    if instant.tzinfo is None:  # SQLite hands back naive UTC
+        instant = instant.replace(tzinfo=UTC)
+    return moment_text(instant, tz or viewer_zone())
+
+
+def local_session_text(day: date, start, province: str | None) -> str:
+    """An exam session's local date and start time with the site's zone, e.g. '15 Januari 2027, 08.00 WITA'."""
+    clock = start.strftime("%H:%M" if _locale().startswith("en") else "%H.%M")
+    return f"{long_date(day)}, {clock} {zone_label(timezone_for(province))}"
 
 
 def deadline_text(closes_at: datetime, tz: str) -> str:
@@ -38,3 +69,6 @@ def deadlines(closes_at: datetime, participant_tz: str) -> list[str]:
 
 def register_filters(app) -> None:
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["moment"] = moment
+    app.jinja_env.globals["local_session_text"] = local_session_text
+    app.jinja_env.globals["viewer_zone"] = viewer_zone

@@ -7,8 +7,10 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from lms.core.health import readiness
+from lms.core.formatting import ZONE_COOKIE
 from lms.core.i18n import LANG_COOKIE
 from lms.core.redirects import safe_next
+from lms.core.regions import ZONE_LABELS
 from lms.core.time import now_utc
 from lms.extensions import csrf, db
 
@@ -17,6 +19,8 @@ bp = Blueprint("core", __name__)
 
 @bp.get("/")
 def home():
+    if current_user.is_authenticated and "lms_home_for" in current_app.extensions:
+        return redirect(current_app.extensions["lms_home_for"](current_user))
     return render_template("core/home.html", user=current_user)
 
 
@@ -51,4 +55,16 @@ def set_language():
     response = redirect(target)
     response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
                         secure=current_app.config["PRODUCTION"], httponly=True)
+    return response
+
+
+@bp.post("/zona")
+def set_zone():
+    """The zone times are shown in (WIB, WITA or WIT), chosen by the viewer."""
+    tz = request.form.get("tz", "")
+    target = safe_next(request.form.get("next")) or url_for("core.home")
+    response = redirect(target)
+    if tz in ZONE_LABELS:
+        response.set_cookie(ZONE_COOKIE, tz, max_age=365 * 24 * 3600, samesite="Lax",
+                            secure=current_app.config["PRODUCTION"], httponly=True)
     return response

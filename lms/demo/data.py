@@ -105,9 +105,8 @@ def _upsert_cohort(code, name, year, first, last, curriculum: Curriculum) -> Coh
     if cohort is None:
         return cohorts.create_cohort(code=code, name=name, programme_year=year, learning_start=first,
                                      learning_end=last, curriculum=curriculum)
+    # An existing cohort keeps its windows: an admin may have moved them (the demo never resets that).
     cohort.name, cohort.curriculum = name, curriculum
-    cohorts.set_windows(cohort, learning_start=first, learning_end=last, timezone=cohort.timezone,
-                        registration_start=cohort.registration_start, registration_end=cohort.registration_end)
     return cohort
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import current_app, g, url_for
 from marshmallow import RAISE
 from sqlalchemy import select
 from werkzeug.datastructures import CombinedMultiDict
@@ -15,7 +15,7 @@ from lms.cohorts.roster_models import RosterEntry
 from lms.core.errors import NotFound
 from lms.core.time import now_utc
 from lms.extensions import db
-from lms.helpdesk import repoint, schemas, services
+from lms.helpdesk import notices, repoint, schemas, services
 from lms.helpdesk.models import Ticket
 
 
@@ -101,7 +101,11 @@ def get_ticket(ticket_id: int):
 def post_message(body: dict, ticket_id: int):
     ticket = services.ticket_for(g.api_user, ticket_id)
     agent = g.api_user.has_any_role("helpdesk")
-    services.reply(ticket, g.api_user, body["body"], now=now_utc(), status=body.get("status") if agent else None)
+    message = services.reply(ticket, g.api_user, body["body"], now=now_utc(),
+                             status=body.get("status") if agent else None)
+    if message.from_helpdesk:
+        notices.notify_reply(ticket, now=message.created_at,
+                             ticket_url=url_for("helpdesk.ticket", ticket_id=ticket.id, _external=True))
     return ticket_json(ticket, thread=True, agent=agent)
 
 

@@ -14,7 +14,7 @@ from lms.core.errors import DomainError, Invalid
 from lms.core.input import MAX_ID
 from lms.core.time import now_utc
 from lms.extensions import db
-from lms.helpdesk import repoint, services
+from lms.helpdesk import notices, repoint, services
 from lms.helpdesk.models import CATEGORIES, MAX_ACCOUNT, STATUSES, Ticket
 
 bp = Blueprint("helpdesk", __name__, url_prefix="/bantuan")
@@ -76,10 +76,16 @@ def _render_ticket(ticket: Ticket, *, status: int = 200, errors: dict | None = N
 def reply(ticket_id: int):
     ticket = services.ticket_for(current_user, ticket_id)
     try:
-        services.reply(ticket, current_user, request.form.get("body", ""), now=now_utc(),
-                       status=request.form.get("status") if current_user.has_any_role("helpdesk") else None)
+        message = services.reply(ticket, current_user, request.form.get("body", ""), now=now_utc(),
+                                 status=request.form.get("status") if current_user.has_any_role("helpdesk") else None)
     except Invalid as exc:
         return _render_ticket(ticket, status=422, errors=exc.details)
+    if message.from_helpdesk:
+        notices.notify_reply(ticket, now=message.created_at,
+                             ticket_url=url_for("helpdesk.ticket", ticket_id=ticket_id, _external=True))
+        flash(_("Balasan terkirim. Pelapor diberi tahu lewat e-mail."), "success")
+    else:
+        flash(_("Balasan terkirim."), "success")
     return redirect(url_for("helpdesk.ticket", ticket_id=ticket_id))
 
 

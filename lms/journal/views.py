@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,6 +17,8 @@ from lms.journal.models import MAX_ANSWER_LENGTH
 from lms.learning import services as learning
 
 bp = Blueprint("journal", __name__, url_prefix="/sertifikasi/modul/<int:module_id>/jurnal")
+#: The reasons a submission was refused, carried over the redirect to the journal page (the draft is saved).
+REFUSED_KEY = "journal_refused"
 
 
 def _page(module, view, *, answers, errors=None, saved=None, draft_saved=False, status=200):
@@ -33,6 +35,9 @@ def _page(module, view, *, answers, errors=None, saved=None, draft_saved=False, 
 def edit(module_id: int):
     module = learning.get_module(g.enrollment, module_id)
     view = services.get_journal(g.enrollment, module, now=now_utc())
+    refused = session.pop(REFUSED_KEY, None)
+    if refused and refused.get("module_id") == module_id:
+        return _page(module, view, answers=view.answers, errors=refused["errors"], draft_saved=True)
     return _page(module, view, answers=view.answers)
 
 
@@ -57,10 +62,26 @@ def save(module_id: int):
         view = services.get_journal(g.enrollment, module, now=now)
         return _page(module, view, answers={**view.answers, **answers}, errors=exc.details, status=422)
     if result.errors:
-        keep_writes_on_refusal()  # the draft is kept although the submission is refused
-        return _page(module, result.view, answers=result.view.answers, errors=result.errors, draft_saved=True,
-                     status=422)
-    flash(_("Jurnal terkirim.") if result.submitted else _("Draf jurnal tersimpan."), "success")
+        # The draft is kept although the submission is refused. Redirect (POST-redirect-GET) so that a reload
+        # shows the saved draft and the reasons again instead of re-sending an outdated version.
+        keep_writes_on_refusal()
+        session[REFUSED_KEY] = {"module_id": module_id, "errors": result.errors}
+        return redirect(url_for("journal.edit", module_id=module_id))
     if result.submitted:
-        return redirect(url_for("learning.module", module_id=module_id))
+        step = learning.progress_of(g.enrollment).next_step()
+        flash(_("Jurnal terkirim. Lanjutkan ke langkah berikutnya.") if step.kind != "done"
+              else _("Jurnal terkirim. Semua modul telah selesai."), "success")
+        return redirect(_step_url(step))
+    flash(_("Draf jurnal tersimpan."), "success")
     return redirect(url_for("journal.edit", module_id=module_id))
+
+
+def _step_url(step) -> str:
+    """Where the participant goes after a journal: the next thing to do, else the dashboard."""
+    if step.kind == "materi":
+        return url_for("learning.materi", materi_id=step.materi_id)
+    if step.kind == "posttest":
+        return url_for("posttest.take", module_id=step.module_id)
+    if step.kind == "journal":
+        return url_for("journal.edit", module_id=step.module_id)
+    return url_for("dashboard.index")

@@ -331,6 +331,10 @@ def decide_removal(proposal_id: int):
     if choice not in ("setujui", "tolak"):
         state["errors"] = {"decision": _("Pilih Setujui atau Tolak.")}
         return _render_proposals(back, decision=state, status=422)
+    if request.form.get("confirm") != "yes":
+        # A decision cannot be undone: it is taken only with the box ticked (works without JavaScript).
+        state["errors"] = {"confirm": _("Centang pernyataan bahwa Anda telah memeriksa usulan ini, lalu kirim lagi.")}
+        return _render_proposals(back, decision=state, status=422)
     try:
         removal.decide(proposal, approve=choice == "setujui", note=note, lpmp=current_user, now=now_utc())
     except DomainError as exc:

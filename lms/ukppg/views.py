@@ -16,7 +16,7 @@ from lms.cohorts.access import participant_required
 from lms.core import idempotency
 from lms.core.access import role_required
 from lms.core.errors import DomainError, Invalid
-from lms.core.formatting import deadline_text, moment_text
+from lms.core.formatting import deadline_text, local_session_text, moment_text, viewer_zone
 from lms.core.input import MAX_ID
 from lms.core.regions import province_name
 from lms.core.time import now_utc
@@ -90,9 +90,23 @@ def _registered(registration: Registration) -> idempotency.Answer:
     return idempotency.Answer(201, {"number": registration.number, "session_id": registration.session_id})
 
 
+@bp.get("/batal")
+@participant_required
+def confirm_cancel():
+    """What cancelling will do, and the button that does it (works without JavaScript)."""
+    registration = services.active_registration(g.enrollment)
+    if registration is None:
+        return redirect(url_for("ukppg.choose"))
+    s = registration.session
+    return render_template("ukppg/cancel.html", registration=registration,
+                           seat=f"{s.site.name}, {local_session_text(s.date, s.start, s.site.province)}")
+
+
 @bp.post("/batal")
 @participant_required
 def cancel():
+    if request.form.get("confirm") != "yes":
+        return redirect(url_for("ukppg.confirm_cancel"))
     try:
         services.cancel(g.enrollment, now=now_utc())
     except DomainError as exc:
@@ -110,7 +124,7 @@ def _confirmation_page() -> str | None:
     return render_template("ukppg/confirmation.html", registration=registration, enrollment=g.enrollment,
                            province_name=province_name, can_change=window.open_at(now_utc()),
                            closes_text=deadline_text(window.closes_at, "Asia/Jakarta"),
-                           registered_text=moment_text(registration.created_at, "Asia/Jakarta"))
+                           registered_text=moment_text(registration.created_at, viewer_zone()))
 
 
 @bp.get("/konfirmasi")

@@ -230,7 +230,7 @@ def test_the_cohort_page_filters_and_pages_participants(app, admin, learning):
     page = html(admin.get("/admin/cohorts/UJI-1"))
     assert page.count('data-testid="enrollment"') == 3 and "Kota Bandung" in page
     assert re.search(r'data-testid="count-aktif">.*?<strong>2</strong>', page)
-    assert "1 November 2026 00.00 WIB" in page and "30 November 2026 23.59 WIB" in page
+    assert "1 November 2026, 00.00 WIB" in page and "30 November 2026, 23.59 WIB" in page
     filtered = html(admin.get("/admin/cohorts/UJI-1?status=tidak_tuntas"))
     assert filtered.count('data-testid="enrollment"') == 1 and "guru.0@" in filtered
     searched = html(admin.get("/admin/cohorts/UJI-1?q=GURU.2"))
@@ -269,7 +269,7 @@ def test_the_extension_form_extends_one_participant_and_is_audited(app, admin, l
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "enrollment.extend"))
         assert event.actor_id == admin_id and event.subject_id == str(enrollment_id)
     page = html(admin.get("/admin/cohorts/UJI-1"))
-    assert "Sakit, surat dokter terlampir" in page and ADMIN in page and "10 Desember 2026 23.59 WIB" in page
+    assert "Sakit, surat dokter terlampir" in page and ADMIN in page and "10 Desember 2026, 23.59 WIB" in page
 
     too_early = admin.post("/admin/cohorts/UJI-1/extensions", data={**form, "until": "2026-11-15", "reason": "Lagi"})
     assert too_early.status_code == 422
@@ -388,7 +388,7 @@ def test_the_outbox_lists_a_queued_reminder(app, admin, learning, frozen_clock):
     assert page.count('data-testid="outbox-row"') == 1
     assert TEACHER in page and "H-3" in page and "reminder" in page
     assert "Pengingat Sertifikasi Pendidik: 3 hari lagi (H-3)" in page
-    assert "1 Desember 2026 00.59 WITA" in page  # the body, rendered in the participant's zone
+    assert "1 Desember 2026, 00.59 WITA" in page  # the body, rendered in the participant's zone
     assert 'data-testid="smtp-off"' in page
     app.config["MAIL_SERVER"] = "smtp.example.com"
     assert 'data-testid="smtp-off"' not in html(admin.get("/admin/outbox"))

@@ -65,7 +65,7 @@ def test_login_never_leaves_the_app(live_server, raw_next):
     assert "\t" not in location and "\n" not in location and "\\" not in location
     target = urlsplit(urljoin(f"{live_server.url}/auth/callback", location))
     assert target.netloc == urlsplit(live_server.url).netloc
-    assert target.path == "/"  # the default landing page
+    assert target.path == "/sertifikasi/"  # the teacher's landing page
 
 
 def test_login_returns_to_an_app_path_with_its_query(live_server):

@@ -20,7 +20,7 @@ def test_admin_edits_a_window_and_the_teacher_sees_the_new_deadline(served_app, 
     ARTIFACTS.mkdir(exist_ok=True)
     today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Jakarta")).date()
     new_end = today + timedelta(days=45)
-    new_deadline = f"{format_date(new_end, 'd MMMM y', locale='id')} 23.59 WIB"
+    new_deadline = f"{format_date(new_end, 'd MMMM y', locale='id')}, 23.59 WIB"
 
     teacher = browser.new_context(locale="id-ID").new_page()
     login(teacher, served_app.url, "guru.demo@guru.sd.belajar.id")

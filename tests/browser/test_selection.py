@@ -79,6 +79,7 @@ def test_dinas_proposes_lpmp_approves_and_the_list_shows_it(served_app, browser,
     expect(proposal).to_contain_text("SK mutasi Bupati no. 800/123/2026")
     proposal.get_by_test_id("decision-note").fill("Sesuai SK mutasi")
     lpmp.screenshot(path=str(ARTIFACTS / "selection-lpmp-queue.png"), full_page=True)
+    proposal.get_by_test_id("decision-confirm").check()
     proposal.get_by_test_id("approve").click()
     expect(lpmp.locator(".flash.success")).to_contain_text(f"{promoted['nama']} (cadangan berikutnya) kini ditetapkan")
 

@@ -72,6 +72,8 @@ def test_complete_register_and_print_the_confirmation(served_app, browser):
     first_number = http_registration(served_app.url, token)["number"]
     page.goto(f"{served_app.url}/sertifikasi/ukppg/konfirmasi")
     page.get_by_test_id("cancel-registration").click()
+    expect(page.get_by_test_id("cancel-consequence")).to_contain_text("akan dilepas")
+    page.get_by_test_id("confirm-cancel").click()
     page.goto(f"{served_app.url}/sertifikasi/ukppg/")
     sent = []
 

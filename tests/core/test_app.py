@@ -177,8 +177,6 @@ NOT_LANGUAGE = {
     ("lms/templates/ukppg/confirmation.html", "· Ruang GTK ·"),
     ("lms/templates/ukppg/confirmation.html", "UKPPPG"),
     ("lms/templates/access/cek_nik.html", "belajar.id"),
-    ("lms/templates/helpdesk/my_tickets.html", "UTC"),
-    ("lms/templates/helpdesk/ticket.html", "· UTC"),
 }
 #: To be wrapped: user-facing literals in files other changes are editing at the time of writing (path, text).
 TO_BE_WRAPPED: set[tuple[str, str]] = set()

@@ -71,3 +71,24 @@ def test_demo_generates_synthetic_participants(app, runner):
         per_enrollment = db.session.execute(select(MateriProgress.enrollment_id, func.count())
                                             .group_by(MateriProgress.enrollment_id)).all()
         assert len({count for _, count in per_enrollment}) > 3  # varied progress
+
+
+def test_demo_again_keeps_a_window_an_admin_moved_and_has_a_determined_run(app, runner, frozen_clock):
+    from lms.selection.models import SelectionEntry, SelectionRun
+
+    frozen_clock(datetime(2026, 11, 22, 3, 0, tzinfo=UTC))
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        demo = db.session.scalar(select(Cohort).where(Cohort.code == "DEMO"))
+        from lms.cohorts import services as cohorts
+        cohorts.set_windows(demo, learning_start=date(2026, 11, 1), learning_end=date(2027, 1, 31),
+                            timezone=demo.timezone, registration_start=None, registration_end=None)
+        db.session.commit()
+    assert runner.invoke(args=["demo", "--participants", "3"]).exit_code == 0
+    with app.app_context():
+        demo = db.session.scalar(select(Cohort).where(Cohort.code == "DEMO"))
+        assert (demo.learning_start, demo.learning_end) == (date(2026, 11, 1), date(2027, 1, 31))
+        assert db.session.scalar(select(func.count(SelectionRun.id))) == 1  # run once, kept on later runs
+        makassar = select(func.count(SelectionEntry.id)).where(SelectionEntry.kode_kabkota == "7371",
+                                                               SelectionEntry.status == "ditetapkan")
+        assert db.session.scalar(makassar) > 0

@@ -403,3 +403,20 @@ def test_reply_page_form(desk):
     thread = desk.client.get(f"/api/v1/tickets/{ticket_id}", headers=desk.a).get_json()
     assert thread["status"] == "diproses"
     assert [(m["from_helpdesk"], m["body"]) for m in thread["messages"]] == [(True, "Sedang kami periksa.")]
+
+
+def test_the_teacher_hears_of_an_agent_reply_and_the_agent_sees_it_sent(desk):
+    from lms.notifications.models import OutboxMessage
+
+    ticket_id = desk.open(desk.a).get_json()["id"]
+    desk.app.config["WTF_CSRF_ENABLED"] = False
+    agent = log_in(desk.app, AGENT)
+    response = agent.post(f"/bantuan/{ticket_id}/balas", data={"body": "Sedang kami periksa.", "status": "diproses"})
+    assert "Balasan terkirim" in agent.get(response.headers["Location"]).get_data(as_text=True)
+    with desk.app.app_context():
+        [message] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "balasan_bantuan")).all()
+        assert message.to_email == TEACHER_A and f"/bantuan/{ticket_id}" in message.params["body"]
+    # The teacher's own reply notifies no one.
+    desk.client.post(f"/api/v1/tickets/{ticket_id}/messages", headers=desk.a, json={"body": "Terima kasih."})
+    with desk.app.app_context():
+        assert db.session.scalar(select(func.count(OutboxMessage.id))) == 1

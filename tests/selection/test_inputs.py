@@ -235,7 +235,7 @@ def test_over_long_notes_on_the_forms_are_422_and_change_nothing(app, world):  #
         proposal_id = db.session.scalar(select(RemovalProposal.id))
     before = snapshot(app)
     response = log_in(app, LPMP).post(f"/penetapan/usulan/{proposal_id}/keputusan",
-                                      data={"decision": "setujui", "note": "x" * 2001})
+                                      data={"confirm": "yes", "decision": "setujui", "note": "x" * 2001})
     assert response.status_code == 422 and 'data-testid="error-decision"' in html(response)
     assert snapshot(app) == before
 

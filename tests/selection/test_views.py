@@ -168,11 +168,15 @@ def test_propose_then_approve_shows_the_new_state(app, world):
     proposal_id = int(re.search(r'data-proposal-id="(\d+)"', queue).group(1))
     assert "SK pensiun no. 7" in queue and f'action="/penetapan/usulan/{proposal_id}/keputusan"' in queue
     assert lpmp.post(f"/penetapan/usulan/{proposal_id}/keputusan", data={"note": "catatan"}).status_code == 422
-    assert dinas.post(f"/penetapan/usulan/{proposal_id}/keputusan", data={"decision": "setujui"}).status_code == 403
-    decided = lpmp.post(f"/penetapan/usulan/{proposal_id}/keputusan", data={"decision": "setujui", "note": "OK"})
+    decide = f"/penetapan/usulan/{proposal_id}/keputusan"
+    assert dinas.post(decide, data={"confirm": "yes", "decision": "setujui"}).status_code == 403
+    unconfirmed = lpmp.post(f"/penetapan/usulan/{proposal_id}/keputusan", data={"decision": "setujui", "note": "OK"})
+    assert unconfirmed.status_code == 422 and "Centang pernyataan" in unconfirmed.get_data(as_text=True)
+    decided = lpmp.post(f"/penetapan/usulan/{proposal_id}/keputusan",
+                        data={"confirm": "yes", "decision": "setujui", "note": "OK"})
     assert decided.status_code == 302
     assert "kini ditetapkan" in html(lpmp.get(decided.headers["Location"]))
-    assert lpmp.post(f"/penetapan/usulan/{proposal_id}/keputusan", data={"decision": "tolak"}).status_code == 409
+    assert lpmp.post(decide, data={"confirm": "yes", "decision": "tolak"}).status_code == 409
 
     with app.app_context():
         promoted = db.session.get(SelectionEntry, world.next_cadangan_id)
@@ -195,7 +199,8 @@ def test_reject_changes_only_the_proposal(app, world):
     with app.app_context():
         before = dict(db.session.execute(select(SelectionEntry.id, SelectionEntry.status)).all())
         proposal_id = db.session.scalar(select(RemovalProposal.id))
-    response = lpmp.post(f"/penetapan/usulan/{proposal_id}/keputusan", data={"decision": "tolak", "note": "Tidak"})
+    response = lpmp.post(f"/penetapan/usulan/{proposal_id}/keputusan",
+                         data={"confirm": "yes", "decision": "tolak", "note": "Tidak"})
     assert response.status_code == 302
     with app.app_context():
         assert dict(db.session.execute(select(SelectionEntry.id, SelectionEntry.status)).all()) == before

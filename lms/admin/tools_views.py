@@ -1,0 +1,70 @@
+"""Admin tool pages: one participant in full, a bulk extension, the audit-log viewer."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.admin import tools
+from lms.admin.views import MAX_PAGE, _helpers
+from lms.cohorts import services as cohorts
+from lms.core.access import role_required
+from lms.core.errors import Invalid
+from lms.core.time import now_utc
+
+bp = Blueprint("admin_tools", __name__, url_prefix="/admin")
+bp.context_processor(_helpers)
+
+
+def _day(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.values.get(name) or "")
+    except ValueError:
+        return None
+
+
+@bp.get("/cohorts/<code>/peserta/<int:enrollment_id>")
+@role_required("admin_angkatan")
+def participant(code: str, enrollment_id: int):
+    cohort = cohorts.find_cohort(code)
+    return render_template("admin/participant.html", cohort=cohort, view=tools.participant(cohort, enrollment_id))
+
+
+@bp.route("/cohorts/<code>/perpanjangan-massal", methods=["GET", "POST"])
+@role_required("admin_angkatan")
+def bulk_extension(code: str):
+    cohort = cohorts.find_cohort(code)
+    if request.method == "GET":
+        return render_template("admin/bulk_extension.html", cohort=cohort, values={}, errors={})
+    upload = request.files.get("file")
+    text = request.form.get("emails", "")
+    if upload and upload.filename:
+        text += "\n" + upload.read(2_000_000).decode("utf-8", errors="replace")
+    emails = tools.parse_emails(text)
+    values = {"emails": "\n".join(emails), "until": request.form.get("until", ""),
+              "reason": request.form.get("reason", "")}
+    try:
+        if request.form.get("confirm") != "yes":
+            raise Invalid(details={"confirm": _("Centang pernyataan untuk memberi perpanjangan.")})
+        count = tools.extend_many(cohort, emails, _day("until"), values["reason"], actor_id=current_user.id,
+                                  now=now_utc())
+    except Invalid as exc:
+        return render_template("admin/bulk_extension.html", cohort=cohort, values=values,
+                               errors=exc.details or {"emails": str(exc)}), 422
+    flash(_("Masa belajar %(n)s peserta diperpanjang.", n=count), "success")
+    return redirect(url_for("admin.cohort", code=cohort.code))
+
+
+@bp.get("/audit")
+@role_required("admin_angkatan")
+def audit():
+    filters = {key: (request.args.get(key) or "").strip()[:254] for key in ("actor", "action", "subject")}
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    since, until = _day("since"), _day("until")
+    result = tools.audit_page(actor=filters["actor"] or None, action=filters["action"] or None,
+                              subject=filters["subject"] or None, since=since, until=until, page=page)
+    return render_template("admin/audit.html", page=result, filters=filters,
+                           since=since.isoformat() if since else "", until=until.isoformat() if until else "")

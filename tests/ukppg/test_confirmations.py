@@ -1,0 +1,38 @@
+"""Cancelling a registration asks first and says what will happen; a teacher whose window has closed is not
+promised a change."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.learning import DURING, log_in
+from tests.ukppg.helpers import seats_taken
+from tests.ukppg.test_bad_input import GURU, ready  # noqa: F401 - the fixture
+
+
+def test_cancelling_asks_first_and_names_the_seat(app, ready):  # noqa: F811
+    app.config["WTF_CSRF_ENABLED"] = False
+    browser = log_in(app, GURU)
+    assert browser.post("/sertifikasi/ukppg/", data={"session_id": ready["session"]}).status_code == 302
+    assert seats_taken(app, ready["session"]) == 1
+
+    # A bare POST (an old form, a replayed request) cancels nothing: it leads to the question.
+    bare = browser.post("/sertifikasi/ukppg/batal")
+    assert bare.status_code == 302 and bare.headers["Location"].endswith("/sertifikasi/ukppg/batal")
+    assert seats_taken(app, ready["session"]) == 1
+
+    page = browser.get("/sertifikasi/ukppg/batal").get_data(as_text=True)
+    assert "Kursi Anda di TUK Makassar, 20 Desember 2026, 08.00 WITA akan dilepas" in page
+    done = browser.post("/sertifikasi/ukppg/batal", data={"confirm": "yes"})
+    assert done.status_code == 302 and seats_taken(app, ready["session"]) == 0
+    assert browser.get("/sertifikasi/ukppg/batal").status_code == 302  # nothing left to cancel
+
+
+def test_after_the_window_the_registered_teacher_is_not_promised_a_change(app, ready, frozen_clock):  # noqa: F811
+    app.config["WTF_CSRF_ENABLED"] = False
+    browser = log_in(app, GURU)
+    browser.post("/sertifikasi/ukppg/", data={"session_id": ready["session"]})
+    frozen_clock(DURING + timedelta(days=60))
+    page = browser.get("/sertifikasi/ukppg/").get_data(as_text=True)
+    assert "Anda dapat pindah" not in page
+    assert 'data-testid="cannot-change"' in page and "sudah ditutup" in page
