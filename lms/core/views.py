@@ -6,8 +6,8 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_login import current_user
 from sqlalchemy import text
 
-from lms.core.health import readiness
 from lms.core.formatting import ZONE_COOKIE
+from lms.core.health import readiness
 from lms.core.i18n import LANG_COOKIE
 from lms.core.redirects import safe_next
 from lms.core.regions import ZONE_LABELS
