@@ -97,7 +97,12 @@ def test_offline_work_is_queued_sent_once_and_logout_clears_it(worker_network, l
     # Online: the journal is opened once, and module 2 is stored for offline, its size shown first.
     page.goto(journal_url)
     expect(page.get_by_test_id("offline-line")).to_have_text("Semua perubahan tersimpan")
+    # The service worker registered on the page login lands on; a page is controlled once it is active (a page
+    # loaded while it was still installing is controlled from its next load).
+    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+    page.reload()  # loaded under the worker: the worker keeps this copy
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    expect(page.locator("textarea").first).to_be_visible()
     page.goto(f"{base}/sertifikasi/modul/{teacher.module_id}/post-test/")  # a retake, kept by the worker
     page.goto(f"{base}/sertifikasi/modul/{module_2['id']}")
     expect(page.get_by_test_id("store-offline")).to_contain_text(" KB)")

@@ -33,7 +33,7 @@ ROLES = {
     "dinas": ("dinas.demo@belajar.id", ["/penetapan/", "/penetapan/usulan"]),
     "lpmp": ("lpmp.demo@belajar.id", ["/penetapan/", "/penetapan/usulan"]),
 }
-SKIP = re.compile(r"\.(csv|json|png|jpg)(\?|$)|format=|/static/|/auth/|/lang|/tangkapan-layar|/api/|/healthz")
+SKIP = re.compile(r"\.(csv|json|png|jpg|ics|jwt)(\?|$)|/kredensial$|format=|/static/|/auth/|/lang|/tangkapan-layar|/api/|/healthz")
 MAX_PAGES = 30
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -105,7 +105,7 @@ def walk(page, axe, base: str, role: str, starts: list[str], lang: str, audited:
             audited.add(shape(path))
             name = re.sub(r"[^a-z0-9]+", "-", f"{role}{shape(path)}".lower()).strip("-")
             page.screenshot(path=str(ARTIFACTS / "phone" / f"{name}.png"), full_page=True)
-        for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):
+        for href in page.eval_on_selector_all("a[href]:not([download])", "els => els.map(e => e.getAttribute('href'))"):
             target = urlparse(urljoin(page.url, href))
             if target.netloc == urlparse(base).netloc and not href.startswith("#"):
                 queue.append(target.path + (f"?{target.query}" if target.query else ""))

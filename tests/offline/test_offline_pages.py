@@ -17,7 +17,7 @@ from tests.learning import curriculum_data, log_in
 
 STATIC = Path(__file__).parents[2] / "lms" / "static"
 #: The service worker and every script a teacher page loads (uncompressed).
-TEACHER_SCRIPTS = ("sw.js", "offline.js", "journal.js", "session.js", "app.js")
+TEACHER_SCRIPTS = ("sw.js", "offline.js", "journal.js", "session.js", "app.js", "nav.js")
 GURU = "guru.satu@guru.sd.belajar.id"
 
 
