@@ -151,3 +151,34 @@ def test_the_fast_encryptor_makes_fernet_tokens(app):
                                                                      "x" * 31, "é" * 9]
         assert tokens[0] != tokens[1]  # a fresh IV each time
         assert decrypt_nik(tokens[0]) == "3175012902000001"
+
+
+@pytest.mark.postgres
+def test_a_large_year_is_looked_up_batch_by_batch(pg_app, pg_learning, monkeypatch):
+    """Past one batch of entries in the year, the known NIKs are looked up per batch (not read into a set)."""
+    cohort_id = pg_learning.cohort()
+    monkeypatch.setattr(staging, "BATCH_SIZE", 10)
+    data = good(35)
+    assert run(pg_app, cohort_id, csv_bytes(data))["status"] == "done"
+    encrypted, sets = [], []
+    real_few = staging._few_year_hashes
+
+    def counting_encryptor():
+        encrypt = nik_encryptor()
+
+        def counted(nik: str) -> str:
+            encrypted.append(nik)
+            return encrypt(nik)
+
+        return counted
+
+    def few(year):
+        sets.append(real_few(year))
+        return sets[-1]
+
+    monkeypatch.setattr(staging, "nik_encryptor", counting_encryptor)
+    monkeypatch.setattr(staging, "_few_year_hashes", few)
+    new = good(1, start=100)[0]
+    result = run(pg_app, cohort_id, csv_bytes([*data, new]))
+    assert result["stats"]["inserted"] == 1 and result["stats"]["unchanged"] == 35
+    assert sets == [None] and encrypted == [new[0]]
