@@ -6,11 +6,17 @@ Layout: PP KK SS DDMMYY NNNN — province, kab/kota, kecamatan, birth date (day 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import os
+import struct
+import time
+from collections.abc import Callable
 from datetime import date
 
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
@@ -53,6 +59,27 @@ def nik_hash(nik: str, key: bytes | None = None) -> str:
 
 def fernet(key: bytes | None = None) -> Fernet:
     return Fernet(key or current_app.config["NIK_ENCRYPTION_KEY"])
+
+
+def nik_encryptor(key: bytes | None = None) -> Callable[[str], str]:
+    """A Fernet encrypt for many NIKs in a row: the same token format (version, timestamp, random IV, AES-128-CBC
+    with PKCS7 padding, HMAC-SHA256), readable by ``Fernet.decrypt``, at about a third of the cost per call of
+    ``Fernet.encrypt`` (no padder, HMAC or Fernet objects per call; the stdlib's one-shot HMAC). The timestamp is
+    taken once, when the encryptor is made: it is not checked on decryption (no ``ttl`` is used)."""
+    raw = base64.urlsafe_b64decode(key or current_app.config["NIK_ENCRYPTION_KEY"])
+    signing_key, aes = raw[:16], algorithms.AES(raw[16:])
+    prefix = struct.pack(">BQ", 0x80, int(time.time()))
+    digest, encode, random_bytes = hmac.digest, base64.urlsafe_b64encode, os.urandom
+
+    def encrypt(nik: str) -> str:
+        data = nik.encode()
+        pad = 16 - len(data) % 16
+        iv = random_bytes(16)
+        cipher = Cipher(aes, modes.CBC(iv)).encryptor()
+        body = prefix + iv + cipher.update(data + bytes((pad,)) * pad) + cipher.finalize()
+        return encode(body + digest(signing_key, body, "sha256")).decode()
+
+    return encrypt
 
 
 def encrypt_nik(nik: str, box: Fernet | None = None) -> str:

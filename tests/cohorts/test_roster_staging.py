@@ -13,7 +13,7 @@ from lms.cohorts import roster
 from lms.cohorts.models import Cohort
 from lms.cohorts.roster import reading, staging
 from lms.cohorts.roster_models import RosterEntry, RosterImport, RosterImportRow
-from lms.core.nik import decrypt_nik, fernet, nik_hash, nik_problem
+from lms.core.nik import decrypt_nik, fernet, nik_encryptor, nik_hash, nik_problem
 from lms.core.regions import kabkota_table
 from lms.extensions import db
 from tests.cohorts.test_roster import counts, csv_bytes, good, run
@@ -69,15 +69,16 @@ def test_an_unchanged_nik_is_not_encrypted_again(app, learning, monkeypatch):
     cohort_id = learning.cohort()
     encrypted = []
 
-    class CountingBox:
-        def __init__(self):
-            self.box = fernet()
+    def counting_encryptor():
+        encrypt = nik_encryptor()
 
-        def encrypt(self, data: bytes) -> bytes:
-            encrypted.append(data.decode())
-            return self.box.encrypt(data)
+        def counted(nik: str) -> str:
+            encrypted.append(nik)
+            return encrypt(nik)
 
-    monkeypatch.setattr(staging, "fernet", CountingBox)
+        return counted
+
+    monkeypatch.setattr(staging, "nik_encryptor", counting_encryptor)
     data = good(20)
     assert run(app, cohort_id, csv_bytes(data))["status"] == "done"
     assert sorted(encrypted) == sorted(row[0] for row in data)
@@ -140,3 +141,44 @@ def _now():
     from tests.learning import DURING
 
     return DURING
+
+
+def test_the_fast_encryptor_makes_fernet_tokens(app):
+    with app.app_context():
+        encrypt, box = nik_encryptor(), fernet()
+        tokens = [encrypt(nik) for nik in ("3175012902000001", "3175012902000001", "", "x" * 31, "é" * 9)]
+        assert [box.decrypt(t.encode()).decode() for t in tokens] == ["3175012902000001", "3175012902000001", "",
+                                                                     "x" * 31, "é" * 9]
+        assert tokens[0] != tokens[1]  # a fresh IV each time
+        assert decrypt_nik(tokens[0]) == "3175012902000001"
+
+
+@pytest.mark.postgres
+def test_a_large_year_is_looked_up_batch_by_batch(pg_app, pg_learning, monkeypatch):
+    """Past one batch of entries in the year, the known NIKs are looked up per batch (not read into a set)."""
+    cohort_id = pg_learning.cohort()
+    monkeypatch.setattr(staging, "BATCH_SIZE", 10)
+    data = good(35)
+    assert run(pg_app, cohort_id, csv_bytes(data))["status"] == "done"
+    encrypted, sets = [], []
+    real_few = staging._few_year_hashes
+
+    def counting_encryptor():
+        encrypt = nik_encryptor()
+
+        def counted(nik: str) -> str:
+            encrypted.append(nik)
+            return encrypt(nik)
+
+        return counted
+
+    def few(year):
+        sets.append(real_few(year))
+        return sets[-1]
+
+    monkeypatch.setattr(staging, "nik_encryptor", counting_encryptor)
+    monkeypatch.setattr(staging, "_few_year_hashes", few)
+    new = good(1, start=100)[0]
+    result = run(pg_app, cohort_id, csv_bytes([*data, new]))
+    assert result["stats"]["inserted"] == 1 and result["stats"]["unchanged"] == 35
+    assert sets == [None] and encrypted == [new[0]]
