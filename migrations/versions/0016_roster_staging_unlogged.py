@@ -2,8 +2,8 @@
 was mostly the per-row foreign-key trigger and the WAL); the roster's NIK-hash look-up index is a hash index
 (equality only; far cheaper to fill with random 64-character keys than a btree)
 
-Revision ID: 0014e
-Revises: 0013
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-11-30 12:00:00.000000
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0014e'
-down_revision = '0013'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
