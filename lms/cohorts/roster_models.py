@@ -17,7 +17,7 @@ class RosterEntry(db.Model):
         # One NIK, and one account, per programme year (a participant belongs to one cohort of a year).
         UniqueConstraint("programme_year", "nik_hash", name="nik_per_year"),
         UniqueConstraint("programme_year", "email", name="email_per_year"),
-        # Any year's entries of a NIK (cek NIK, help desk): equality only, so a hash index (migration 0014e); a
+        # Any year's entries of a NIK (cek NIK, help desk): equality only, so a hash index (migration 0016); a
         # btree on random 64-character keys made a 300 000-row import's INSERT about a third slower.
         Index("ix_roster_entries_nik_hash", "nik_hash", postgresql_using="hash"),
         Index("ix_roster_entries_cohort_kabkota", "cohort_id", "kode_kabkota"),
@@ -81,7 +81,7 @@ class RosterImportRow(db.Model):
 
     Like those indexes, a foreign key on ``import_id`` would cost a trigger call per loaded row (it roughly doubled
     the COPY of 300 000 rows) for no guarantee the code needs: only the import job writes its rows, after the job
-    is committed, and deletes them itself. On PostgreSQL the table is ``UNLOGGED`` (migration 0014e): no WAL for
+    is committed, and deletes them itself. On PostgreSQL the table is ``UNLOGGED`` (migration 0016): no WAL for
     rows that live for one import. After a crash of the database server it comes back empty — an import then
     running fails and is started again; a failed job's list of bad rows is gone (the job keeps its
     ``error_count``; the admin uploads the file again)."""

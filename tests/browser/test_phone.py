@@ -33,7 +33,8 @@ ROLES = {
     "dinas": ("dinas.demo@belajar.id", ["/penetapan/", "/penetapan/usulan"]),
     "lpmp": ("lpmp.demo@belajar.id", ["/penetapan/", "/penetapan/usulan"]),
 }
-SKIP = re.compile(r"\.(csv|json|png|jpg|ics|jwt)(\?|$)|/kredensial$|format=|/static/|/auth/|/lang|/tangkapan-layar|/api/|/healthz")
+SKIP = re.compile(r"\.(csv|json|png|jpg|ics|jwt)(\?|$)|/kredensial$|format=|/static/|/auth/|/lang|/tangkapan-layar"
+                  r"|/api/|/healthz")
 MAX_PAGES = 30
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
