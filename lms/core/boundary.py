@@ -8,7 +8,9 @@ request handler). Views and services flush; they do not commit.
   read path ended by rollbacks is planned afresh by PostgreSQL on every request (the planning of the hot read
   statements cost more server CPU than running them).
 - A response with status >= 400, and an exception (rendered by the app's error handlers as JSON or HTML), rolls
-  back. A refusal therefore changes nothing, whatever the view flushed before it refused.
+  back. A refusal therefore changes nothing, whatever the view flushed before it refused. (A refusal whose
+  statements changed no row at all — every UPDATE/INSERT/DELETE reported 0 rows, nothing pending in the session —
+  ends with COMMIT instead, for the reason below; there is nothing to undo.)
 - A view whose refusal still keeps what it wrote (a journal draft saved although its submission is refused) calls
   ``keep_writes_on_refusal()`` just before returning that refusal: the boundary then commits it too.
 - Deliberate separate-transaction writes (a job marked failed) still commit themselves. Streaming responses run
@@ -19,12 +21,29 @@ from __future__ import annotations
 
 from flask import Flask, Response
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from lms.extensions import db
 
 _WROTE = "lms_wrote"
 _KEEP = "lms_keep_on_refusal"
+_CHANGED = "lms_changed_rows"
+
+
+def _mark_changed(conn, cursor, statement, parameters, context, executemany) -> None:
+    """On the connection: a statement other than a SELECT that changed rows (or whose count is unknown, -1)."""
+    if cursor.rowcount != 0 and not statement.lstrip()[:6].upper() == "SELECT":
+        conn.info[_CHANGED] = True
+
+
+def _forget_changes(conn) -> None:
+    conn.info.pop(_CHANGED, None)
+
+
+def _changed_rows(session: Session) -> bool:
+    """Whether the session's transaction changed any row (conservatively: any non-SELECT not known to match none)."""
+    return bool(session.connection().info.get(_CHANGED))
 
 
 def _mark_flush(session: Session, flush_context) -> None:
@@ -63,7 +82,12 @@ def finish_request(response: Response) -> Response:
                 session.rollback()
                 raise
     elif session.in_transaction():
-        session.rollback()
+        if not (session.new or session.dirty or session.deleted) and session.is_active and not _changed_rows(session):
+            # A refusal that changed no row (a 409 seat_full: its UPDATE matched none): COMMIT and ROLLBACK are the
+            # same here, and COMMIT keeps the connection's prepared statements (see above).
+            session.commit()
+        else:
+            session.rollback()
     return response
 
 
@@ -80,5 +104,9 @@ def init_app(app: Flask) -> None:
         event.listen(Session, "do_orm_execute", _mark_execute)
         event.listen(Session, "after_commit", _clear)
         event.listen(Session, "after_rollback", _clear)
+    if not event.contains(Engine, "after_cursor_execute", _mark_changed):
+        event.listen(Engine, "after_cursor_execute", _mark_changed)
+        event.listen(Engine, "commit", _forget_changes)
+        event.listen(Engine, "rollback", _forget_changes)
     app.after_request(finish_request)
     app.teardown_request(rollback_on_exception)

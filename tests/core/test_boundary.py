@@ -125,3 +125,30 @@ def test_writes_before_a_released_savepoint_are_committed(make_app):
     app.extensions["csrf"].exempt(write_then_savepoint)
     assert app.test_client().post("/_uji/savepoint").status_code == 200
     assert sorted(subjects(app)) == ["di-dalam", "sebelum"]
+
+
+def test_a_refusal_that_changed_no_row_keeps_the_prepared_statements(pg_app):
+    """A 409 whose UPDATE matched no row (a full session) ends with COMMIT; one that changed a row rolls back."""
+    @pg_app.post("/_uji/penuh")
+    def refuse_after_nothing():
+        db.session.execute(text("UPDATE users SET name = 'x' WHERE id = -1"))
+        db.session.execute(select(User.id).where(User.email == "tidak@ada.id")).all()
+        return {"code": "seat_full"}, 409
+
+    @pg_app.post("/_uji/ubah-lalu-tolak")
+    def refuse_after_a_change():
+        db.session.add(_user("ditolak"))
+        db.session.flush()
+        db.session.execute(select(User.id).where(User.email == "tidak@ada.id")).all()
+        return {"code": "seat_full"}, 409
+
+    for view in (refuse_after_nothing, refuse_after_a_change):
+        pg_app.extensions["csrf"].exempt(view)
+    client = pg_app.test_client()
+    for _ in range(8):  # psycopg prepares a statement from its 5th execution on a connection
+        assert client.post("/_uji/penuh").status_code == 409
+    with pg_app.app_context():
+        prepared = db.session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+    assert any("tidak@ada.id" in s or "FROM users" in s for s in prepared), prepared
+    assert client.post("/_uji/ubah-lalu-tolak").status_code == 409
+    assert subjects(pg_app) == []  # the refused change is gone
