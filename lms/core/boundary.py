@@ -33,7 +33,7 @@ _CHANGED = "lms_changed_rows"
 
 def _mark_changed(conn, cursor, statement, parameters, context, executemany) -> None:
     """On the connection: a statement other than a SELECT that changed rows (or whose count is unknown, -1)."""
-    if cursor.rowcount != 0 and not statement.lstrip()[:6].upper() == "SELECT":
+    if cursor.rowcount != 0 and statement.lstrip()[:6].upper() != "SELECT":
         conn.info[_CHANGED] = True
 
 
