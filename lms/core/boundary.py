@@ -38,12 +38,25 @@ def _mark_changed(conn, cursor, statement, parameters, context, executemany) -> 
 
 
 def _forget_changes(conn) -> None:
-    conn.info.pop(_CHANGED, None)
+    if conn.invalidated or conn.closed:
+        return  # a connection the server dropped: its record goes with it
+    try:
+        conn.info.pop(_CHANGED, None)
+    except Exception:  # noqa: BLE001 - never let the bookkeeping fail a rollback
+        pass
 
 
 def _changed_rows(session: Session) -> bool:
-    """Whether the session's transaction changed any row (conservatively: any non-SELECT not known to match none)."""
-    return bool(session.connection().info.get(_CHANGED))
+    """Whether the session's transaction changed any row (conservatively: any non-SELECT not known to match none,
+    and anything unknown). Never opens a connection: a refusal may be the answer to a database that is down."""
+    transaction = session.get_transaction()
+    connections = getattr(transaction, "_connections", None)
+    if connections is None:
+        return True
+    try:
+        return any(entry[0].info.get(_CHANGED) for entry in connections.values())
+    except Exception:  # noqa: BLE001 - an invalidated connection: roll back
+        return True
 
 
 def _mark_flush(session: Session, flush_context) -> None:
@@ -85,9 +98,12 @@ def finish_request(response: Response) -> Response:
         if not (session.new or session.dirty or session.deleted) and session.is_active and not _changed_rows(session):
             # A refusal that changed no row (a 409 seat_full: its UPDATE matched none): COMMIT and ROLLBACK are the
             # same here, and COMMIT keeps the connection's prepared statements (see above).
-            session.commit()
-        else:
-            session.rollback()
+            try:
+                session.commit()
+                return response
+            except Exception:  # noqa: BLE001 - e.g. the database went away: the refusal stands, roll back below
+                pass
+        session.rollback()
     return response
 
 
