@@ -19,6 +19,9 @@ request handler). Views and services flush; they do not commit.
 
 from __future__ import annotations
 
+import logging
+from contextlib import suppress
+
 from flask import Flask, Response
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -28,6 +31,7 @@ from lms.extensions import db
 
 _WROTE = "lms_wrote"
 _KEEP = "lms_keep_on_refusal"
+logger = logging.getLogger(__name__)
 _CHANGED = "lms_changed_rows"
 
 
@@ -40,10 +44,8 @@ def _mark_changed(conn, cursor, statement, parameters, context, executemany) -> 
 def _forget_changes(conn) -> None:
     if conn.invalidated or conn.closed:
         return  # a connection the server dropped: its record goes with it
-    try:
+    with suppress(Exception):  # never let the bookkeeping fail a rollback
         conn.info.pop(_CHANGED, None)
-    except Exception:  # noqa: BLE001 - never let the bookkeeping fail a rollback
-        pass
 
 
 def _changed_rows(session: Session) -> bool:
@@ -102,7 +104,7 @@ def finish_request(response: Response) -> Response:
                 session.commit()
                 return response
             except Exception:  # noqa: BLE001 - e.g. the database went away: the refusal stands, roll back below
-                pass
+                logger.warning("a refusal's read-only transaction did not commit; rolling back", exc_info=True)
         session.rollback()
     return response
 

@@ -152,7 +152,8 @@ def drain(c: Cluster) -> None:
     for name in ("beat-1", "beat-2"):
         c.kill(name, signal.SIGTERM)
     wait_for(lambda: all(successes(c, task) >= beat_sends(c, entry, "beat-1", "beat-2")
-                         for entry, task in BEAT_TASKS.items()), "the workers to run every task sent")
+                         for entry, task in BEAT_TASKS.items()), "the workers to run every task sent",
+             timeout=PASS_TIMEOUT)
 
 
 def test_two_beats_and_downtime(world):
