@@ -15,7 +15,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -101,15 +101,60 @@ def active_registration(enrollment: Enrollment) -> Registration | None:
                              .where(Registration.enrollment_id == enrollment.id, Registration.cancelled_at.is_(None)))
 
 
-def list_sessions(enrollment: Enrollment | None, *, today: date | None = None) -> list[ExamSession]:
-    """Sessions from ``today`` on (see ``local_today``), the participant's own province first, then by province,
-    date and time."""
-    own = province_of(enrollment.kode_kabkota) if enrollment else None
+@dataclass(frozen=True)
+class SessionFilter:
+    """The session list's filters (each ``None`` when not given): a province, a kab/kota and a day."""
+    province: str | None = None
+    kabkota: str | None = None
+    day: date | None = None
+
+
+def list_sessions(enrollment: Enrollment | None, *, today: date | None = None,
+                  where: SessionFilter | None = None) -> list[ExamSession]:
+    """Sessions from ``today`` on (see ``local_today``): the participant's own kab/kota first, then the own
+    province, then by province, date and time; narrowed by ``where``."""
+    own_kabkota = enrollment.kode_kabkota if enrollment else None
+    own = province_of(own_kabkota)
     query = (select(ExamSession).join(ExamSession.site).options(contains_eager(ExamSession.site))
-             .order_by(case((ExamSite.province == own, 0), else_=1), ExamSite.province, ExamSession.date,
-                       ExamSession.start, ExamSite.name))
+             .order_by(case((ExamSite.kode_kabkota == own_kabkota, 0), (ExamSite.province == own, 1), else_=2),
+                       ExamSite.province, ExamSession.date, ExamSession.start, ExamSite.name))
     if today is not None:
         query = query.where(ExamSession.date >= today)
+    if where is not None:
+        if where.province:
+            query = query.where(ExamSite.province == where.province)
+        if where.kabkota:
+            query = query.where(ExamSite.kode_kabkota == where.kabkota)
+        if where.day:
+            query = query.where(ExamSession.date == where.day)
+    return list(db.session.scalars(query))
+
+
+def session_places(*, today: date | None = None) -> list[tuple[str, str]]:
+    """The (province, kab/kota) pairs that have sessions from ``today`` on, for the filter form: one query."""
+    query = select(ExamSite.province, ExamSite.kode_kabkota).join(ExamSession).distinct() \
+        .order_by(ExamSite.province, ExamSite.kode_kabkota)
+    if today is not None:
+        query = query.where(ExamSession.date >= today)
+    return [(p, k) for p, k in db.session.execute(query)]
+
+
+def nearest_sessions(enrollment: Enrollment, full: ExamSession, *, today: date, limit: int = 3) -> list[ExamSession]:
+    """The sessions to offer when ``full`` has no seat left: ones with a free seat, not yet past, in the full
+    session's kab/kota first, then its province, then the participant's own province, each by the nearest date
+    (before or after) and start. One query."""
+    site = full.site
+    if db.session.get_bind().dialect.name == "postgresql":
+        distance = func.abs(ExamSession.date - full.date)
+    else:
+        distance = func.abs(func.julianday(ExamSession.date) - func.julianday(full.date.isoformat()))
+    query = (select(ExamSession).join(ExamSession.site).options(contains_eager(ExamSession.site))
+             .where(ExamSession.id != full.id, ExamSession.seats_taken < ExamSession.seats,
+                    ExamSession.date >= today)
+             .order_by(case((ExamSite.kode_kabkota == site.kode_kabkota, 0), (ExamSite.province == site.province, 1),
+                            (ExamSite.province == province_of(enrollment.kode_kabkota), 2), else_=3),
+                       distance, ExamSession.date, ExamSession.start, ExamSite.name)
+             .limit(limit))
     return list(db.session.scalars(query))
 
 
