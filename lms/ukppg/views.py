@@ -14,7 +14,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy import func, select
 
 from lms.cohorts.access import participant_required
-from lms.core import idempotency
+from lms.core import csvsafe, idempotency
 from lms.core.access import role_required
 from lms.core.errors import DomainError, Invalid
 from lms.core.formatting import deadline_text, local_session_text, moment_text, viewer_zone
@@ -24,6 +24,8 @@ from lms.core.time import now_utc
 from lms.extensions import db
 from lms.ukppg import services
 from lms.ukppg.models import ExamSession, Registration
+from lms.ukppg.sites import COLUMNS as SITE_COLUMNS
+from lms.ukppg.sites import EXAMPLE as SITE_EXAMPLE
 from lms.ukppg.sites import decode_sites, import_sites, parse_sites
 
 bp = Blueprint("ukppg", __name__, url_prefix="/sertifikasi/ukppg")
@@ -195,3 +197,11 @@ def export_csv() -> Response:
     cohort = request.args.get("cohort", "")[:32] or None
     return Response(services.export_csv(services.export_rows(cohort)), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=pendaftaran-ukpppg.csv"})
+
+
+@admin_bp.get("/tuk-contoh.csv")
+@role_required("admin_angkatan")
+def sites_template() -> Response:
+    """The exam-site CSV template: the importer's columns and one example row."""
+    return Response(csvsafe.template(SITE_COLUMNS, SITE_EXAMPLE), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=tuk-contoh.csv"})
