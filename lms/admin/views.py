@@ -192,7 +192,7 @@ def import_job(import_id: int):
     job = _job(import_id)
     errors = roster.errors_of(job) if job.status == "failed" else []
     return render_template("admin/import.html", job=job, errors=errors,
-                           truncated=job.error_count > len(errors))
+                           truncated=job.error_count > len(errors), file_error=roster.translate_reason(job.file_error))
 
 
 @bp.get("/imports/<int:import_id>.json")
