@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -24,7 +24,7 @@ from lms.cohorts.models import Cohort, Enrollment
 from lms.core import audit, csvsafe
 from lms.core.errors import DomainError, NotFound
 from lms.core.events import emit
-from lms.core.regions import province_of
+from lms.core.regions import WIB, province_of, timezone_for, zone_label
 from lms.extensions import db
 from lms.ukppg.models import ExamSession, ExamSite, Registration
 
@@ -275,8 +275,7 @@ def cancel(enrollment: Enrollment, *, now: datetime) -> Registration:
 EXPORT_COLUMNS = ("number", "email", "name", "cohort", "site", "kode_kabkota", "date", "start", "registered_at")
 
 
-def export_rows(cohort_code: str | None = None) -> list[dict]:
-    """Active registrations for the exam system, one query."""
+def _export_query(cohort_code: str | None):
     query = (select(Registration.number, User.email, User.name, Cohort.code, ExamSite.name, ExamSite.kode_kabkota,
                     ExamSession.date, ExamSession.start, Registration.created_at)
              .join(Enrollment, Enrollment.id == Registration.enrollment_id).join(User, User.id == Enrollment.user_id)
@@ -285,14 +284,31 @@ def export_rows(cohort_code: str | None = None) -> list[dict]:
              .where(Registration.cancelled_at.is_(None)).order_by(Registration.number))
     if cohort_code:
         query = query.where(Cohort.code == cohort_code)
+    return db.session.execute(query)
+
+
+def export_rows(cohort_code: str | None = None) -> list[dict]:
+    """Active registrations for the exam system, one query."""
     return [dict(zip(EXPORT_COLUMNS, (n, e, nm, c, s, k, d.isoformat(), t.strftime("%H:%M"), r.isoformat()),
                      strict=True))
-            for n, e, nm, c, s, k, d, t, r in db.session.execute(query)]
+            for n, e, nm, c, s, k, d, t, r in _export_query(cohort_code)]
 
 
-def export_csv(rows: list[dict]) -> str:
+def export_csv_header(tz: str) -> list[str]:
+    """The CSV's header: the session's start is the site's local time (its zone in ``zona``), the registration
+    moment is in ``tz``, named in the header."""
+    return ["number", "email", "name", "cohort", "site", "kode_kabkota", "date", "start (waktu setempat)", "zona",
+            f"registered_at ({zone_label(tz)})"]
+
+
+def export_csv(cohort_code: str | None = None, *, tz: str = WIB) -> str:
+    """Active registrations as CSV for a spreadsheet: times in a named zone, never UTC or ISO."""
     out = io.StringIO()
-    writer = csvsafe.SafeDictWriter(out, fieldnames=EXPORT_COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csvsafe.writer(out)
+    writer.writerow(export_csv_header(tz))
+    shown_in = ZoneInfo(tz)
+    for n, e, nm, c, s, k, d, t, r in _export_query(cohort_code):
+        registered = (r if r.tzinfo else r.replace(tzinfo=UTC)).astimezone(shown_in)
+        writer.writerow((n, e, nm, c, s, k, d.isoformat(), t.strftime("%H:%M"), zone_label(timezone_for(k)),
+                         registered.strftime("%Y-%m-%d %H:%M")))
     return out.getvalue()

@@ -195,7 +195,7 @@ def upload_sites():
 @role_required("admin_angkatan")
 def export_csv() -> Response:
     cohort = request.args.get("cohort", "")[:32] or None
-    return Response(services.export_csv(services.export_rows(cohort)), mimetype="text/csv",
+    return Response(services.export_csv(cohort, tz=viewer_zone()), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=pendaftaran-ukpppg.csv"})
 
 
