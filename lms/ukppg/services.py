@@ -142,7 +142,7 @@ def session_places(*, today: date | None = None) -> list[tuple[str, str]]:
 def nearest_sessions(enrollment: Enrollment, full: ExamSession, *, today: date, limit: int = 3) -> list[ExamSession]:
     """The sessions to offer when ``full`` has no seat left: ones with a free seat, not yet past, in the full
     session's kab/kota first, then its province, then the participant's own province, each by the nearest date
-    (before or after) and start. One query."""
+    (before or after) and start; never the session the participant holds now. One query."""
     site = full.site
     if db.session.get_bind().dialect.name == "postgresql":
         distance = func.abs(ExamSession.date - full.date)
@@ -155,6 +155,8 @@ def nearest_sessions(enrollment: Enrollment, full: ExamSession, *, today: date, 
                             (ExamSite.province == province_of(enrollment.kode_kabkota), 2), else_=3),
                        distance, ExamSession.date, ExamSession.start, ExamSite.name)
              .limit(limit))
+    if enrollment.registration is not None:  # moving: the session held now is no offer
+        query = query.where(ExamSession.id != enrollment.registration.session_id)
     return list(db.session.scalars(query))
 
 

@@ -12,7 +12,7 @@ from lms.cohorts.models import Enrollment
 from lms.extensions import db
 from lms.ukppg import services
 from lms.ukppg.models import ExamSession, ExamSite
-from tests.learning import log_in
+from tests.learning import DURING, log_in
 from tests.ukppg.helpers import complete, seats_taken
 
 GURU = "guru.satu@guru.sd.belajar.id"
@@ -61,6 +61,11 @@ def test_nearest_sessions_same_kabkota_then_province_then_nearest_date(app, read
         # Past sessions are never offered.
         later = services.nearest_sessions(enrollment, full, today=date(2026, 12, 20))
         assert [s.site.name for s in later] == ["TUK Makassar Jauh", "TUK Gowa"]
+        # A participant moving from "TUK Makassar Jauh" is not offered the session already held.
+        services.register(enrollment, ready["ids"]["TUK Makassar Jauh"], now=DURING)
+        db.session.expire(enrollment)
+        moving = services.nearest_sessions(enrollment, full, today=date(2026, 12, 1))
+        assert [s.site.name for s in moving] == ["TUK Parepare", "TUK Gowa", "TUK Jakarta"]
 
 
 def form_fields(page: str) -> dict:
