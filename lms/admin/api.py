@@ -153,7 +153,7 @@ def post_roster(code: str, filename: str):
         response.headers["Location"] = url_for("api.get_roster_import", import_id=job.id)
         return response
     if job.status == "failed":
-        refusal = {"code": Invalid.code, "message": job.file_error or str(_l(
+        refusal = {"code": Invalid.code, "message": body["file_error"] or str(_l(
             "%(n)s baris tidak valid; tidak ada yang diimpor.", n=job.error_count)),
             "import": body, "errors": body.get("errors", [])}
         status = Invalid.status

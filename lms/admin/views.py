@@ -18,6 +18,7 @@ from lms.cohorts import services as cohorts
 from lms.cohorts.models import STATUSES, Cohort
 from lms.cohorts.roster_models import RosterImport
 from lms.cohorts.uploads import start_roster_import
+from lms.core import csvsafe
 from lms.core.access import role_required
 from lms.core.errors import Invalid, NotFound
 from lms.core.formatting import deadline_text, moment_text, viewer_zone
@@ -191,13 +192,21 @@ def import_job(import_id: int):
     job = _job(import_id)
     errors = roster.errors_of(job) if job.status == "failed" else []
     return render_template("admin/import.html", job=job, errors=errors,
-                           truncated=job.error_count > len(errors))
+                           truncated=job.error_count > len(errors), file_error=roster.translate_reason(job.file_error))
 
 
 @bp.get("/imports/<int:import_id>.json")
 @role_required("admin_angkatan")
 def import_job_json(import_id: int):
     return jsonify(roster.job_json(_job(import_id)))
+
+
+@bp.get("/daftar-peserta-contoh.csv")
+@role_required("admin_angkatan")
+def roster_template() -> Response:
+    """The roster CSV template: the importer's columns and one example row."""
+    return Response(csvsafe.template(roster.COLUMNS, roster.EXAMPLE), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=daftar-peserta-contoh.csv"})
 
 
 # --- progress and outbox --------------------------------------------------------------------------------------

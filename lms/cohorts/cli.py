@@ -55,7 +55,7 @@ def import_command(file: Path, code: str) -> None:
         return
     click.echo(f"Error: nothing was imported from {file.name}.", err=True)
     if job.file_error:
-        click.echo(f"  {job.file_error}", err=True)
+        click.echo(f"  {roster.translate_reason(job.file_error)}", err=True)
     else:
         click.echo(f"  {job.error_count} bad row(s):", err=True)
         for error in roster.errors_of(job, limit=None):

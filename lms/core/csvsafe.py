@@ -12,6 +12,7 @@ numbers: a negative count is not an injection.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
@@ -71,3 +72,12 @@ def write_rows(out: TextIO, header: Sequence[str], rows: Iterable[Iterable[Any]]
     target = SafeWriter(out)
     target.writerow(header)
     target.writerows(rows)
+
+
+def template(header: Sequence[str], example: Mapping[str, Any]) -> str:
+    """A CSV template to download: the importer's header and one example row (every cell neutralised, UTF-8 with
+    a BOM so that spreadsheets read it as UTF-8). ``example`` names a value for each column of ``header``."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    write_rows(out, header, [[example[name] for name in header]])
+    return out.getvalue()

@@ -9,6 +9,7 @@ from lms.api.blueprint import bp
 from lms.api.schemas import Error, errors
 from lms.cohorts.participant import api_participant_required
 from lms.core import idempotency
+from lms.core.formatting import viewer_zone
 from lms.core.regions import province_name
 from lms.core.time import now_utc
 from lms.ukppg import schemas, services
@@ -108,10 +109,10 @@ def delete_my_registration():
 @bp.response(200, schemas.UkppgExport)
 @errors(bp, 401, 403)
 def export_registrations(cohort: str | None = None, format: str = "json"):  # noqa: A002 - the query's name
-    rows = services.export_rows(cohort)
     if format == "csv":
-        return Response(services.export_csv(rows), mimetype="text/csv",
+        return Response(services.export_csv(cohort, tz=viewer_zone()), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=pendaftaran-ukpppg.csv"})
+    rows = services.export_rows(cohort)
     return {"registrations": rows, "total": len(rows)}
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -24,7 +24,7 @@ from lms.cohorts.models import Cohort, Enrollment
 from lms.core import audit, csvsafe
 from lms.core.errors import DomainError, NotFound
 from lms.core.events import emit
-from lms.core.regions import province_of
+from lms.core.regions import WIB, province_of, timezone_for, zone_label
 from lms.extensions import db
 from lms.ukppg.models import ExamSession, ExamSite, Registration
 
@@ -101,15 +101,62 @@ def active_registration(enrollment: Enrollment) -> Registration | None:
                              .where(Registration.enrollment_id == enrollment.id, Registration.cancelled_at.is_(None)))
 
 
-def list_sessions(enrollment: Enrollment | None, *, today: date | None = None) -> list[ExamSession]:
-    """Sessions from ``today`` on (see ``local_today``), the participant's own province first, then by province,
-    date and time."""
-    own = province_of(enrollment.kode_kabkota) if enrollment else None
+@dataclass(frozen=True)
+class SessionFilter:
+    """The session list's filters (each ``None`` when not given): a province, a kab/kota and a day."""
+    province: str | None = None
+    kabkota: str | None = None
+    day: date | None = None
+
+
+def list_sessions(enrollment: Enrollment | None, *, today: date | None = None,
+                  where: SessionFilter | None = None) -> list[ExamSession]:
+    """Sessions from ``today`` on (see ``local_today``): the participant's own kab/kota first, then the own
+    province, then by province, date and time; narrowed by ``where``."""
+    own_kabkota = enrollment.kode_kabkota if enrollment else None
+    own = province_of(own_kabkota)
     query = (select(ExamSession).join(ExamSession.site).options(contains_eager(ExamSession.site))
-             .order_by(case((ExamSite.province == own, 0), else_=1), ExamSite.province, ExamSession.date,
-                       ExamSession.start, ExamSite.name))
+             .order_by(case((ExamSite.kode_kabkota == own_kabkota, 0), (ExamSite.province == own, 1), else_=2),
+                       ExamSite.province, ExamSession.date, ExamSession.start, ExamSite.name))
     if today is not None:
         query = query.where(ExamSession.date >= today)
+    if where is not None:
+        if where.province:
+            query = query.where(ExamSite.province == where.province)
+        if where.kabkota:
+            query = query.where(ExamSite.kode_kabkota == where.kabkota)
+        if where.day:
+            query = query.where(ExamSession.date == where.day)
+    return list(db.session.scalars(query))
+
+
+def session_places(*, today: date | None = None) -> list[tuple[str, str]]:
+    """The (province, kab/kota) pairs that have sessions from ``today`` on, for the filter form: one query."""
+    query = select(ExamSite.province, ExamSite.kode_kabkota).join(ExamSession).distinct() \
+        .order_by(ExamSite.province, ExamSite.kode_kabkota)
+    if today is not None:
+        query = query.where(ExamSession.date >= today)
+    return [(p, k) for p, k in db.session.execute(query)]
+
+
+def nearest_sessions(enrollment: Enrollment, full: ExamSession, *, today: date, limit: int = 3) -> list[ExamSession]:
+    """The sessions to offer when ``full`` has no seat left: ones with a free seat, not yet past, in the full
+    session's kab/kota first, then its province, then the participant's own province, each by the nearest date
+    (before or after) and start; never the session the participant holds now. One query."""
+    site = full.site
+    if db.session.get_bind().dialect.name == "postgresql":
+        distance = func.abs(ExamSession.date - full.date)
+    else:
+        distance = func.abs(func.julianday(ExamSession.date) - func.julianday(full.date.isoformat()))
+    query = (select(ExamSession).join(ExamSession.site).options(contains_eager(ExamSession.site))
+             .where(ExamSession.id != full.id, ExamSession.seats_taken < ExamSession.seats,
+                    ExamSession.date >= today)
+             .order_by(case((ExamSite.kode_kabkota == site.kode_kabkota, 0), (ExamSite.province == site.province, 1),
+                            (ExamSite.province == province_of(enrollment.kode_kabkota), 2), else_=3),
+                       distance, ExamSession.date, ExamSession.start, ExamSite.name)
+             .limit(limit))
+    if enrollment.registration is not None:  # moving: the session held now is no offer
+        query = query.where(ExamSession.id != enrollment.registration.session_id)
     return list(db.session.scalars(query))
 
 
@@ -230,8 +277,7 @@ def cancel(enrollment: Enrollment, *, now: datetime) -> Registration:
 EXPORT_COLUMNS = ("number", "email", "name", "cohort", "site", "kode_kabkota", "date", "start", "registered_at")
 
 
-def export_rows(cohort_code: str | None = None) -> list[dict]:
-    """Active registrations for the exam system, one query."""
+def _export_query(cohort_code: str | None):
     query = (select(Registration.number, User.email, User.name, Cohort.code, ExamSite.name, ExamSite.kode_kabkota,
                     ExamSession.date, ExamSession.start, Registration.created_at)
              .join(Enrollment, Enrollment.id == Registration.enrollment_id).join(User, User.id == Enrollment.user_id)
@@ -240,14 +286,31 @@ def export_rows(cohort_code: str | None = None) -> list[dict]:
              .where(Registration.cancelled_at.is_(None)).order_by(Registration.number))
     if cohort_code:
         query = query.where(Cohort.code == cohort_code)
+    return db.session.execute(query)
+
+
+def export_rows(cohort_code: str | None = None) -> list[dict]:
+    """Active registrations for the exam system, one query."""
     return [dict(zip(EXPORT_COLUMNS, (n, e, nm, c, s, k, d.isoformat(), t.strftime("%H:%M"), r.isoformat()),
                      strict=True))
-            for n, e, nm, c, s, k, d, t, r in db.session.execute(query)]
+            for n, e, nm, c, s, k, d, t, r in _export_query(cohort_code)]
 
 
-def export_csv(rows: list[dict]) -> str:
+def export_csv_header(tz: str) -> list[str]:
+    """The CSV's header: the session's start is the site's local time (its zone in ``zona``), the registration
+    moment is in ``tz``, named in the header."""
+    return ["number", "email", "name", "cohort", "site", "kode_kabkota", "date", "start (waktu setempat)", "zona",
+            f"registered_at ({zone_label(tz)})"]
+
+
+def export_csv(cohort_code: str | None = None, *, tz: str = WIB) -> str:
+    """Active registrations as CSV for a spreadsheet: times in a named zone, never UTC or ISO."""
     out = io.StringIO()
-    writer = csvsafe.SafeDictWriter(out, fieldnames=EXPORT_COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csvsafe.writer(out)
+    writer.writerow(export_csv_header(tz))
+    shown_in = ZoneInfo(tz)
+    for n, e, nm, c, s, k, d, t, r in _export_query(cohort_code):
+        registered = (r if r.tzinfo else r.replace(tzinfo=UTC)).astimezone(shown_in)
+        writer.writerow((n, e, nm, c, s, k, d.isoformat(), t.strftime("%H:%M"), zone_label(timezone_for(k)),
+                         registered.strftime("%Y-%m-%d %H:%M")))
     return out.getvalue()

@@ -23,6 +23,9 @@ from lms.extensions import db
 from lms.ukppg.models import ExamSession, ExamSite
 
 COLUMNS = ("site", "kode_kabkota", "address", "date", "start", "seats")
+#: The example row of the downloadable template.
+EXAMPLE = {"site": "TUK Contoh Makassar", "kode_kabkota": "7371", "address": "Jl. Contoh No. 1, Makassar",
+           "date": "2027-01-15", "start": "08:00", "seats": 40}
 #: More seats than any exam room has: a typo, refused before it reaches the integer column.
 MAX_SEATS = 100_000
 MAX_NAME, MAX_ADDRESS = 200, 500

@@ -5,6 +5,7 @@ rendered with its own status (never a redirect, which would commit whatever the 
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import uuid4
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
@@ -13,16 +14,18 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy import func, select
 
 from lms.cohorts.access import participant_required
-from lms.core import idempotency
+from lms.core import csvsafe, idempotency
 from lms.core.access import role_required
 from lms.core.errors import DomainError, Invalid
 from lms.core.formatting import deadline_text, local_session_text, moment_text, viewer_zone
 from lms.core.input import MAX_ID
-from lms.core.regions import province_name
+from lms.core.regions import PROVINCES, kabkota_name, province_name
 from lms.core.time import now_utc
 from lms.extensions import db
 from lms.ukppg import services
-from lms.ukppg.models import Registration
+from lms.ukppg.models import ExamSession, Registration
+from lms.ukppg.sites import COLUMNS as SITE_COLUMNS
+from lms.ukppg.sites import EXAMPLE as SITE_EXAMPLE
 from lms.ukppg.sites import decode_sites, import_sites, parse_sites
 
 bp = Blueprint("ukppg", __name__, url_prefix="/sertifikasi/ukppg")
@@ -40,7 +43,20 @@ class SessionForm(Schema):
     idempotency_key = fields.String(load_default=None)
 
 
-def _choose_page():
+def _session_filter() -> services.SessionFilter:
+    """The list's filters from the query string; a value that is no province, kab/kota or date is ignored."""
+    province = request.args.get("provinsi", "").strip()
+    kabkota = request.args.get("kabkota", "").strip()
+    try:
+        day = date.fromisoformat(request.args.get("tanggal", "").strip()[:10]) if request.args.get("tanggal") else None
+    except ValueError:
+        day = None
+    return services.SessionFilter(province=province if province in PROVINCES else None,
+                                  kabkota=kabkota if len(kabkota) == 4 and kabkota.isascii() and kabkota.isdigit()
+                                  else None, day=day)
+
+
+def _choose_page(nearest: list | None = None):
     now = now_utc()
     registration = services.active_registration(g.enrollment)
     try:
@@ -48,11 +64,15 @@ def _choose_page():
         refusal = None
     except DomainError as exc:
         refusal = exc
-    sessions = services.list_sessions(g.enrollment, today=services.local_today(g.enrollment, now))
+    today = services.local_today(g.enrollment, now)
+    where = _session_filter()
+    sessions = services.list_sessions(g.enrollment, today=today, where=where)
     window = services.registration_window(g.enrollment)
     return render_template("ukppg/choose.html", sessions=sessions, registration=registration, refusal=refusal,
                            province_name=province_name, closes_text=deadline_text(window.closes_at, "Asia/Jakarta"),
                            own_province=(g.enrollment.kode_kabkota or "")[:2],
+                           own_kabkota=g.enrollment.kode_kabkota, where=where, nearest=nearest,
+                           places=services.session_places(today=today), kabkota_name=kabkota_name,
                            # One key per form load: a double click or a resent form registers once.
                            idempotency_key=uuid4().hex)
 
@@ -67,6 +87,7 @@ def choose():
 @participant_required
 def register():
     now = now_utc()
+    session_id = 0
     try:
         try:
             form = SessionForm().load(request.form)
@@ -81,9 +102,18 @@ def register():
                                  action=lambda: _registered(services.register(g.enrollment, session_id, now=now)))
     except DomainError as exc:
         flash(str(exc.message), "error")
-        return _choose_page(), exc.status
+        return _choose_page(nearest=_nearest(exc, session_id)), exc.status
     flash(_("Pendaftaran UKPPPG berhasil."), "success")
     return redirect(url_for("ukppg.confirmation"))
+
+
+def _nearest(exc: DomainError, session_id: int) -> list | None:
+    """After ``seat_full``: the nearest sessions with a free seat, to register for in one tap."""
+    if not isinstance(exc, services.SeatFull):
+        return None
+    full = db.session.get(ExamSession, session_id)
+    return services.nearest_sessions(g.enrollment, full, today=services.local_today(g.enrollment, now_utc())) \
+        if full is not None else None
 
 
 def _registered(registration: Registration) -> idempotency.Answer:
@@ -165,5 +195,13 @@ def upload_sites():
 @role_required("admin_angkatan")
 def export_csv() -> Response:
     cohort = request.args.get("cohort", "")[:32] or None
-    return Response(services.export_csv(services.export_rows(cohort)), mimetype="text/csv",
+    return Response(services.export_csv(cohort, tz=viewer_zone()), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=pendaftaran-ukpppg.csv"})
+
+
+@admin_bp.get("/tuk-contoh.csv")
+@role_required("admin_angkatan")
+def sites_template() -> Response:
+    """The exam-site CSV template: the importer's columns and one example row."""
+    return Response(csvsafe.template(SITE_COLUMNS, SITE_EXAMPLE), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=tuk-contoh.csv"})

@@ -189,8 +189,11 @@ def test_admin_export_json_and_csv(app, learning, ready):
     row = body["registrations"][0]
     assert (row["email"], row["site"], row["date"], row["start"]) == (GURU, "TUK Makassar", "2026-12-21", "08:00")
     csv_text = client.get("/api/v1/ukppg/registrations?format=csv", headers=admin).get_data(as_text=True)
-    assert csv_text.splitlines()[0] == "number,email,name,cohort,site,kode_kabkota,date,start,registered_at"
-    assert row["number"] in csv_text.splitlines()[1]
+    header, line = csv_text.splitlines()
+    assert header == "number,email,name,cohort,site,kode_kabkota,date,start (waktu setempat),zona,registered_at (WIB)"
+    # Registered at DURING (03:00 UTC) = 10:00 WIB; the session starts 08:00 at the site, in WITA.
+    assert line.endswith(",2026-12-21,08:00,WITA,2026-11-20 10:00") and row["number"] in line
+    assert "Z" not in line.split(",")[-1] and "T" not in line.split(",")[-1] and "+00" not in line
     assert client.get("/api/v1/ukppg/registrations", headers=ready["headers"]).status_code == 403
 
 
@@ -247,3 +250,13 @@ def test_dashboard_button_appears_only_when_complete_and_open(app, learning, dur
     clock.freeze(datetime(2026, 12, 1, tzinfo=WIB) + timedelta(seconds=1))
     page = client.get("/sertifikasi/").get_data(as_text=True)
     assert 'data-testid="daftar-ukppg"' not in page and "sudah ditutup" in page
+
+
+def test_admin_csv_export_is_in_the_admins_chosen_zone(app, ready):
+    assert post(ready, ready["sessions"][0]).status_code == 201
+    app.test_cli_runner().invoke(args=["users", "grant", "admin.x@belajar.id", "admin_angkatan"])
+    admin = log_in(app, "admin.x@belajar.id")
+    admin.set_cookie("lms_tz", "Asia/Jayapura")
+    header, line = admin.get("/admin/ukppg/pendaftaran.csv").get_data(as_text=True).splitlines()
+    assert header.endswith(",zona,registered_at (WIT)")
+    assert line.endswith(",2026-12-20,08:00,WIB,2026-11-20 12:00")  # TUK Jakarta; 03:00 UTC = 12:00 WIT

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, or_, select, update
 
 from lms.cohorts.models import Cohort
-from lms.cohorts.roster import applying, staging
+from lms.cohorts.roster import applying, reasons, staging
 from lms.cohorts.roster.reading import RosterFileError
 from lms.cohorts.roster_models import RosterImport, RosterImportRow
 from lms.core import audit
@@ -50,7 +51,14 @@ def run_import(job: RosterImport, stream: BinaryIO, *, now: datetime,
     """Import ``stream`` for ``job``; returns the job, ``done`` or ``failed`` (with its errors staged).
 
     Never leaves the job ``running``: an unexpected error in any phase rolls the import back, marks the job
-    ``failed`` with the reason (see ``_fail``) and returns it; the full traceback goes to the log."""
+    ``failed`` with the reason (see ``_fail``) and returns it; the full traceback goes to the log. Reasons are
+    stored in the source language, whoever runs the import, and translated when shown (``reasons``)."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return _run_import(job, stream, now=now, on_progress=on_progress)
+
+
+def _run_import(job: RosterImport, stream: BinaryIO, *, now: datetime,
+                on_progress: Callable[[RosterImport], None] | None) -> RosterImport:
     job.status, job.rows_read, job.error_count, job.file_error = "running", 0, 0, None
     job.heartbeat_at = now_utc()  # the lease (see ``claim_import``): every batch staged renews it
     # A redelivered task (worker lost mid-import) starts again from a clean staging area.
@@ -125,13 +133,13 @@ def errors_of(job: RosterImport, limit: int | None = REPORT_LIMIT) -> list[dict]
              .order_by(RosterImportRow.line))
     if limit:
         query = query.limit(limit)
-    return [{"line": line, "reason": error} for line, error in db.session.execute(query)]
+    return [{"line": line, "reason": reasons.translate(error)} for line, error in db.session.execute(query)]
 
 
 def job_json(job: RosterImport) -> dict:
     body = {"id": job.id, "cohort": job.cohort.code, "filename": job.filename, "status": job.status,
             "rows_read": job.rows_read, "rows_total": job.rows_total, "error_count": job.error_count,
-            "stats": job.stats or {}, "file_error": job.file_error,
+            "stats": job.stats or {}, "file_error": reasons.translate(job.file_error),
             "created_at": job.created_at.isoformat(),
             "finished_at": job.finished_at.isoformat() if job.finished_at else None}
     if job.status == "failed":

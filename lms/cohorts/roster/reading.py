@@ -27,6 +27,9 @@ from lms.core.nik import nik_problem
 from lms.core.regions import kabkota_table
 
 COLUMNS = ("nik", "nama", "email", "npsn", "satuan_pendidikan", "kode_kabkota")
+#: The example row of the downloadable template (a valid row: a NIK of Makassar, born 1 January 1990).
+EXAMPLE = {"nik": "7371014101900001", "nama": "Siti Contoh", "email": "siti.contoh@guru.sd.belajar.id",
+           "npsn": "40311234", "satuan_pendidikan": "SD Negeri Contoh", "kode_kabkota": "7371"}
 
 
 class RosterFileError(Exception):
