@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from sqlalchemy import case, distinct, func, select, union_all
+from sqlalchemy import case, distinct, exists, func, select, union_all
 
 from lms.auth.models import User
 from lms.cohorts.models import STATUSES, Cohort, Enrollment
@@ -78,6 +78,13 @@ def last_activity_subquery(cohort: Cohort):
              .where(Enrollment.cohort_id == cohort.id).group_by(eid) for eid, at in activity_sources()]
     every = union_all(*parts).subquery()
     return select(every.c.eid, func.max(every.c.at).label("at")).group_by(every.c.eid).subquery()
+
+
+def in_school(cohort: Cohort, npsn: str):
+    """The participant (joined ``User``) has a roster row of ``cohort`` at school ``npsn``: the progress report's
+    school rows, as a filter."""
+    return exists().where(RosterEntry.cohort_id == cohort.id, RosterEntry.email == User.email,
+                          RosterEntry.npsn == npsn)
 
 
 def progress_report(cohort: Cohort, group: str) -> list[ReportRow]:

@@ -11,15 +11,14 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, exists, func, insert, literal, or_, select
+from sqlalchemy import case, func, insert, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lms.admin.models import AtRiskReminder
-from lms.admin.reports import done_expression, done_subqueries, last_activity_subquery, parts_total
+from lms.admin.reports import done_expression, done_subqueries, in_school, last_activity_subquery, parts_total
 from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment
-from lms.cohorts.roster_models import RosterEntry
 from lms.core import csvsafe
 from lms.core.errors import Invalid
 from lms.core.formatting import deadline_text
@@ -70,12 +69,6 @@ def at_risk_query(cohort: Cohort, *, now: datetime, region: str | None = None, s
             .outerjoin(materi, materi.c.eid == Enrollment.id).outerjoin(tests, tests.c.eid == Enrollment.id)
             .outerjoin(journals, journals.c.eid == Enrollment.id).outerjoin(last, last.c.eid == Enrollment.id)
             .where(*conditions).order_by(User.email))
-
-
-def in_school(cohort: Cohort, npsn: str):
-    """The participant's roster row names the school ``npsn`` (as the progress report's school rows do)."""
-    return exists().where(RosterEntry.cohort_id == cohort.id, RosterEntry.email == User.email,
-                          RosterEntry.npsn == npsn)
 
 
 def at_risk_page(cohort: Cohort, *, now: datetime, page: int, region: str | None = None,
