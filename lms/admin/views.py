@@ -127,6 +127,7 @@ def _render_cohort(cohort: Cohort, *, extension: FormState | None = None, upload
                if cohort.registration_closes_at else None}
     return render_template("admin/cohort.html", cohort=cohort, windows=windows, counts=services.status_counts(cohort),
                            page=page, chosen=chosen, search=search, region=region, school=school,
+                           chart=reports.progress_report(cohort, "province"),
                            extension=extension or FormState(),
                            extensions=services.extensions_of(cohort), imports=services.imports_of(cohort),
                            upload_error=upload_error), status

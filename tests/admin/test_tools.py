@@ -81,3 +81,15 @@ def test_from_a_school_row_to_its_participants(app, admin, learning):  # noqa: F
     assert TEACHERS[0] in listed and TEACHERS[1] not in listed and 'data-testid="school-filter"' in listed
     assert TEACHERS[1] in html(admin.get(f"/admin/cohorts/UJI-1?sekolah={data[1][3]}"))
     assert TEACHERS[0] not in html(admin.get("/admin/cohorts/UJI-1?sekolah=99999999"))
+
+
+def test_cohort_page_charts_progress_by_province(app, admin, learning):  # noqa: F811
+    cohort = learning.cohort()
+    learning.participant(TEACHERS[0], cohort_id=cohort, kode_kabkota="7371")
+    learning.participant(TEACHERS[1], cohort_id=cohort, kode_kabkota="3171")
+    page = html(admin.get("/admin/cohorts/UJI-1"))
+    chart = page[page.index('data-testid="province-chart"'):page.index("</figure>")]
+    assert '<svg role="img" aria-labelledby="chart-title chart-desc"' in chart and "<script" not in chart
+    assert chart.count('data-testid="chart-bar"') == 2 and "<title id=\"chart-title\">" in chart
+    assert "DKI Jakarta: 0.0%" in chart and "Sulawesi Selatan: 0.0%" in chart  # the numbers, also as a table
+    assert 'data-testid="province-chart-table"' in chart
