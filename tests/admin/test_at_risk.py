@@ -62,6 +62,7 @@ def test_page_csv_and_one_reminder_per_day(app, admin, learning, frozen_clock): 
     cohort, ahead, behind, far = setup(app, learning)
     page = html(admin.get("/admin/cohorts/UJI-1/berisiko?wilayah=73"))
     assert page.count('data-testid="at-risk-row"') == 1 and BEHIND in page and 'class="table cards"' in page
+    assert 'name="csrf_token"' in page and f'name="ids" value="{behind}"' in page
     csv = html(admin.get("/admin/cohorts/UJI-1/berisiko?format=csv"))
     assert csv.splitlines()[0].startswith("email,") and BEHIND in csv and FAR in csv and AHEAD not in csv
 
