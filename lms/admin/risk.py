@@ -20,6 +20,7 @@ from lms.admin.reports import done_expression, done_subqueries, in_school, last_
 from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core import csvsafe
+from lms.core.audit import AuditEvent
 from lms.core.errors import Invalid
 from lms.core.formatting import deadline_text
 from lms.core.paging import Page
@@ -93,7 +94,7 @@ def at_risk_csv(cohort: Cohort, *, now: datetime, region: str | None = None, sch
 
 def remind(cohort: Cohort, enrollment_ids: list[int], *, now: datetime, actor_id: int | None) -> tuple[int, int]:
     """Queue a reminder to each selected active participant of ``cohort`` not yet reminded today (the cohort's
-    day); returns (queued, already reminded today). Two clicks at once queue each participant once."""
+    day), each audited; returns (queued, already reminded today). Two clicks at once queue each participant once."""
     ids = sorted({int(i) for i in enrollment_ids})
     if not ids:
         raise Invalid(details={"ids": str(_l("Pilih minimal satu peserta."))})
@@ -114,6 +115,9 @@ def remind(cohort: Cohort, enrollment_ids: list[int], *, now: datetime, actor_id
             select(literal("at_risk"), User.email, Enrollment.id, literal({}, OutboxMessage.params.type),
                    literal(now, OutboxMessage.created_at.type), literal(0))
             .join(User, User.id == Enrollment.user_id).where(Enrollment.id.in_(claimed))))
+        db.session.execute(insert(AuditEvent), [
+            {"at": now, "actor_id": actor_id, "action": "enrollment.remind_at_risk", "subject_type": "enrollment",
+             "subject_id": str(i), "data": {"cohort": cohort.code, "day": day.isoformat()}} for i in claimed])
     return len(claimed), len(ids) - len(claimed)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from lms.admin import risk
 from lms.cohorts.models import Cohort, Enrollment
+from lms.core.audit import AuditEvent
 from lms.curriculum.models import Materi
 from lms.extensions import db
 from lms.modules.models import MateriProgress
@@ -70,6 +71,9 @@ def test_page_csv_and_one_reminder_per_day(app, admin, learning, frozen_clock): 
     assert sent.status_code == 302 and sorted(outbox(app)) == sorted([behind, far])
     admin.post("/admin/cohorts/UJI-1/berisiko/ingatkan", data={"ids": [behind, far]})
     assert len(outbox(app)) == 2  # once per day
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.action == "enrollment.remind_at_risk")) == 2
     assert "sudah diingatkan hari ini" in html(admin.get(sent.headers["Location"]))
     assert admin.post("/admin/cohorts/UJI-1/berisiko/ingatkan", data={}).status_code == 302
     frozen_clock(NOW + timedelta(days=1))
