@@ -13,6 +13,7 @@ from lms import api, models  # noqa: F401 - models: every table registered befor
 from lms.access import api as access_api  # noqa: F401 - each domain's api module attaches its routes to the API
 from lms.access.views import bp as access_bp
 from lms.admin import api as admin_api  # noqa: F401
+from lms.admin.risk import render_at_risk
 from lms.admin.tools_views import bp as admin_tools_bp
 from lms.admin.views import bp as admin_bp
 from lms.auth import api as auth_api  # noqa: F401
@@ -104,6 +105,7 @@ def create_app(overrides: Mapping | None = None, *, env: Mapping[str, str] | Non
 def _wire_domains(app: Flask) -> None:
     """What a lower package looks up from a higher one, set here so that imports point one way."""
     register_renderer(app, "reminder", render_reminder)
+    register_renderer(app, "at_risk", render_at_risk)
     install_progress(app, compute_progress)
     observability.register_scrape_gauges(app, outbox_gauges)
     records_hooks.install(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import case, distinct, exists, func, select, union_all
 
 from lms.auth.models import User
 from lms.cohorts.models import STATUSES, Cohort, Enrollment
@@ -45,10 +45,9 @@ def parts_total(cohort: Cohort) -> int:
     return materi + 2 * modules
 
 
-def progress_report(cohort: Cohort, group: str) -> list[ReportRow]:
-    if group not in GROUPS:
-        raise Invalid(details={"group": ", ".join(GROUPS)})
-    total = parts_total(cohort) or 1
+def done_subqueries(cohort: Cohort) -> tuple:
+    """Per enrollment of ``cohort`` (column ``eid``): materi done, modules with a submitted post-test, journals
+    submitted (column ``n``). Outer-join them to ``Enrollment`` and add them with ``done_expression``."""
     mine = Enrollment.cohort_id == cohort.id
     materi = (select(MateriProgress.enrollment_id.label("eid"), func.count().label("n"))
               .join(Enrollment, Enrollment.id == MateriProgress.enrollment_id).where(mine)
@@ -59,7 +58,42 @@ def progress_report(cohort: Cohort, group: str) -> list[ReportRow]:
     journals = (select(JournalEntry.enrollment_id.label("eid"), func.count().label("n"))
                 .join(Enrollment, Enrollment.id == JournalEntry.enrollment_id)
                 .where(mine, JournalEntry.status == "submitted").group_by(JournalEntry.enrollment_id).subquery())
-    done = (func.coalesce(materi.c.n, 0) + func.coalesce(tests.c.n, 0) + func.coalesce(journals.c.n, 0))
+    return materi, tests, journals
+
+
+def done_expression(materi, tests, journals):
+    """Parts done per enrollment (out of ``parts_total``), from ``done_subqueries``."""
+    return func.coalesce(materi.c.n, 0) + func.coalesce(tests.c.n, 0) + func.coalesce(journals.c.n, 0)
+
+
+def activity_sources() -> tuple:
+    """What counts as activity: (enrollment column, instant column) pairs; the last activity is their maximum."""
+    return ((MateriProgress.enrollment_id, MateriProgress.done_at), (Attempt.enrollment_id, Attempt.submitted_at),
+            (JournalEntry.enrollment_id, JournalEntry.updated_at))
+
+
+def last_activity_subquery(cohort: Cohort):
+    """Per enrollment of ``cohort`` (column ``eid``): the last activity instant (column ``at``)."""
+    parts = [select(eid.label("eid"), func.max(at).label("at")).join(Enrollment, Enrollment.id == eid)
+             .where(Enrollment.cohort_id == cohort.id).group_by(eid) for eid, at in activity_sources()]
+    every = union_all(*parts).subquery()
+    return select(every.c.eid, func.max(every.c.at).label("at")).group_by(every.c.eid).subquery()
+
+
+def in_school(cohort: Cohort, npsn: str):
+    """The participant (joined ``User``) has a roster row of ``cohort`` at school ``npsn``: the progress report's
+    school rows, as a filter."""
+    return exists().where(RosterEntry.cohort_id == cohort.id, RosterEntry.email == User.email,
+                          RosterEntry.npsn == npsn)
+
+
+def progress_report(cohort: Cohort, group: str) -> list[ReportRow]:
+    if group not in GROUPS:
+        raise Invalid(details={"group": ", ".join(GROUPS)})
+    total = parts_total(cohort) or 1
+    materi, tests, journals = done_subqueries(cohort)
+    done = done_expression(materi, tests, journals)
+    mine = Enrollment.cohort_id == cohort.id
     if group == "cohort":
         key, name = func.min(Enrollment.cohort_id), None
         group_by = ()

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased, contains_eager
 
+from lms.admin.reports import in_school
 from lms.auth.models import User
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import STATUSES, Cohort, Enrollment, Extension
@@ -55,12 +56,14 @@ def status_counts(cohort: Cohort) -> dict[str, int]:
 
 
 def enrollments_page(cohort: Cohort, *, status: str | None, search: str | None, page: int,
-                     per_page: int = PER_PAGE, region: str | None = None) -> Page:
+                     per_page: int = PER_PAGE, region: str | None = None, school: str | None = None) -> Page:
     """One page of participants with their account, filtered (``region``: a province or kab/kota code, from the
-    progress report's rows); rows and total in one statement."""
+    progress report's rows; ``school``: an NPSN, from its school rows); rows and total in one statement."""
     conditions = [Enrollment.cohort_id == cohort.id]
     if region:
         conditions.append(Enrollment.kode_kabkota.startswith(region, autoescape=True))
+    if school:
+        conditions.append(in_school(cohort, school))
     if status:
         conditions.append(Enrollment.status == status)
     if search:

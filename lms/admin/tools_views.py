@@ -1,14 +1,15 @@
-"""Admin tool pages: one participant in full, a bulk extension, the audit-log viewer."""
+"""Admin tool pages: one participant in full, a bulk extension, the audit-log viewer, the "berisiko" list."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.utils import secure_filename
 
-from lms.admin import tools
+from lms.admin import risk, tools
 from lms.admin.views import MAX_PAGE, _helpers
 from lms.cohorts import services as cohorts
 from lms.core.access import role_required
@@ -68,3 +69,41 @@ def audit():
                               subject=filters["subject"] or None, since=since, until=until, page=page)
     return render_template("admin/audit.html", page=result, filters=filters,
                            since=since.isoformat() if since else "", until=until.isoformat() if until else "")
+
+
+def _risk_filters() -> dict:
+    region = (request.values.get("wilayah") or "").strip()
+    school = (request.values.get("sekolah") or "").strip()[:16]
+    return {"wilayah": region if region.isdigit() and len(region) in (2, 4) else "", "sekolah": school}
+
+
+@bp.get("/cohorts/<code>/berisiko")
+@role_required("admin_angkatan")
+def at_risk(code: str):
+    cohort = cohorts.find_cohort(code)
+    filters = _risk_filters()
+    region, school = filters["wilayah"] or None, filters["sekolah"] or None
+    if request.args.get("format") == "csv":
+        filename = secure_filename(f"berisiko-{cohort.code}.csv")
+        return Response(risk.at_risk_csv(cohort, now=now_utc(), region=region, school=school), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={filename}"})
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    result = risk.at_risk_page(cohort, now=now_utc(), page=page, region=region, school=school)
+    return render_template("admin/at_risk.html", cohort=cohort, page=result, filters=filters, gap=risk.GAP,
+                           args={key: value for key, value in filters.items() if value},
+                           idle_days=risk.IDLE.days)
+
+
+@bp.post("/cohorts/<code>/berisiko/ingatkan")
+@role_required("admin_angkatan")
+def remind_at_risk(code: str):
+    cohort = cohorts.find_cohort(code)
+    filters = {key: value for key, value in _risk_filters().items() if value}
+    ids = [int(value) for value in request.form.getlist("ids") if value.isdigit()]
+    try:
+        queued, skipped = risk.remind(cohort, ids, now=now_utc(), actor_id=current_user.id)
+    except Invalid as exc:
+        flash(str((exc.details or {}).get("ids") or exc), "error")
+        return redirect(url_for("admin_tools.at_risk", code=cohort.code, **filters))
+    flash(_("Pengingat dikirim ke %(n)s peserta; %(m)s sudah diingatkan hari ini.", n=queued, m=skipped), "success")
+    return redirect(url_for("admin_tools.at_risk", code=cohort.code, **filters))

@@ -117,7 +117,9 @@ def _render_cohort(cohort: Cohort, *, extension: FormState | None = None, upload
     search = (request.args.get("q") or "").strip()
     region = (request.args.get("wilayah") or "").strip()
     region = region if region.isdigit() and len(region) in (2, 4) else None
-    page = services.enrollments_page(cohort, status=chosen, search=search or None, page=_page_arg(), region=region)
+    school = (request.args.get("sekolah") or "").strip()[:16] or None
+    page = services.enrollments_page(cohort, status=chosen, search=search or None, page=_page_arg(), region=region,
+                                     school=school)
     windows = {"opens": moment_text(cohort.learning_opens_at, cohort.timezone),
                "closes": deadline_text(cohort.learning_closes_at, cohort.timezone),
                "registration_opens": moment_text(cohort.registration_opens_at, cohort.timezone)
@@ -125,7 +127,8 @@ def _render_cohort(cohort: Cohort, *, extension: FormState | None = None, upload
                "registration_closes": deadline_text(cohort.registration_closes_at, cohort.timezone)
                if cohort.registration_closes_at else None}
     return render_template("admin/cohort.html", cohort=cohort, windows=windows, counts=services.status_counts(cohort),
-                           page=page, chosen=chosen, search=search, region=region,
+                           page=page, chosen=chosen, search=search, region=region, school=school,
+                           chart=reports.progress_report(cohort, "province"),
                            extension=extension or FormState(),
                            extensions=services.extensions_of(cohort), imports=services.imports_of(cohort),
                            upload_error=upload_error), status

@@ -62,3 +62,34 @@ def test_bulk_extension_is_all_or_nothing_and_audits_every_row(app, admin, learn
     assert html(admin.get(f"/admin/audit?subject=enrollment:{one}")).count('data-testid="audit-row"') == 1
     assert html(admin.get("/admin/audit?since=2030-01-01")).count('data-testid="audit-row"') == 0
     assert admin.get("/admin/audit?since=kemarin&page=x").status_code == 200
+
+
+def test_from_a_school_row_to_its_participants(app, admin, learning):  # noqa: F811
+    from bench.datagen import rows
+    from tests.learning import import_roster
+
+    cohort = learning.cohort()
+    data = [list(row) for row in rows(2)]
+    data[0][2], data[1][2] = TEACHERS[0], TEACHERS[1]
+    import_roster(app, cohort, data)
+    for email, row in zip(TEACHERS[:2], data, strict=True):
+        learning.participant(email, cohort_id=cohort, kode_kabkota=row[5])
+    report = html(admin.get("/admin/cohorts/UJI-1/progress?group=school"))
+    link = f'href="/admin/cohorts/UJI-1?sekolah={data[0][3]}"'
+    assert link in report
+    listed = html(admin.get(f"/admin/cohorts/UJI-1?sekolah={data[0][3]}"))
+    assert TEACHERS[0] in listed and TEACHERS[1] not in listed and 'data-testid="school-filter"' in listed
+    assert TEACHERS[1] in html(admin.get(f"/admin/cohorts/UJI-1?sekolah={data[1][3]}"))
+    assert TEACHERS[0] not in html(admin.get("/admin/cohorts/UJI-1?sekolah=99999999"))
+
+
+def test_cohort_page_charts_progress_by_province(app, admin, learning):  # noqa: F811
+    cohort = learning.cohort()
+    learning.participant(TEACHERS[0], cohort_id=cohort, kode_kabkota="7371")
+    learning.participant(TEACHERS[1], cohort_id=cohort, kode_kabkota="3171")
+    page = html(admin.get("/admin/cohorts/UJI-1"))
+    chart = page[page.index('data-testid="province-chart"'):page.index("</figure>")]
+    assert '<svg role="img" aria-labelledby="chart-title chart-desc"' in chart and "<script" not in chart
+    assert chart.count('data-testid="chart-bar"') == 2 and "<title id=\"chart-title\">" in chart
+    assert "DKI Jakarta: 0.0%" in chart and "Sulawesi Selatan: 0.0%" in chart  # the numbers, also as a table
+    assert 'data-testid="province-chart-table"' in chart

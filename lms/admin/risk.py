@@ -1,0 +1,133 @@
+""""Berisiko" (at risk): active participants whose share of parts done trails the share of their window elapsed
+by more than ``GAP`` points, or with no activity for ``IDLE``. Computed set-based in one SQL statement (parts
+done and last activity as the progress report defines them), paged; reminders go through the outbox, at most
+one per participant and day, claimed by an INSERT that the primary key arbitrates."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, insert, literal, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from lms.admin.models import AtRiskReminder
+from lms.admin.reports import done_expression, done_subqueries, in_school, last_activity_subquery, parts_total
+from lms.auth.models import User
+from lms.cohorts.models import Cohort, Enrollment
+from lms.core import csvsafe
+from lms.core.audit import AuditEvent
+from lms.core.errors import Invalid
+from lms.core.formatting import deadline_text
+from lms.core.paging import Page
+from lms.core.regions import timezone_for
+from lms.extensions import db
+from lms.notifications.emails import render_email, subject_in
+from lms.notifications.models import OutboxMessage
+from lms.notifications.services import Rendered
+
+GAP = 30  # percentage points
+IDLE = timedelta(days=7)
+PER_PAGE = 50
+MAX_REMIND = 1000
+
+
+def _epoch(column):
+    """Seconds since the epoch of an instant column, in either dialect."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", column)
+    return (func.julianday(column) - 2440587.5) * 86400.0
+
+
+def at_risk_query(cohort: Cohort, *, now: datetime, region: str | None = None, school: str | None = None):
+    """The select of at-risk participants of ``cohort`` at ``now`` (ordered by e-mail), with their percent done,
+    percent of window elapsed and last activity; ``region`` a province or kab/kota code, ``school`` an NPSN."""
+    total = parts_total(cohort) or 1
+    subs = done_subqueries(cohort)
+    materi, tests, journals = subs
+    last = last_activity_subquery(cohort)
+    opens = cohort.learning_opens_at.timestamp()
+    closes = case((Enrollment.extended_until > cohort.learning_closes_at, _epoch(Enrollment.extended_until)),
+                  else_=cohort.learning_closes_at.timestamp())
+    elapsed = (now.timestamp() - opens) * 100.0 / func.nullif(closes - opens, 0)
+    done = done_expression(*subs) * 100.0 / total
+    active_at = func.coalesce(last.c.at, cohort.learning_opens_at)
+    conditions = [Enrollment.cohort_id == cohort.id, Enrollment.status == "aktif", Enrollment.completed_at.is_(None),
+                  or_(done < elapsed - GAP, active_at <= now - IDLE)]
+    if now < cohort.learning_opens_at:
+        conditions.append(literal(False))
+    if region:
+        conditions.append(Enrollment.kode_kabkota.startswith(region, autoescape=True))
+    if school:
+        conditions.append(in_school(cohort, school))
+    return (select(Enrollment.id, User.email, User.name, Enrollment.kode_kabkota, done.label("done_percent"),
+                   elapsed.label("elapsed_percent"), last.c.at.label("last_activity"))
+            .select_from(Enrollment).join(User, User.id == Enrollment.user_id)
+            .outerjoin(materi, materi.c.eid == Enrollment.id).outerjoin(tests, tests.c.eid == Enrollment.id)
+            .outerjoin(journals, journals.c.eid == Enrollment.id).outerjoin(last, last.c.eid == Enrollment.id)
+            .where(*conditions).order_by(User.email))
+
+
+def at_risk_page(cohort: Cohort, *, now: datetime, page: int, region: str | None = None,
+                 school: str | None = None, per_page: int = PER_PAGE) -> Page:
+    query = at_risk_query(cohort, now=now, region=region, school=school)
+    query = query.add_columns(func.count().over().label("total")).limit(per_page).offset((page - 1) * per_page)
+    rows = db.session.execute(query).mappings().all()
+    return Page(list(rows), page, per_page, rows[0]["total"] if rows else 0)
+
+
+def at_risk_csv(cohort: Cohort, *, now: datetime, region: str | None = None, school: str | None = None) -> str:
+    out = io.StringIO()
+    rows = db.session.execute(at_risk_query(cohort, now=now, region=region, school=school)
+                              .execution_options(yield_per=5000)).mappings()
+    csvsafe.write_rows(out, ["email", "nama", "kode_kabkota", "persen_selesai", "persen_waktu_berjalan",
+                             "aktivitas_terakhir"],
+                       ([r["email"], r["name"] or "", r["kode_kabkota"] or "", round(float(r["done_percent"]), 1),
+                         round(min(float(r["elapsed_percent"] or 0), 100.0), 1),
+                         r["last_activity"].isoformat() if r["last_activity"] else ""] for r in rows))
+    return out.getvalue()
+
+
+def remind(cohort: Cohort, enrollment_ids: list[int], *, now: datetime, actor_id: int | None) -> tuple[int, int]:
+    """Queue a reminder to each selected active participant of ``cohort`` not yet reminded today (the cohort's
+    day), each audited; returns (queued, already reminded today). Two clicks at once queue each participant once."""
+    ids = sorted({int(i) for i in enrollment_ids})
+    if not ids:
+        raise Invalid(details={"ids": str(_l("Pilih minimal satu peserta."))})
+    if len(ids) > MAX_REMIND:
+        raise Invalid(details={"ids": str(_l("Paling banyak %(n)s peserta sekaligus.", n=MAX_REMIND))})
+    day = now.astimezone(ZoneInfo(cohort.timezone)).date()
+    insert_fn = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    chosen = (select(Enrollment.id, literal(day, AtRiskReminder.day.type), literal(now, AtRiskReminder.sent_at.type),
+                     literal(actor_id, AtRiskReminder.sent_by_id.type))
+              .where(Enrollment.id.in_(ids), Enrollment.cohort_id == cohort.id, Enrollment.status == "aktif"))
+    claimed = db.session.scalars(
+        insert_fn(AtRiskReminder).from_select(["enrollment_id", "day", "sent_at", "sent_by_id"], chosen)
+        .on_conflict_do_nothing(index_elements=["enrollment_id", "day"])
+        .returning(AtRiskReminder.enrollment_id)).all()
+    if claimed:
+        db.session.execute(insert(OutboxMessage).from_select(
+            ["kind", "to_email", "enrollment_id", "params", "created_at", "attempts"],
+            select(literal("at_risk"), User.email, Enrollment.id, literal({}, OutboxMessage.params.type),
+                   literal(now, OutboxMessage.created_at.type), literal(0))
+            .join(User, User.id == Enrollment.user_id).where(Enrollment.id.in_(claimed))))
+        db.session.execute(insert(AuditEvent), [
+            {"at": now, "actor_id": actor_id, "action": "enrollment.remind_at_risk", "subject_type": "enrollment",
+             "subject_id": str(i), "data": {"cohort": cohort.code, "day": day.isoformat()}} for i in claimed])
+    return len(claimed), len(ids) - len(claimed)
+
+
+def render_at_risk(message: OutboxMessage, enrollment: Enrollment) -> Rendered:
+    """The "berisiko" reminder e-mail (registered with ``lms.notifications`` by the app factory)."""
+    deadline = deadline_text(enrollment.closes_at(), timezone_for(enrollment.kode_kabkota))
+    subject = subject_in(_l("Pengingat Sertifikasi Pendidik: lanjutkan pembelajaran Anda"))
+    body = render_email("reminder", name=enrollment.user.name or enrollment.user.email,
+                        cohort=enrollment.cohort.name, deadline=deadline,
+                        url=f"{current_app.config['BASE_URL']}/sertifikasi/",
+                        summary=_l("Progres belajar Anda tertinggal dari jadwal. Masa pembelajaran berakhir pada "
+                                   "%(deadline)s.", deadline=deadline))
+    return Rendered(subject, body)
