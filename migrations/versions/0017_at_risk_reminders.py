@@ -1,6 +1,6 @@
 """at-risk reminders: at most one per participant and day (the primary key arbitrates)
 
-Revision ID: 0017b
+Revision ID: 0017
 Revises: 0016
 Create Date: 2026-11-30 12:50:00.000000
 
@@ -10,7 +10,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0017b'
+revision = '0017'
 down_revision = '0016'
 branch_labels = None
 depends_on = None
