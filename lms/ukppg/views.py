@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from lms.cohorts.access import participant_required
 from lms.core import csvsafe, idempotency
 from lms.core.access import role_required
-from lms.core.errors import DomainError, Invalid
+from lms.core.errors import DomainError, Invalid, NotFound
 from lms.core.formatting import deadline_text, local_session_text, moment_text, viewer_zone
 from lms.core.input import MAX_ID
 from lms.core.regions import PROVINCES, kabkota_name, province_name
@@ -95,6 +95,8 @@ def register():
             raise Invalid(_("Pilih salah satu sesi ujian.")) from None
         session_id = form["session_id"]
         if form["action"] == "change":
+            if request.form.get("confirm") != "yes":
+                return _confirm_change(session_id)
             services.change(g.enrollment, session_id, now=now)
         else:
             idempotency.run_once(g.enrollment.user_id, form["idempotency_key"] or None,
@@ -105,6 +107,24 @@ def register():
         return _choose_page(nearest=_nearest(exc, session_id)), exc.status
     flash(_("Pendaftaran UKPPPG berhasil."), "success")
     return redirect(url_for("ukppg.confirmation"))
+
+
+def _seat_text(session: ExamSession) -> str:
+    return f"{session.site.name}, {local_session_text(session.date, session.start, session.site.province)}"
+
+
+def _confirm_change(session_id: int):
+    """Moving gives the current seat away: say which seat goes and which one comes, and ask (no JavaScript)."""
+    registration = services.active_registration(g.enrollment)
+    if registration is None:
+        raise services.NotRegistered()
+    target = db.session.get(ExamSession, session_id)
+    if target is None:
+        raise NotFound(_("Sesi UKPPPG tidak ditemukan."))
+    if target.id == registration.session_id:
+        return redirect(url_for("ukppg.confirmation"))
+    return render_template("ukppg/change.html", registration=registration, target=target,
+                           old_seat=_seat_text(registration.session), new_seat=_seat_text(target))
 
 
 def _nearest(exc: DomainError, session_id: int) -> list | None:
@@ -127,9 +147,7 @@ def confirm_cancel():
     registration = services.active_registration(g.enrollment)
     if registration is None:
         return redirect(url_for("ukppg.choose"))
-    s = registration.session
-    return render_template("ukppg/cancel.html", registration=registration,
-                           seat=f"{s.site.name}, {local_session_text(s.date, s.start, s.site.province)}")
+    return render_template("ukppg/cancel.html", registration=registration, seat=_seat_text(registration.session))
 
 
 @bp.post("/batal")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.learning import DURING, log_in
-from tests.ukppg.helpers import seats_taken
+from tests.ukppg.helpers import make_sessions, seats_taken
 from tests.ukppg.test_bad_input import GURU, ready  # noqa: F401 - the fixture
 
 
@@ -36,3 +36,25 @@ def test_after_the_window_the_registered_teacher_is_not_promised_a_change(app, r
     page = browser.get("/sertifikasi/ukppg/").get_data(as_text=True)
     assert "Anda dapat pindah" not in page
     assert 'data-testid="cannot-change"' in page and "sudah ditutup" in page
+
+
+def test_changing_asks_first_and_names_both_seats(app, ready):  # noqa: F811
+    app.config["WTF_CSRF_ENABLED"] = False
+    [other] = make_sessions(app, ("TUK Jakarta", "3175", 2))
+    browser = log_in(app, GURU)
+    assert browser.post("/sertifikasi/ukppg/", data={"session_id": ready["session"]}).status_code == 302
+
+    # Picking another session asks first: nothing moves yet.
+    asked = browser.post("/sertifikasi/ukppg/", data={"session_id": other, "action": "change"})
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and 'data-testid="change-confirm"' in page
+    assert "Kursi Anda di TUK Makassar, 20 Desember 2026, 08.00 WITA akan dilepas" in page
+    assert "Anda akan terdaftar di TUK Jakarta" in page
+    assert (seats_taken(app, ready["session"]), seats_taken(app, other)) == (1, 0)
+
+    # An unknown session is refused on the page, and nothing moves.
+    missing = browser.post("/sertifikasi/ukppg/", data={"session_id": 999_999, "action": "change"})
+    assert missing.status_code == 404 and (seats_taken(app, ready["session"]), seats_taken(app, other)) == (1, 0)
+
+    done = browser.post("/sertifikasi/ukppg/", data={"session_id": other, "action": "change", "confirm": "yes"})
+    assert done.status_code == 302 and (seats_taken(app, ready["session"]), seats_taken(app, other)) == (0, 1)
