@@ -147,6 +147,8 @@ def extend_participant(code: str):
     state = FormState.typed(request.form, forms.EXTENSION_FIELDS)
     try:
         email, until, reason = forms.parse_extension(state)
+        if request.form.get("confirm") != "yes":  # the admin ticks what the grant does, as for a bulk extension
+            raise Invalid(details={"confirm": _("Centang pernyataan untuk memberi perpanjangan.")})
         services.extend(cohort, email, until, reason, actor_id=current_user.id, now=now_utc())
     except Invalid as exc:
         state.errors = exc.details or {"email": str(exc)}

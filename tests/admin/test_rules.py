@@ -113,7 +113,7 @@ def test_ids_and_pages_beyond_range_on_the_admin_pages(app, admin, learning):
                 "/admin/cohorts/UJI-1?page=-5", "/admin/cohorts/UJI-1?status=zzz&q=" + "%25" * 2000):
         assert admin.get(url).status_code == 200, url
     extension = admin.post("/admin/cohorts/UJI-1/extensions", data={
-        "email": "guru.satu@guru.sd.belajar.id", "until": "9999-12-31", "reason": "x"})
+        "email": "guru.satu@guru.sd.belajar.id", "until": "9999-12-31", "reason": "x", "confirm": "yes"})
     assert extension.status_code == 422 and 'data-testid="error-until"' in html(extension)
 
 

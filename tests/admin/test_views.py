@@ -258,6 +258,10 @@ def test_cohort_and_outbox_pages_issue_a_fixed_number_of_statements(app, admin, 
 def test_the_extension_form_extends_one_participant_and_is_audited(app, admin, learning):
     enrollment_id = learning.participant()
     form = {"email": TEACHER, "until": "2026-12-10", "reason": "Sakit, surat dokter terlampir"}
+    unticked = admin.post("/admin/cohorts/UJI-1/extensions", data=form)  # the grant is confirmed first
+    assert unticked.status_code == 422 and 'data-testid="error-confirm"' in unticked.get_data(as_text=True)
+    assert "Sakit, surat dokter terlampir" in unticked.get_data(as_text=True)  # what was typed is kept
+    form["confirm"] = "yes"
     response = admin.post("/admin/cohorts/UJI-1/extensions", data=form)
     assert response.status_code == 302
     with app.app_context():
