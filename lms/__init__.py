@@ -63,6 +63,7 @@ from lms.records.cli import credentials_cli, xapi_cli
 from lms.records.views import bp as records_bp
 from lms.records.views import install_template_helpers
 from lms.selection import api as selection_api  # noqa: F401
+from lms.selection import me_api as selection_me_api  # noqa: F401
 from lms.selection.cli import selection_cli
 from lms.selection.views import bp as selection_bp
 from lms.ukppg import api as ukppg_api  # noqa: F401
