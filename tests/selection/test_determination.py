@@ -100,3 +100,19 @@ def test_explanation_in_english_on_request(app, published):
 
 def test_anonymous_is_refused(app, published):
     assert app.test_client().get("/api/v1/me/selection").status_code == 401
+
+
+def test_gate_and_own_page_show_only_the_own_determination(app, published):
+    email = published.by_status["tidak_memenuhi_syarat"][0]
+    other = published.by_status["ditetapkan"][0]
+    client = log_in(app, email)
+    gate = client.get("/sertifikasi/")
+    assert gate.status_code == 403
+    text = gate.get_data(as_text=True)
+    assert 'data-status="tidak_memenuhi_syarat"' in text and "/sertifikasi/penetapan-saya/" in text
+    page = client.get("/sertifikasi/penetapan-saya/").get_data(as_text=True)
+    assert 'data-status="tidak_memenuhi_syarat"' in page and "tidak memenuhi syarat berikut" in page
+    assert "Anda ditetapkan" not in page and other not in page
+    nobody = log_in(app, "guru.lain@guru.sd.belajar.id").get("/sertifikasi/penetapan-saya/").get_data(as_text=True)
+    assert 'data-status="none"' in nobody
+    assert app.test_client().get("/sertifikasi/penetapan-saya/").status_code == 302
