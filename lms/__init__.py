@@ -64,6 +64,7 @@ from lms.records.views import bp as records_bp
 from lms.records.views import install_template_helpers
 from lms.selection import api as selection_api  # noqa: F401
 from lms.selection import me_api as selection_me_api  # noqa: F401
+from lms.selection.announcement_views import bp as announcement_bp
 from lms.selection.cli import selection_cli
 from lms.selection.mine import bp as my_selection_bp
 from lms.selection.mine import install_template_helpers as install_selection_helpers
@@ -170,6 +171,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(helpdesk_bp)
     app.register_blueprint(selection_bp)
     app.register_blueprint(my_selection_bp)
+    app.register_blueprint(announcement_bp)
     app.register_blueprint(offline_bp)
     app.register_blueprint(records_bp)
     api.register(app)
