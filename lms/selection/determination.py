@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from lms.core.nik import nik_hash
 from lms.core.regions import kabkota_name, province_name
 from lms.extensions import db
 from lms.selection.models import SelectionEntry, SelectionQuota, SelectionRun
@@ -62,6 +63,23 @@ def determination_for(email: str | None) -> Determination:
     one statement (the quota and the current cut-off rank are scalar subqueries)."""
     if not email:
         return Determination(status=None)
+    row = db.session.execute(
+        _facts().where(SelectionRun.published_at.is_not(None),
+                       func.lower(SelectionEntry.email) == email.strip().lower())
+        .order_by(SelectionRun.published_at.desc(), SelectionRun.id.desc()).limit(1)).first()
+    return build(*row) if row else Determination(status=None)
+
+
+def determination_in_run(run_id: int, nik: str) -> Determination:
+    """The determination of the candidate with ``nik`` in run ``run_id``, published or not (for the helpdesk's
+    ``lms selection explain``); ``status`` None when the run does not list that NIK."""
+    row = db.session.execute(_facts().where(SelectionEntry.run_id == run_id,
+                                            SelectionEntry.nik_hash == nik_hash(nik.strip()))
+                             .order_by(SelectionEntry.line).limit(1)).first()
+    return build(*row) if row else Determination(status=None)
+
+
+def _facts():
     quota = (select(SelectionQuota.quota).where(SelectionQuota.run_id == SelectionEntry.run_id,
                                                 SelectionQuota.quota_group == SelectionEntry.quota_group)
              .scalar_subquery())
@@ -69,15 +87,8 @@ def determination_for(email: str | None) -> Determination:
     cut_off = (select(func.max(other.rank)).where(other.run_id == SelectionEntry.run_id,
                                                   other.quota_group == SelectionEntry.quota_group,
                                                   other.status == "ditetapkan").scalar_subquery())
-    row = db.session.execute(
-        select(SelectionEntry, SelectionRun.policy_id, quota.label("quota"), cut_off.label("cut_off"))
-        .join(SelectionRun, SelectionRun.id == SelectionEntry.run_id)
-        .where(SelectionRun.published_at.is_not(None), func.lower(SelectionEntry.email) == email.strip().lower())
-        .order_by(SelectionRun.published_at.desc(), SelectionRun.id.desc()).limit(1)).first()
-    if row is None:
-        return Determination(status=None)
-    entry, policy_id, quota_value, cut_off_rank = row
-    return build(entry, policy_id, quota_value, cut_off_rank)
+    return (select(SelectionEntry, SelectionRun.policy_id, quota.label("quota"), cut_off.label("cut_off"))
+            .join(SelectionRun, SelectionRun.id == SelectionEntry.run_id))
 
 
 def build(entry: SelectionEntry, policy_id: str, quota: int | None, cut_off_rank: int | None) -> Determination:

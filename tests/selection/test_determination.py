@@ -3,6 +3,7 @@ ineligible candidate of a published run, nothing from an unpublished run, only t
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pytest
@@ -116,3 +117,15 @@ def test_gate_and_own_page_show_only_the_own_determination(app, published):
     nobody = log_in(app, "guru.lain@guru.sd.belajar.id").get("/sertifikasi/penetapan-saya/").get_data(as_text=True)
     assert 'data-status="none"' in nobody
     assert app.test_client().get("/sertifikasi/penetapan-saya/").status_code == 302
+
+
+def test_cli_explain_prints_the_same_explanation(app, published, tmp_path):
+    email = published.by_status["cadangan"][0]
+    nik = next(c["nik"] for c in map(json.loads, (tmp_path / "pool.jsonl").read_text().splitlines())
+               if c["email"] == email)
+    expected = log_in(app, email).get("/api/v1/me/selection").get_json()["explanation"]
+    result = app.test_cli_runner().invoke(args=["selection", "explain", str(published.run_id), nik])
+    assert result.exit_code == 0, result.output
+    assert "status: cadangan" in result.output and expected in result.output
+    missing = app.test_cli_runner().invoke(args=["selection", "explain", str(published.run_id), "1" * 16])
+    assert missing.exit_code != 0
