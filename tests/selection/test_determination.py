@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from bench.pool_datagen import write_pool
+from lms.cohorts import services as cohorts
 from lms.extensions import db
+from lms.notifications.models import OutboxMessage
 from lms.selection.models import SelectionEntry, SelectionQuota, SelectionRun
+from lms.selection.publish import publish
 from lms.selection.runs import RunInputs, run_selection
 from tests.learning import log_in
 from tests.selection.test_removal import NOW
@@ -129,3 +133,23 @@ def test_cli_explain_prints_the_same_explanation(app, published, tmp_path):
     assert "status: cadangan" in result.output and expected in result.output
     missing = app.test_cli_runner().invoke(args=["selection", "explain", str(published.run_id), "1" * 16])
     assert missing.exit_code != 0
+
+
+def test_publishing_queues_one_notice_per_candidate(app, tmp_path, frozen_clock):
+    frozen_clock(NOW)
+    with app.app_context():
+        run = run_selection(RunInputs(policy="pgt2024", pool=write_pool(tmp_path / "pool.jsonl", 120), total=30),
+                            now=NOW)
+        cohort = cohorts.create_cohort(code="NOTICE-1", name="Angkatan", programme_year=2026,
+                                       learning_start=date(2026, 12, 1), learning_end=date(2026, 12, 31))
+        db.session.commit()
+        job = publish(run, cohort, now=NOW, actor_id=None, allow_placeholder=True)
+        assert job.status == "done"
+        db.session.commit()
+        messages = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "selection_notice")))
+        entries = dict(db.session.execute(select(SelectionEntry.email, SelectionEntry.status)
+                                          .where(SelectionEntry.run_id == run.id)).all())
+        assert len(messages) == len(entries) == 120
+        assert {m.to_email: m.params["status"] for m in messages} == entries
+        determined = next(m for m in messages if m.params["status"] == "cadangan")
+        assert "cadangan" in determined.params["body"] and f"/pengumuman/{run.id}" in determined.params["body"]
