@@ -63,7 +63,11 @@ from lms.records.cli import credentials_cli, xapi_cli
 from lms.records.views import bp as records_bp
 from lms.records.views import install_template_helpers
 from lms.selection import api as selection_api  # noqa: F401
+from lms.selection import me_api as selection_me_api  # noqa: F401
+from lms.selection.announcement_views import bp as announcement_bp
 from lms.selection.cli import selection_cli
+from lms.selection.mine import bp as my_selection_bp
+from lms.selection.mine import install_template_helpers as install_selection_helpers
 from lms.selection.views import bp as selection_bp
 from lms.ukppg import api as ukppg_api  # noqa: F401
 from lms.ukppg.cli import ukppg_cli
@@ -110,6 +114,7 @@ def _wire_domains(app: Flask) -> None:
     observability.register_scrape_gauges(app, outbox_gauges)
     records_hooks.install(app)
     install_template_helpers(app)
+    install_selection_helpers(app)
     app.extensions["lms_home_for"] = home_for
     app.extensions["lms_login_zone"] = participant_zone
 
@@ -165,6 +170,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(access_bp)
     app.register_blueprint(helpdesk_bp)
     app.register_blueprint(selection_bp)
+    app.register_blueprint(my_selection_bp)
+    app.register_blueprint(announcement_bp)
     app.register_blueprint(offline_bp)
     app.register_blueprint(records_bp)
     api.register(app)

@@ -20,6 +20,7 @@ from lms.core.time import now_utc
 from lms.extensions import db
 from lms.selection import pools, removal, runs
 from lms.selection.check import check_command
+from lms.selection.determination import determination_in_run
 from lms.selection.masa_kerja import masa_kerja_command
 from lms.selection.models import SelectionRun
 from lms.selection.publish import publish
@@ -132,3 +133,21 @@ def assign_region_command(email: str, kode_kabkota: str) -> None:
     db.session.commit()
     click.echo(f"{user.email}: dinas for {kode_kabkota}")
 
+
+
+@selection_cli.command("explain")
+@click.argument("run_id", type=click.IntRange(min=1, max=MAX_ID))
+@click.argument("nik")
+def explain_command(run_id: int, nik: str) -> None:
+    """Print a candidate's determination in a run and its explanation (the same text the teacher sees)."""
+    result = determination_in_run(run_id, nik)
+    if result.status is None:
+        raise click.ClickException(f"the NIK is not listed in run {run_id}")
+    click.echo(f"status: {result.status}")
+    click.echo(f"rank: {result.rank if result.rank is not None else '-'}")
+    click.echo(f"quota_group: {result.quota_group} ({result.quota_group_name})")
+    click.echo(f"quota: {result.quota if result.quota is not None else '-'}")
+    click.echo(f"cut_off_rank: {result.cut_off_rank if result.cut_off_rank is not None else '-'}")
+    for unmet in result.unmet:
+        click.echo(f"unmet: {unmet.rule}: {unmet.message}")
+    click.echo(result.explanation)

@@ -16,6 +16,7 @@ from lms.core.errors import DomainError, Invalid
 from lms.core.nik import decrypt_nik
 from lms.extensions import db
 from lms.selection.models import SelectionEntry, SelectionRun
+from lms.selection.notices import queue_notices
 from lms.selection.runs import uses_placeholder_policy
 
 
@@ -85,5 +86,6 @@ def publish(run: SelectionRun, cohort: Cohort, *, now: datetime, actor_id: int |
         audit.record("selection.publish", "selection_run", run.id, actor_id=actor_id, now=now,
                      data={"cohort": cohort.code, "import_id": job.id, **(job.stats or {}),
                            "placeholder_policy": placeholder, "placeholder_override": placeholder})
+        queue_notices(run, now=now)  # one notice per candidate, committed with the publication
         db.session.flush()  # the caller commits (the request boundary, or the CLI)
     return job

@@ -1,0 +1,108 @@
+"""The public announcement of a published run (``/pengumuman/<run>``): the policy, its reference date, the quota
+per group, the input hash, the determined list (paged, filtered by province or kab/kota) and the later removals
+and promotions. Each line carries only name, school, kab/kota, status, rank and the NIK's last four digits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from lms.core.errors import NotFound
+from lms.core.nik import decrypt_nik
+from lms.core.paging import Page
+from lms.extensions import db
+from lms.selection.models import RemovalProposal, SelectionEntry, SelectionQuota, SelectionRun
+from lms.selection.policy import POLICY_IDS, load_policy
+from lms.selection.runs import uses_placeholder_policy
+
+PER_PAGE = 50
+#: The statuses listed: the determined, and those removed after publication (shown as removed).
+LISTED = ("ditetapkan", "dihapus")
+
+
+@dataclass(frozen=True)
+class Line:
+    nama: str
+    sekolah: str
+    kode_kabkota: str
+    status: str
+    rank: int | None
+    nik_last4: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """An approved removal after publication, with the cadangan it promoted (if any)."""
+
+    nama: str
+    kode_kabkota: str
+    reason: str
+    decided_at: datetime
+    promoted_nama: str | None
+
+
+def published_run(run_id: int) -> SelectionRun:
+    run = db.session.get(SelectionRun, run_id)
+    if run is None or run.published_at is None:
+        raise NotFound()
+    return run
+
+
+def policy_names(run: SelectionRun) -> str:
+    ids = ("sg2016-pf-plpg", "sg2016-ppg") if run.policy_id == "sg2016" else (run.policy_id,)
+    return " / ".join(load_policy(p).name for p in ids if p in POLICY_IDS) or run.policy_id
+
+
+def reference_date(run: SelectionRun) -> date | None:
+    as_of = (run.params or {}).get("as_of")
+    if as_of:
+        return date.fromisoformat(as_of)
+    ids = ("sg2016-pf-plpg",) if run.policy_id == "sg2016" else (run.policy_id,)
+    return next((load_policy(p).reference_date for p in ids if p in POLICY_IDS), None)
+
+
+def quotas(run: SelectionRun) -> list[SelectionQuota]:
+    return list(db.session.scalars(select(SelectionQuota).where(SelectionQuota.run_id == run.id,
+                                                                SelectionQuota.quota_group != "--")
+                                   .order_by(SelectionQuota.quota_group)))
+
+
+def lines_page(run: SelectionRun, *, provinsi: str | None, kabkota: str | None, page: int,
+               per_page: int = PER_PAGE) -> Page:
+    conditions = [SelectionEntry.run_id == run.id, SelectionEntry.status.in_(LISTED)]
+    if kabkota:
+        conditions.append(SelectionEntry.kode_kabkota == kabkota)
+    elif provinsi:
+        conditions.append(SelectionEntry.kode_kabkota.like(f"{provinsi}%"))
+    total = db.session.scalar(select(func.count()).select_from(SelectionEntry).where(*conditions))
+    query = (select(SelectionEntry).where(*conditions)
+             .order_by(SelectionEntry.quota_group, SelectionEntry.rank, SelectionEntry.line)
+             .limit(per_page).offset((page - 1) * per_page))
+    rows = [Line(e.nama, e.satuan_pendidikan or e.npsn, e.kode_kabkota, e.status, e.rank,
+                 _last4(decrypt_nik(e.nik_encrypted))) for e in db.session.scalars(query)]
+    return Page(rows, page, per_page, total)
+
+
+def changes(run: SelectionRun) -> list[Change]:
+    """Approved removals decided after publication, oldest first, with the promoted cadangan's name."""
+    removed, promoted = aliased(SelectionEntry), aliased(SelectionEntry)
+    rows = db.session.execute(
+        select(removed.nama, removed.kode_kabkota, RemovalProposal.reason, RemovalProposal.decided_at,
+               promoted.nama)
+        .join(removed, removed.id == RemovalProposal.entry_id)
+        .outerjoin(promoted, promoted.id == RemovalProposal.promoted_entry_id)
+        .where(removed.run_id == run.id, RemovalProposal.status == "disetujui",
+               RemovalProposal.decided_at >= run.published_at)
+        .order_by(RemovalProposal.decided_at, RemovalProposal.id)).all()
+    return [Change(*row) for row in rows]
+
+
+def _last4(nik: str | None) -> str:
+    return "*" * 12 + nik[-4:] if nik else "-"
+
+
+def is_placeholder(run: SelectionRun) -> bool:
+    return uses_placeholder_policy(run)
