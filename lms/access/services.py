@@ -18,6 +18,7 @@ from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment
 from lms.cohorts.roster_models import RosterEntry
 from lms.cohorts.services import initial_status
+from lms.core.db import dialect_insert
 from lms.core.errors import Invalid
 from lms.core.nik import nik_hash, nik_problem, normalize_nik
 from lms.extensions import db
@@ -77,19 +78,18 @@ def check_nik(user: User, raw_nik: str, *, ip: str, now: datetime) -> NikCheck:
 
 
 def link_entry(entry: RosterEntry, *, now: datetime) -> Enrollment:
-    """Make sure the account a roster entry names is enrolled in its cohort (creating the account if needed)."""
-    user = db.session.scalar(select(User).where(User.email == entry.email))
-    if user is None:
-        user = User(email=entry.email, name=entry.nama, created_at=now)
-        db.session.add(user)
-        db.session.flush()
-    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == user.id,
-                                                            Enrollment.programme_year == entry.programme_year))
-    if enrollment is None:
-        cohort = db.session.get(Cohort, entry.cohort_id)
-        status = initial_status(cohort, now)
-        enrollment = Enrollment(user_id=user.id, cohort_id=entry.cohort_id, programme_year=entry.programme_year,
-                                status=status, kode_kabkota=entry.kode_kabkota, created_at=now)
-        db.session.add(enrollment)
-        db.session.flush()
-    return enrollment
+    """Make sure the account a roster entry names is enrolled in its cohort (creating the account if needed).
+
+    Two requests may link the same entry at once (a double tap on Cek NIK): both inserts are ``ON CONFLICT DO
+    NOTHING`` on the unique keys, so the second one finds the first one's rows instead of failing."""
+    insert = dialect_insert(db.session)
+    db.session.execute(insert(User).values(email=entry.email, name=entry.nama, created_at=now)
+                       .on_conflict_do_nothing(index_elements=["email"]))
+    user_id = db.session.scalar(select(User.id).where(User.email == entry.email))
+    cohort = db.session.get(Cohort, entry.cohort_id)
+    db.session.execute(insert(Enrollment).values(
+        user_id=user_id, cohort_id=entry.cohort_id, programme_year=entry.programme_year,
+        status=initial_status(cohort, now), kode_kabkota=entry.kode_kabkota, created_at=now)
+        .on_conflict_do_nothing(index_elements=["user_id", "programme_year"]))
+    return db.session.scalar(select(Enrollment).where(Enrollment.user_id == user_id,
+                                                      Enrollment.programme_year == entry.programme_year))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -70,3 +72,9 @@ def contains_pattern(text: str) -> str:
 
 #: The escape character of ``contains_pattern``.
 LIKE_ESCAPE = "\\"
+
+
+def dialect_insert(session):
+    """The ``insert`` of the session's database dialect, which has ``on_conflict_do_nothing`` / ``_do_update``
+    (PostgreSQL and SQLite spell the same statement)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
