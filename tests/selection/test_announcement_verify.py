@@ -17,6 +17,7 @@ from lms.extensions import db
 from lms.selection import announcement
 from lms.selection.models import SelectionEntry, SelectionQuota, SelectionRun
 from lms.selection.runs import RunInputs, policy_bytes, run_selection
+from tests.queries import counted, writes
 from tests.selection.test_determination import published  # noqa: F401 (fixture)
 from tests.selection.test_removal import NOW
 
@@ -181,3 +182,24 @@ def _command_shown(app, input_hash: str) -> str:
     db.session.commit()
     page = app.test_client().get(f"/pengumuman/{run.id}").get_data(as_text=True)
     return re.search(r'data-testid="rerun-command">([^<]+)<', page).group(1)
+
+
+#: The run (1), the quotas (1), the later changes (1), the list's count and one page of it (2).
+ANNOUNCEMENT_STATEMENTS = 5
+
+
+def test_announcement_statement_count_is_fixed_and_reads_only(app, published):  # noqa: F811
+    client = app.test_client()
+    url = f"/pengumuman/{published.run_id}"
+    client.get(url)  # warm
+    for query in ({}, {"nama": "s"}, {"nama": "siti", "provinsi": "11"}, {"nama": "zzzq"}, {"page": "99"}):
+        with counted(app) as statements:
+            response = client.get(url, query_string=query)
+        assert response.status_code == 200
+        listed = 'data-testid="announcement-line"' in response.get_data(as_text=True)
+        # A search past its last match skips the page query: one statement less.
+        assert len(statements) == ANNOUNCEMENT_STATEMENTS - (0 if listed else 1), (query, statements)
+        assert writes(statements) == []
+    with counted(app) as statements:
+        assert client.get(url + "/kebijakan/pgt2024.yaml").status_code == 200
+    assert len(statements) == 1 and writes(statements) == []
