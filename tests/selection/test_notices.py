@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import date, timedelta
 
 import pytest
+import requests
 from sqlalchemy import func, select
 
 from lms.auth.models import User
@@ -109,3 +110,31 @@ def test_concurrent_publications_queue_one_notice_per_candidate(pg_live_server, 
         notices = _notices(world.run_id)
         assert sum(notices.values()) == len(notices) == 300, Counter(notices.values())
         assert db.session.get(SelectionRun, world.run_id).published_at is not None
+
+
+@pytest.mark.postgres
+def test_publications_racing_a_removal_tell_everyone_their_final_status_once(pg_live_server, tmp_path,
+                                                                             frozen_clock):
+    frozen_clock(NOW)
+    app = pg_live_server.app
+    world = build_world(app, tmp_path, n=300, total=60)
+    auth = tokens(app, world)
+    with app.app_context():
+        _cohort("PUB-RACE")
+    proposed = requests.post(f"{pg_live_server.url}/api/v1/selection/entries/{world.entry_id}/removals",
+                             json={"reason": "pensiun", "note": "SK"}, headers=auth[DINAS], timeout=30)
+    assert proposed.status_code == 201, proposed.text
+    publication = ("POST", f"{pg_live_server.url}/api/v1/selection/runs/{world.run_id}/publication", auth[ADMIN],
+                   {"cohort": "PUB-RACE", "allow_placeholder": True})
+    decision = ("POST", f"{pg_live_server.url}/api/v1/selection/removals/{proposed.json()['id']}/decision",
+                auth[LPMP], {"approve": True})
+    results = concurrently([publication, decision, publication, publication])
+    assert results[1] == (200, "ok") and (200, "ok") in results[::2], results  # no deadlock, no 500
+    with app.app_context():
+        notices = _notices(world.run_id)
+        final = dict(db.session.execute(select(SelectionEntry.email, SelectionEntry.status)
+                                        .where(SelectionEntry.run_id == world.run_id)).all())
+        assert max(notices.values()) == 1
+        assert all(notices[(email, status)] == 1 for email, status in final.items())
+        assert final[db.session.get(SelectionEntry, world.entry_id).email] == "dihapus"
+        assert len(notices) - len(final) in (0, 2)  # the two changed ones told twice only if published before
