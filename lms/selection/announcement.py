@@ -1,6 +1,7 @@
 """The public announcement of a published run (``/pengumuman/<run>``): the policy, its reference date, the quota
-per group, the input hash, the determined list (paged, filtered by province or kab/kota) and the later removals
-and promotions. Each line carries only name, school, kab/kota, status, rank and the NIK's last four digits."""
+per group, the input hash, the determined list (paged, filtered by province or kab/kota, searched by the start of
+a name) and the later removals and promotions. Each line carries only name, school, kab/kota, status, rank and the
+NIK's last four digits."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from lms.core.errors import NotFound
 from lms.core.nik import decrypt_nik
 from lms.core.paging import Page
 from lms.extensions import db
-from lms.selection.models import RemovalProposal, SelectionEntry, SelectionQuota, SelectionRun
+from lms.selection.models import RemovalProposal, SelectionEntry, SelectionQuota, SelectionRun, name_key
 from lms.selection.policy import POLICY_IDS, load_policy
 from lms.selection.runs import uses_placeholder_policy
 
@@ -71,13 +72,19 @@ def quotas(run: SelectionRun) -> list[SelectionQuota]:
 
 
 def lines_page(run: SelectionRun, *, provinsi: str | None, kabkota: str | None, page: int,
-               per_page: int = PER_PAGE) -> Page:
+               per_page: int = PER_PAGE, nama: str | None = None) -> Page:
+    """``nama`` matches the start of a name (``name_key``: case and spacing do not matter), a range of the index
+    (run_id, nama_key); the page is LIMIT/OFFSET like the other filters."""
     conditions = [SelectionEntry.run_id == run.id, SelectionEntry.status.in_(LISTED)]
     if kabkota:
         conditions.append(SelectionEntry.kode_kabkota == kabkota)
     elif provinsi:
         conditions.append(SelectionEntry.kode_kabkota.like(f"{provinsi}%"))
+    if nama:
+        conditions.append(SelectionEntry.nama_key.like(_escape_like(name_key(nama)) + "%", escape="\\"))
     total = db.session.scalar(select(func.count()).select_from(SelectionEntry).where(*conditions))
+    if (page - 1) * per_page >= total:  # past the end: no scan for an OFFSET that finds nothing
+        return Page([], page, per_page, total)
     query = (select(SelectionEntry).where(*conditions)
              .order_by(SelectionEntry.quota_group, SelectionEntry.rank, SelectionEntry.line)
              .limit(per_page).offset((page - 1) * per_page))
@@ -98,6 +105,10 @@ def changes(run: SelectionRun) -> list[Change]:
                RemovalProposal.decided_at >= run.published_at)
         .order_by(RemovalProposal.decided_at, RemovalProposal.id)).all()
     return [Change(*row) for row in rows]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _last4(nik: str | None) -> str:

@@ -30,6 +30,14 @@ PRIORITY_LABELS = {
     "daerah_3t": _l("bertugas di daerah 3T"), "usia": _l("usia"), "masa_kerja": _l("masa kerja"),
     "pangkat_golongan": _l("pangkat/golongan"), "dapodik": _l("lama terdata di Dapodik"),
 }
+#: The one line that names a status: the personal notice's subject, and the heading of the gate, the dashboard
+#: and the teacher's own page, so that all four say the same.
+HEADLINES = {
+    "ditetapkan": _l("Anda ditetapkan sebagai peserta PPG"),
+    "cadangan": _l("Anda calon peserta cadangan PPG"),
+    "tidak_memenuhi_syarat": _l("Hasil penetapan PPG: tidak memenuhi syarat"),
+    "dihapus": _l("Hasil penetapan PPG: dihapus dari daftar"),
+}
 #: The 2016 combined run uses these two policies (``lms.selection.runs.COMBINED_2016``).
 _COMBINED = {"sg2016": ("sg2016-pf-plpg", "sg2016-ppg")}
 #: The message given to a 2016 candidate whose appointment date fits neither pattern (``runs._stage``).
@@ -56,6 +64,10 @@ class Determination:
     unmet: list[UnmetRule] = field(default_factory=list)
     explanation: str | None = None
     policy_name: str | None = None
+
+    @property
+    def headline(self) -> str | None:
+        return str(HEADLINES[self.status]) if self.status in HEADLINES else None
 
 
 def determination_for(email: str | None) -> Determination:

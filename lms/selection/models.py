@@ -17,6 +17,11 @@ REMOVAL_REASONS = (
 )
 
 
+def name_key(nama: str) -> str:
+    """A name as searched: case-folded, spaces collapsed (``Siti  NURhaliza`` -> ``siti nurhaliza``)."""
+    return " ".join(nama.casefold().split())[:200]
+
+
 class SelectionPool(db.Model):
     """A candidate pool imported once (``lms selection import``), checked whole, and run under any policy or
     quota after that (``lms selection run --pool-id``, or chosen on the penetapan page)."""
@@ -51,6 +56,8 @@ class SelectionRun(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     published_cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: {policy id: the policy file's text} exactly as the run read it (served by the announcement).
+    policy_files: Mapped[dict | None] = mapped_column(JSON)
 
 
 class SelectionEntry(db.Model):
@@ -62,6 +69,10 @@ class SelectionEntry(db.Model):
                         name="known_status"),
         Index("ix_selection_entries_run_group_key", "run_id", "quota_group", "sort_key", "line"),
         Index("ix_selection_entries_run_kabkota", "run_id", "kode_kabkota"),
+        # The announcement's name search, a prefix of ``nama_key``: text_pattern_ops lets PostgreSQL use the
+        # index for LIKE 'prefix%' whatever the database's collation.
+        Index("ix_selection_entries_run_nama_key", "run_id", "nama_key",
+              postgresql_ops={"nama_key": "text_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +82,8 @@ class SelectionEntry(db.Model):
     nik_hash: Mapped[str] = mapped_column(String(64))
     nik_encrypted: Mapped[str] = mapped_column(Text)
     nama: Mapped[str] = mapped_column(String(200))
+    #: ``name_key(nama)``: what the announcement's name search matches a prefix of.
+    nama_key: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254))
     npsn: Mapped[str] = mapped_column(String(8), default="")
     satuan_pendidikan: Mapped[str] = mapped_column(String(200), default="")
@@ -84,6 +97,9 @@ class SelectionEntry(db.Model):
     status: Mapped[str] = mapped_column(String(24), default="pending")
     #: Why: unmet requirements, or the removal.
     alasan: Mapped[str] = mapped_column(Text, default="")
+    #: The status the candidate was last told in a personal notice (None: never); a notice is queued only
+    #: by the conditional UPDATE that moves this to the current status, so never twice for one status.
+    notified_status: Mapped[str | None] = mapped_column(String(24))
 
 
 class SelectionQuota(db.Model):

@@ -6,7 +6,7 @@ import io
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from lms.cohorts.models import Cohort
 from lms.cohorts.roster import COLUMNS, create_import, run_import
@@ -82,10 +82,19 @@ def publish(run: SelectionRun, cohort: Cohort, *, now: datetime, actor_id: int |
     db.session.commit()  # the import is a job: it commits as it goes, and a failed import stays readable
     job = run_import(job, _RosterStream(run), now=now)
     if job.status == "done":
-        run.published_cohort_id, run.published_at = cohort.id, now
+        # The run's row is locked until the caller commits: concurrent publications of the run queue their
+        # notices one after the other (and each finds only what the other did not claim). The first
+        # publication's date stays the announcement's date; later changes are listed after it.
+        run_id = run.id
+        db.session.execute(select(SelectionRun.id).where(SelectionRun.id == run_id).with_for_update())
+        db.session.execute(update(SelectionRun).where(SelectionRun.id == run_id)
+                           .values(published_cohort_id=cohort.id,
+                                   published_at=func.coalesce(SelectionRun.published_at, now)),
+                           execution_options={"synchronize_session": False})
+        db.session.expire(run)
         audit.record("selection.publish", "selection_run", run.id, actor_id=actor_id, now=now,
                      data={"cohort": cohort.code, "import_id": job.id, **(job.stats or {}),
                            "placeholder_policy": placeholder, "placeholder_override": placeholder})
-        queue_notices(run, now=now)  # one notice per candidate, committed with the publication
+        queue_notices(run_id, now=now)  # once per candidate and status, committed with the publication
         db.session.flush()  # the caller commits (the request boundary, or the CLI)
     return job

@@ -17,7 +17,9 @@ from lms.auth.models import User
 from lms.core import audit
 from lms.core.errors import DomainError, Forbidden, Invalid, NotFound
 from lms.extensions import db
+from lms.selection import models
 from lms.selection.models import REMOVAL_REASONS, DinasRegion, RemovalProposal, SelectionEntry, SelectionQuota
+from lms.selection.notices import queue_notices
 
 #: The longest note of a proposal or a decision (the forms' and the API's limit).
 NOTE_MAX_LENGTH = 2000
@@ -106,7 +108,7 @@ def decide(proposal: RemovalProposal, *, approve: bool, note: str, lpmp: User, n
         execution_options={"synchronize_session": False}).rowcount
     if decided != 1:
         raise ProposalConflict(_l("Usulan ini sudah diputuskan. Muat ulang halaman untuk melihat keputusannya."))
-    promoted_id = _remove_and_promote(entry_id, proposal.reason, proposal_id) if approve else None
+    promoted_id = _remove_and_promote(entry_id, proposal.reason, proposal_id, now=now) if approve else None
     db.session.expire(proposal)
     audit.record("selection.removal." + ("approve" if approve else "reject"), "selection_entry", entry_id,
                  actor_id=lpmp.id, now=now, data={"proposal_id": proposal_id, "promoted_entry_id": promoted_id})
@@ -119,14 +121,18 @@ def _check_note(note: str) -> None:
         raise Invalid(details={"note": str(_l("Keterangan paling banyak %(max)s karakter.", max=NOTE_MAX_LENGTH))})
 
 
-def _remove_and_promote(entry_id: int, reason: str, proposal_id: int) -> int | None:
-    """The entry becomes ``dihapus`` and the best-ranked ``cadangan`` of its quota group ``ditetapkan``.
+def _remove_and_promote(entry_id: int, reason: str, proposal_id: int, *, now: datetime) -> int | None:
+    """The entry becomes ``dihapus`` and the best-ranked ``cadangan`` of its quota group ``ditetapkan``; in a
+    published run both are told at once (a personal notice each).
 
-    The quota group's row is locked first: two approvals in one group run one after the other, so each
-    promotes a different cadangan and the group never holds more ``ditetapkan`` than its quota.
+    The run's row is share-locked (a publication of the run, which locks it, is waited for), then the quota
+    group's row is locked: two approvals in one group run one after the other, so each promotes a different
+    cadangan and the group never holds more ``ditetapkan`` than its quota.
     """
     run_id, group = db.session.execute(select(SelectionEntry.run_id, SelectionEntry.quota_group)
                                        .where(SelectionEntry.id == entry_id)).one()
+    published = db.session.scalar(select(models.SelectionRun.published_at).where(models.SelectionRun.id == run_id)
+                                  .with_for_update(read=True))
     db.session.execute(select(SelectionQuota.quota).where(SelectionQuota.run_id == run_id,
                                                           SelectionQuota.quota_group == group).with_for_update())
     with force_locale("id"):  # stored text is the published list's language, whoever clicked
@@ -147,6 +153,8 @@ def _remove_and_promote(entry_id: int, reason: str, proposal_id: int) -> int | N
             raise ProposalConflict()
         db.session.execute(update(RemovalProposal).where(RemovalProposal.id == proposal_id)
                            .values(promoted_entry_id=promoted_id), execution_options={"synchronize_session": False})
+    if published is not None:
+        queue_notices(run_id, now=now, entry_ids=tuple(i for i in (entry_id, promoted_id) if i is not None))
     for entry in list(db.session.identity_map.values()):
         if isinstance(entry, SelectionEntry) and entry.id in (entry_id, promoted_id):
             db.session.expire(entry)

@@ -27,7 +27,7 @@ from lms.core.nik import decrypt_nik, encrypt_nik, fernet, nik_hash
 from lms.core.regions import kabkota_exists
 from lms.extensions import db
 from lms.selection.candidate import read_pool_file
-from lms.selection.models import SelectionEntry, SelectionQuota, SelectionRun
+from lms.selection.models import SelectionEntry, SelectionQuota, SelectionRun, name_key
 from lms.selection.policy import POLICY_IDS, load_policy
 from lms.selection.ranking import allocate_national, sort_key
 from lms.selection.rules import policy_for_2016, unmet
@@ -58,19 +58,31 @@ class RunInputs:
     pool_id: int | None = None
     #: The pool's name as the run shows it (default: the file's name).
     pool_name: str | None = None
+    #: SHA-256 of the pool file alone (set by ``digest``): shown so a holder of the pool can check it is the one.
+    pool_sha256: str | None = None
 
     def digest(self) -> str:
-        h = hashlib.sha256()
+        """SHA-256 over: each policy file's bytes (in ``_policy_ids`` order), then ``\\0file\\0`` and the pool
+        file's bytes, ``\\0file\\0`` and the quota file's bytes (nothing when there is none), then
+        ``\\0<policy>\\0<total>\\0<as_of>`` (``None`` for a missing value). The announcement explains it."""
+        h, pool = hashlib.sha256(), hashlib.sha256()
         for policy_id in _policy_ids(self.policy):
-            h.update(resources.files("lms.selection").joinpath(f"policies/{policy_id}.yaml").read_bytes())
+            h.update(policy_bytes(policy_id))
         for path in (self.pool, self.quota):
             h.update(b"\x00file\x00")
             if path is not None:
                 with open(path, "rb") as f:
                     while chunk := f.read(1 << 20):
                         h.update(chunk)
+                        if path is self.pool:
+                            pool.update(chunk)
+        self.pool_sha256 = pool.hexdigest()
         h.update(f"\x00{self.policy}\x00{self.total}\x00{self.as_of}".encode())
         return h.hexdigest()
+
+
+def policy_bytes(policy_id: str) -> bytes:
+    return resources.files("lms.selection").joinpath(f"policies/{policy_id}.yaml").read_bytes()
 
 
 def _policy_ids(policy: str) -> tuple[str, ...]:
@@ -132,12 +144,13 @@ def run_selection(inputs: RunInputs, *, now: datetime, actor_id: int | None = No
     if existing is not None:
         return existing
     params = {"pool": inputs.pool_name or inputs.pool.name, "pool_id": inputs.pool_id,
+              "pool_sha256": inputs.pool_sha256,
               "quota": inputs.quota.name if inputs.quota else None, "total": inputs.total,
               "as_of": inputs.as_of.isoformat() if inputs.as_of else None,
               "placeholder_policy": any(p.placeholder for p in policies.values())}
     run = SelectionRun(policy_id=inputs.policy, input_hash=digest, status="running", created_by_id=actor_id,
-                       created_at=now, params=params,
-                       counts={}, errors=[])
+                       created_at=now, params=params, counts={}, errors=[],
+                       policy_files={p: policy_bytes(p).decode("utf-8") for p in policy_ids})
     db.session.add(run)
     db.session.commit()
     run_id = run.id
@@ -217,7 +230,8 @@ def _stage(run: SelectionRun, inputs: RunInputs, policies: dict) -> tuple[list[d
             else candidate.kode_kabkota[:2]
         batch.append({
             "run_id": run_id, "line": line, "nik_hash": nik_hash(candidate.nik),
-            "nik_encrypted": encrypt_nik(candidate.nik, box), "nama": candidate.nama, "email": candidate.email,
+            "nik_encrypted": encrypt_nik(candidate.nik, box), "nama": candidate.nama,
+            "nama_key": name_key(candidate.nama), "email": candidate.email,
             "npsn": candidate.npsn[:8], "satuan_pendidikan": candidate.satuan_pendidikan[:200],
             "kode_kabkota": candidate.kode_kabkota, "quota_group": group,
             "sort_key": sort_key(candidate, policy or order_policy, order_policy.priority) if not problems else "",

@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlparse
 import pytest
 
 from tests.browser.conftest import login
+from tests.browser.test_determination import publish_run_with_teacher
 from tests.browser.test_ukppg import complete_everything
 from tests.conftest import ARTIFACTS
 from tests.core.processes import lms
@@ -47,9 +48,11 @@ def shape(path: str) -> str:
     return re.sub(r"\d+", "N", parts.path) + (f"?{group.group(0)}" if group else "")
 
 
-def prepare(served_app, browser) -> None:
-    """A teacher with everything done, registered for UKPPPG, with a ticket (the demo has a selection run)."""
+def prepare(served_app, browser, folder) -> list[str]:
+    """A teacher with everything done, registered for UKPPPG, with a ticket (the demo has a selection run); a
+    published run in which the unregistered teacher is ineligible. Returns the pages that run adds to the walk."""
     base = served_app.url
+    run_id, _candidate = publish_run_with_teacher(served_app.env, folder)
     token = lms(served_app.env, "tokens", "create", GURU).stdout.split()[1]
     complete_everything(base, token)
     context = browser.new_context(locale="id-ID")
@@ -67,6 +70,7 @@ def prepare(served_app, browser) -> None:
     page.set_input_files("#screenshot", files=[{"name": "undangan.png", "mimeType": "image/png", "buffer": PNG}])
     page.get_by_test_id("submit-ticket").click()
     context.close()
+    return ["/sertifikasi/penetapan-saya/", f"/pengumuman/{run_id}", f"/pengumuman/{run_id}?nama=siti&page=1"]
 
 
 def check_page(page, axe, label: str, run_axe: bool) -> list[str]:
@@ -116,13 +120,15 @@ def walk(page, axe, base: str, role: str, starts: list[str], lang: str, audited:
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_every_page_fits_a_phone_and_passes_axe(served_app, browser):
+def test_every_page_fits_a_phone_and_passes_axe(served_app, browser, tmp_path):
     from axe_playwright_python.sync_playwright import Axe
 
     (ARTIFACTS / "phone").mkdir(parents=True, exist_ok=True)
-    prepare(served_app, browser)
+    selection_pages = prepare(served_app, browser, tmp_path)
     axe, problems, pages, audited = Axe(), [], 0, set()
     for role, (email, starts) in ROLES.items():
+        if role.startswith("guru"):  # their own determination (the unregistered one's with reasons), the announcement
+            starts = [*starts, *selection_pages]
         context = browser.new_context(locale="id-ID", viewport=PHONE, bypass_csp=True, has_touch=True)
         page = context.new_page()
         login(page, served_app.url, email)
