@@ -51,13 +51,14 @@ def _count(conditions: list, needs_user: bool):
 
 def enrollments_page(cohort: Cohort, *, status: str | None = None, search: str | None = None,
                      region: str | None = None, school: str | None = None, page: int = 1,
-                     per_page: int = PER_PAGE, after: str | None = None, before: str | None = None) -> KeysetPage:
+                     per_page: int | None = None, after: str | None = None, before: str | None = None) -> KeysetPage:
     """One page of participants with their account, ordered by e-mail; rows and total in one statement.
 
     ``after``/``before``: a cursor from a previous page (its ``next_cursor``/``prev_cursor``): the rows are found
     by key through the e-mail index, whatever the position. Without a cursor, ``page`` > 1 is read by OFFSET
     (kept for links made before cursors; its cost grows with the page). ``region``: a province or kab/kota code;
     ``school``: an NPSN (the progress report's rows)."""
+    per_page = per_page or PER_PAGE
     conditions, needs_user = _conditions(cohort, status=status, search=search, region=region, school=school)
     total = _count(conditions, needs_user).scalar_subquery()
     query = (select(Enrollment.id, User.email, User.name, Enrollment.kode_kabkota, Enrollment.status,
@@ -85,12 +86,16 @@ def enrollments_page(cohort: Cohort, *, status: str | None = None, search: str |
 
 
 def enrollments_csv(cohort: Cohort, *, status: str | None = None, region: str | None = None,
-                    school: str | None = None, batch: int = CSV_BATCH) -> Iterator[str]:
+                    school: str | None = None, batch: int | None = None) -> Iterator[str]:
     """Every participant matching the filter as CSV text chunks, with their parts done: a batch of rows by key
     then its parts done (three grouped look-ups of those ids), so that memory stays one batch whatever the
-    cohort. Consume it within the app context (``stream_with_context``)."""
+    cohort. What it needs of ``cohort`` is read now: the chunks are made after the request's boundary
+    (``stream_with_context``), when the request's objects are no longer loaded."""
     conditions, _ = _conditions(cohort, status=status, region=region, school=school)
-    total_parts = parts_total(cohort)
+    return _csv_chunks(conditions, parts_total(cohort), batch or CSV_BATCH)
+
+
+def _csv_chunks(conditions: list, total_parts: int, batch: int) -> Iterator[str]:
     yield _csv_text([CSV_COLUMNS])
     last = None
     while True:
@@ -108,7 +113,6 @@ def enrollments_csv(cohort: Cohort, *, status: str | None = None, region: str | 
                          row.completed_at.isoformat() if row.completed_at else "",
                          row.extended_until.isoformat() if row.extended_until else ""] for row in rows)
         last = rows[-1].email
-        db.session.expunge_all()
         if len(rows) < batch:
             return
 
