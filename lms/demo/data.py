@@ -34,6 +34,7 @@ DEMO_ROLES = {
 }
 #: The kab/kota the demo dinas account acts for (removal proposals); Makassar, as the demo teacher's.
 DEMO_DINAS = "dinas.demo@belajar.id"
+DEMO_LPMP = "lpmp.demo@belajar.id"
 #: (code, name, programme year, first day, last day) — the 2024 schedule of seed 000.
 COHORTS_2024 = (
     ("PGT2024-T1", "Piloting PPG bagi Guru Tertentu tahap 1", 2024, date(2024, 7, 24), date(2024, 9, 4)),
@@ -64,6 +65,8 @@ def load_demo(now: datetime, *, allowed_domains) -> Cohort:
         for role in roles:
             auth_services.grant_role(user, role, now=now)
     removal.assign_region(auth_services.find_user(DEMO_DINAS), DEMO_TEACHER_KABKOTA)
+    # The demo LPMP reads the progress of the demo dinas's province (Sulawesi Selatan).
+    removal.assign_region(auth_services.find_user(DEMO_LPMP), DEMO_TEACHER_KABKOTA[:2])
     _demo_sites(today)
     teacher = auth_services.find_user(DEMO_TEACHER)
     if teacher.name == "":
