@@ -113,6 +113,16 @@ def _upsert_cohort(code, name, year, first, last, curriculum: Curriculum) -> Coh
     return cohort
 
 
+def more_demo_cohorts(demo: Cohort, count: int) -> list[Cohort]:
+    """DEMO-2 … DEMO-(count+1): open cohorts like DEMO (its window and curriculum when created; an existing one
+    keeps its own window), so that a benchmark can hold several cohorts at once."""
+    made = []
+    for n in range(2, count + 2):
+        made.append(_upsert_cohort(f"DEMO-{n}", f"Angkatan Demo {n}", demo.programme_year, demo.learning_start,
+                                   demo.learning_end, demo.curriculum))
+    return made
+
+
 def generate_participants(cohort: Cohort, count: int, *, now: datetime, seed: int = 2024, batch: int = 5000) -> int:
     """Add ``count`` synthetic participants to ``cohort`` with varied progress (for benchmarks)."""
     rng = random.Random(seed)
