@@ -183,18 +183,20 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def export_csv(http: requests.Session, base: str, token: str, worker: int) -> tuple[float, float, int, float, float]:
-    """(seconds, MB, rows, worker peak RSS before, after) of the whole DEMO cohort's participant CSV."""
+def export_csv(http: requests.Session, base: str, token: str, worker: int, encoding: str) -> tuple:
+    """(seconds, MB sent, rows, worker peak RSS before, after) of the whole DEMO cohort's participant CSV, asked
+    with ``Accept-Encoding: encoding`` (the bytes on the wire are counted, compressed or not)."""
     before = peak_rss_mb(worker)
     start = time.perf_counter()
     size = lines = 0
     with http.get(f"{base}/api/v1/cohorts/DEMO/enrollments?format=csv", stream=True, timeout=3600,
-                  headers={"Authorization": f"Bearer {token}"}) as response:
+                  headers={"Authorization": f"Bearer {token}", "Accept-Encoding": encoding}) as response:
         if response.status_code != 200:
             raise SystemExit(f"CSV export: {response.status_code} {response.text[:2000]}")
-        for chunk in response.iter_content(chunk_size=1 << 16):
+        for chunk in response.raw.stream(1 << 16, decode_content=False):
             size += len(chunk)
-            lines += chunk.count(b"\n")
+            if encoding == "identity":
+                lines += chunk.count(b"\n")
     return time.perf_counter() - start, size / 1e6, lines - 1, before, peak_rss_mb(worker)
 
 
@@ -218,14 +220,19 @@ def main() -> None:
                                 "ok" if high <= target else "OVER"))
                 print(f"  {label}: median {median:.0f} ms, p95 {high:.0f} ms", flush=True)
             worker = server.worker_pids()[0]
-            seconds, mb, rows, before, after = export_csv(http, server.url, v[ADMIN].token, worker)
+            # Identity first: the worker's peak RSS only grows, so each later line shows what its encoder adds.
+            exports = [(encoding, *export_csv(http, server.url, v[ADMIN].token, worker, encoding))
+                       for encoding in ("identity", "gzip", "br")]
         finally:
             server.stop()
     print(f"\n{args.participants:,} participants in {args.cohorts} cohort(s); {args.repeat} timed requests per row "
           f"after one warm-up; target {target} ms (p95)")
     print_table(("request", "n", "median ms", "p95 ms", "target ms", ""), results)
-    print(f"CSV export of DEMO (every participant, streamed): {rows:,} rows, {mb:.1f} MB in {seconds:.1f} s; "
-          f"worker peak RSS {before:.0f} MB before, {after:.0f} MB after")
+    rows = exports[0][3]
+    print(f"CSV export of DEMO (every participant, streamed): {rows:,} rows")
+    print_table(("Accept-Encoding", "seconds", "MB sent", "worker peak RSS before MB", "after MB"),
+                [(encoding, f"{seconds:.1f}", f"{mb:.1f}", f"{before:.0f}", f"{after:.0f}")
+                 for encoding, seconds, mb, _, before, after in exports])
 
 
 if __name__ == "__main__":

@@ -39,3 +39,4 @@ def test_a_small_run_end_to_end(postgresql_databases):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "API progress group=school" in done.stdout and "API enrollments page 4 (cursor)" in done.stdout
     assert "CSV export of DEMO (every participant, streamed): 151 rows" in done.stdout
+    assert "identity" in done.stdout and "gzip" in done.stdout
