@@ -13,6 +13,8 @@ from lms import api, models  # noqa: F401 - models: every table registered befor
 from lms.access import api as access_api  # noqa: F401 - each domain's api module attaches its routes to the API
 from lms.access.views import bp as access_bp
 from lms.admin import api as admin_api  # noqa: F401
+from lms.admin import regional_api  # noqa: F401
+from lms.admin.regional_views import bp as regional_bp
 from lms.admin.risk import render_at_risk
 from lms.admin.tools_views import bp as admin_tools_bp
 from lms.admin.views import bp as admin_bp
@@ -164,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(journal_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(admin_tools_bp)
+    app.register_blueprint(regional_bp)
     app.register_blueprint(roles_bp)
     app.register_blueprint(ukppg_bp)
     app.register_blueprint(ukppg_admin_bp)

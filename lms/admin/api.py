@@ -6,15 +6,14 @@ each response; the rules are the cohort services', the same the admin pages call
 
 from __future__ import annotations
 
-from flask import Response, current_app, g, jsonify, request, url_for
+from flask import Response, current_app, g, jsonify, request, stream_with_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from lms.admin import reports, schemas
+from lms.admin import enrollments, reports, schemas
 from lms.api.auth import api_role_required
 from lms.api.blueprint import bp
 from lms.api.schemas import errors
-from lms.auth.models import User
 from lms.cohorts import roster, services
 from lms.cohorts.models import Cohort, Enrollment
 from lms.cohorts.roster_models import RosterImport
@@ -99,25 +98,31 @@ def patch_cohort(body: dict, code: str):
 
 
 @bp.get("/cohorts/<code>/enrollments")
-@bp.doc(tags=TAGS, summary="Participants of a cohort, by e-mail (paged; a page past the end is empty)")
+@bp.doc(tags=TAGS, summary="Participants of a cohort, by e-mail (keyset-paged: follow `next`; or all as CSV)",
+        description=schemas._PAGING)
 @api_role_required(ADMIN)
 @bp.arguments(schemas.EnrollmentsQuery, location="query", as_kwargs=True)
 @bp.response(200, schemas.EnrollmentPage)
+@bp.alt_response(200, schema={"type": "string"}, content_type="text/csv", success=True,
+                 description="Every participant matching `status`, with parts done, streamed (format=csv)")
 @errors(bp, 401, 403, 404)
-def list_enrollments(code: str, page: int, per_page: int, status: str | None = None):
+def list_enrollments(code: str, page: int, per_page: int, output: str, status: str | None = None,
+                     after: str | None = None):
     cohort = services.find_cohort(code)
-    conditions = [Enrollment.cohort_id == cohort.id]
-    if status:
-        conditions.append(Enrollment.status == status)
-    total = db.session.scalar(select(func.count()).select_from(Enrollment).where(*conditions))
-    rows = db.session.execute(select(Enrollment, User.email, User.name).join(User, User.id == Enrollment.user_id)
-                              .where(*conditions).order_by(User.email).limit(per_page).offset((page - 1) * per_page))
-    items = [{"email": email, "name": name, "status": e.status, "kode_kabkota": e.kode_kabkota,
-              "completed_at": e.completed_at.isoformat() if e.completed_at else None,
-              "extended_until": e.extended_until.isoformat() if e.extended_until else None}
-             for e, email, name in rows]
-    return {"cohort": cohort.code, "status": status, "page": page, "per_page": per_page, "total": total,
-            "pages": (total + per_page - 1) // per_page, "enrollments": items, "items": items}
+    if output == "csv":
+        return Response(stream_with_context(enrollments.enrollments_csv(cohort, status=status)), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename=peserta-{cohort.code}.csv"})
+    result = enrollments.enrollments_page(cohort, status=status, page=page, per_page=per_page, after=after)
+    items = [{"email": row["email"], "name": row["name"], "status": row["status"],
+              "kode_kabkota": row["kode_kabkota"],
+              "completed_at": row["completed_at"].isoformat() if row["completed_at"] else None,
+              "extended_until": row["extended_until"].isoformat() if row["extended_until"] else None}
+             for row in result.rows]
+    following = (url_for("api.list_enrollments", code=cohort.code, after=result.next_cursor, page=page + 1,
+                         per_page=per_page, status=status) if result.next_cursor else None)
+    return {"cohort": cohort.code, "status": status, "page": page, "per_page": per_page, "total": result.total,
+            "pages": (result.total + per_page - 1) // per_page, "enrollments": items, "items": items,
+            "next_cursor": result.next_cursor, "next": following}
 
 
 #: A server error during an import (not the file's content): the job is failed and nothing is imported.

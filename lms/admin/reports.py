@@ -12,7 +12,7 @@ from lms.cohorts.models import STATUSES, Cohort, Enrollment
 from lms.cohorts.roster_models import RosterEntry
 from lms.core import csvsafe
 from lms.core.errors import Invalid
-from lms.core.regions import kabkota_name, province_name
+from lms.core.regions import kabkota_name, province_name, within_region
 from lms.curriculum.models import Materi, Module
 from lms.extensions import db
 from lms.journal.models import JournalEntry
@@ -87,13 +87,16 @@ def in_school(cohort: Cohort, npsn: str):
                           RosterEntry.npsn == npsn)
 
 
-def progress_report(cohort: Cohort, group: str) -> list[ReportRow]:
+def progress_report(cohort: Cohort, group: str, region: str | None = None) -> list[ReportRow]:
+    """``region``: only participants of that province (2 digits) or kab/kota (4 digits)."""
     if group not in GROUPS:
         raise Invalid(details={"group": ", ".join(GROUPS)})
     total = parts_total(cohort) or 1
     materi, tests, journals = done_subqueries(cohort)
     done = done_expression(materi, tests, journals)
     mine = Enrollment.cohort_id == cohort.id
+    if region:
+        mine = mine & within_region(Enrollment.kode_kabkota, region)
     if group == "cohort":
         key, name = func.min(Enrollment.cohort_id), None
         group_by = ()

@@ -79,10 +79,22 @@ class CohortList(Schema):
     cohorts = fields.List(fields.Nested(CohortOut), required=True)
 
 
+_PAGING = ("Keyset paging: follow `next` (or pass `next_cursor` as `after`) to read the following page; it is "
+           "found by key through the e-mail index, so page 5,000 costs what page 1 costs. `page` without `after` "
+           "still works (read by offset, its cost growing with the page) for clients written before cursors.")
+
+
 class EnrollmentsQuery(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE), metadata={
+        "description": "Without `after`: the page to read by offset. With `after`: only the number given to the "
+                       "page in the answer (the `next` link carries it)."})
     per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    after = fields.String(validate=validate.Length(min=1, max=600), metadata={
+        "description": "Opaque cursor from `next_cursor`: the page after it. " + _PAGING})
+    output = fields.String(data_key="format", load_default="json", validate=validate.OneOf(("json", "csv")),
+                           metadata={"description": "csv: every participant matching `status`, with their "
+                                                    "progress, streamed (no paging)"})
 
 
 class EnrollmentRow(Schema):
@@ -103,6 +115,11 @@ class EnrollmentPage(Schema):
     pages = fields.Integer(required=True)
     enrollments = fields.List(fields.Nested(EnrollmentRow), required=True)
     items = fields.List(fields.Nested(EnrollmentRow), required=True, metadata={"description": "= enrollments"})
+    next_cursor = fields.String(required=True, allow_none=True,
+                                metadata={"description": "Pass as `after` for the next page; null on the last"})
+    next = fields.String(required=True, allow_none=True,
+                         metadata={"description": "URL of the next page (cursor, page number and filters); null "
+                                                  "on the last"})
 
 
 class RosterQuery(Schema):

@@ -8,12 +8,10 @@ from datetime import date, datetime
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased, contains_eager
 
-from lms.admin.reports import in_school
 from lms.auth.models import User
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import STATUSES, Cohort, Enrollment, Extension
 from lms.cohorts.roster_models import RosterImport
-from lms.core.db import LIKE_ESCAPE, contains_pattern
 from lms.core.errors import Invalid, NotFound
 from lms.core.paging import Page
 from lms.curriculum.models import Curriculum
@@ -53,35 +51,6 @@ def status_counts(cohort: Cohort) -> dict[str, int]:
     counts.update(db.session.execute(select(Enrollment.status, func.count()).where(Enrollment.cohort_id == cohort.id)
                                      .group_by(Enrollment.status)).all())
     return counts
-
-
-def enrollments_page(cohort: Cohort, *, status: str | None, search: str | None, page: int,
-                     per_page: int = PER_PAGE, region: str | None = None, school: str | None = None) -> Page:
-    """One page of participants with their account, filtered (``region``: a province or kab/kota code, from the
-    progress report's rows; ``school``: an NPSN, from its school rows); rows and total in one statement."""
-    conditions = [Enrollment.cohort_id == cohort.id]
-    if region:
-        conditions.append(Enrollment.kode_kabkota.startswith(region, autoescape=True))
-    if school:
-        conditions.append(in_school(cohort, school))
-    if status:
-        conditions.append(Enrollment.status == status)
-    if search:
-        conditions.append(User.email.like(contains_pattern(search.strip().lower()), escape=LIKE_ESCAPE))
-    query = (select(Enrollment.id, User.email, User.name, Enrollment.kode_kabkota, Enrollment.status,
-                    Enrollment.completed_at, Enrollment.extended_until, func.count().over().label("total"))
-             .join(User, User.id == Enrollment.user_id).where(*conditions)
-             .order_by(User.email).limit(per_page).offset((page - 1) * per_page))
-    rows = db.session.execute(query).mappings().all()
-    total = rows[0]["total"] if rows else _count_when_past_the_end(conditions, page)
-    return Page(list(rows), page, per_page, total)
-
-
-def _count_when_past_the_end(conditions, page: int) -> int:
-    if page == 1:
-        return 0
-    return db.session.scalar(select(func.count()).select_from(Enrollment)
-                             .join(User, User.id == Enrollment.user_id).where(*conditions))
 
 
 def extensions_of(cohort: Cohort, limit: int = 100) -> list:

@@ -5,13 +5,24 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
-from lms.admin import forms, reports, services, timeline
+from lms.admin import enrollments, forms, reports, services, timeline
 from lms.admin.forms import FormState
 from lms.cohorts import roster
 from lms.cohorts import services as cohorts
@@ -22,7 +33,7 @@ from lms.core import csvsafe
 from lms.core.access import role_required
 from lms.core.errors import Invalid, NotFound
 from lms.core.formatting import deadline_text, moment_text, viewer_zone
-from lms.core.regions import WIB, kabkota_name, province_name, zone, zone_label
+from lms.core.regions import WIB, is_region_code, kabkota_name, province_name, zone, zone_label
 from lms.core.time import now_utc
 from lms.extensions import db
 from lms.notifications.services import smtp_configured
@@ -53,6 +64,11 @@ MAX_PAGE = 100_000
 
 def _page_arg() -> int:
     return min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+
+
+def cursor_args() -> dict:
+    """The keyset pager's cursors of the request (``after``/``before``), as given; a bad one is refused (422)."""
+    return {key: request.args[key] for key in ("after", "before") if key in request.args}
 
 
 # --- cohorts --------------------------------------------------------------------------------------------------
@@ -116,10 +132,10 @@ def _render_cohort(cohort: Cohort, *, extension: FormState | None = None, upload
     chosen = request.args.get("status") if request.args.get("status") in STATUSES else None
     search = (request.args.get("q") or "").strip()
     region = (request.args.get("wilayah") or "").strip()
-    region = region if region.isdigit() and len(region) in (2, 4) else None
+    region = region if is_region_code(region) else None
     school = (request.args.get("sekolah") or "").strip()[:16] or None
-    page = services.enrollments_page(cohort, status=chosen, search=search or None, page=_page_arg(), region=region,
-                                     school=school)
+    page = enrollments.enrollments_page(cohort, status=chosen, search=search or None, page=_page_arg(),
+                                        region=region, school=school, **cursor_args())
     windows = {"opens": moment_text(cohort.learning_opens_at, cohort.timezone),
                "closes": deadline_text(cohort.learning_closes_at, cohort.timezone),
                "registration_opens": moment_text(cohort.registration_opens_at, cohort.timezone)
@@ -138,6 +154,23 @@ def _render_cohort(cohort: Cohort, *, extension: FormState | None = None, upload
 @role_required("admin_angkatan")
 def cohort(code: str):
     return _render_cohort(cohorts.find_cohort(code))
+
+
+@bp.get("/cohorts/<code>/peserta.csv")
+@role_required("admin_angkatan")
+def enrollments_csv(code: str):
+    """Every participant of the cohort (optionally one status or region) with their progress, streamed."""
+    cohort = cohorts.find_cohort(code)
+    status = request.args.get("status") if request.args.get("status") in STATUSES else None
+    region = request.args.get("wilayah") if is_region_code(request.args.get("wilayah")) else None
+    return csv_download(enrollments.enrollments_csv(cohort, status=status, region=region),
+                        f"peserta-{cohort.code}.csv")
+
+
+def csv_download(chunks, filename: str) -> Response:
+    """A CSV attachment streamed from text chunks, read within this request's app context."""
+    return Response(stream_with_context(chunks), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={secure_filename(filename)}"})
 
 
 @bp.post("/cohorts/<code>/extensions")

@@ -67,3 +67,25 @@ def kabkota_name(code: str | None) -> str:
 
 def province_name(code: str | None) -> str:
     return PROVINCES.get(code or "", ("-", ""))[0]
+
+
+def is_region_code(code: str | None) -> bool:
+    """A province (2 digits) or kab/kota (4 digits) code, by shape."""
+    return bool(code) and code.isascii() and code.isdigit() and len(code) in (2, 4)
+
+
+def region_name(code: str | None) -> str:
+    return kabkota_name(code) if code and len(code) == 4 else province_name(code)
+
+
+def within_region(column, code: str):
+    """SQL condition: the 4-digit kab/kota ``column`` lies in ``code`` (a province's 2 digits or a kab/kota's 4).
+    A range rather than LIKE, so that a plain btree on the column serves it whatever the collation."""
+    if len(code) == 4:
+        return column == code
+    return column.between(code + "00", code + "99")
+
+
+def region_contains(outer: str, inner: str) -> bool:
+    """Whether region ``inner`` lies in region ``outer`` (a kab/kota in its province, or the same code)."""
+    return inner.startswith(outer)

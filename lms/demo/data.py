@@ -34,6 +34,7 @@ DEMO_ROLES = {
 }
 #: The kab/kota the demo dinas account acts for (removal proposals); Makassar, as the demo teacher's.
 DEMO_DINAS = "dinas.demo@belajar.id"
+DEMO_LPMP = "lpmp.demo@belajar.id"
 #: (code, name, programme year, first day, last day) — the 2024 schedule of seed 000.
 COHORTS_2024 = (
     ("PGT2024-T1", "Piloting PPG bagi Guru Tertentu tahap 1", 2024, date(2024, 7, 24), date(2024, 9, 4)),
@@ -64,6 +65,8 @@ def load_demo(now: datetime, *, allowed_domains) -> Cohort:
         for role in roles:
             auth_services.grant_role(user, role, now=now)
     removal.assign_region(auth_services.find_user(DEMO_DINAS), DEMO_TEACHER_KABKOTA)
+    # The demo LPMP reads the progress of the demo dinas's province (Sulawesi Selatan).
+    removal.assign_region(auth_services.find_user(DEMO_LPMP), DEMO_TEACHER_KABKOTA[:2])
     _demo_sites(today)
     teacher = auth_services.find_user(DEMO_TEACHER)
     if teacher.name == "":
@@ -108,6 +111,16 @@ def _upsert_cohort(code, name, year, first, last, curriculum: Curriculum) -> Coh
     # An existing cohort keeps its windows: an admin may have moved them (the demo never resets that).
     cohort.name, cohort.curriculum = name, curriculum
     return cohort
+
+
+def more_demo_cohorts(demo: Cohort, count: int) -> list[Cohort]:
+    """DEMO-2 … DEMO-(count+1): open cohorts like DEMO (its window and curriculum when created; an existing one
+    keeps its own window), so that a benchmark can hold several cohorts at once."""
+    made = []
+    for n in range(2, count + 2):
+        made.append(_upsert_cohort(f"DEMO-{n}", f"Angkatan Demo {n}", demo.programme_year, demo.learning_start,
+                                   demo.learning_end, demo.curriculum))
+    return made
 
 
 def generate_participants(cohort: Cohort, count: int, *, now: datetime, seed: int = 2024, batch: int = 5000) -> int:

@@ -16,6 +16,7 @@ from lms.auth import services as auth_services
 from lms.cohorts.services import find_cohort
 from lms.core.errors import DomainError
 from lms.core.input import MAX_ID
+from lms.core.regions import PROVINCES
 from lms.core.time import now_utc
 from lms.extensions import db
 from lms.selection import pools, removal, runs
@@ -133,6 +134,25 @@ def assign_region_command(email: str, kode_kabkota: str) -> None:
     db.session.commit()
     click.echo(f"{user.email}: dinas for {kode_kabkota}")
 
+
+
+@selection_cli.command("assign-province")
+@click.argument("email")
+@click.argument("kode_provinsi")
+def assign_province_command(email: str, kode_provinsi: str) -> None:
+    """Let an LPMP user read the progress reports of a province (grants the lpmp role if needed)."""
+    if kode_provinsi not in PROVINCES:
+        raise click.ClickException(f"unknown province code {kode_provinsi!r} (2 digits, e.g. 73)")
+    now = now_utc()
+    try:
+        user = auth_services.get_or_create_account(email, now=now,
+                                                   allowed_domains=current_app.config["ALLOWED_EMAIL_DOMAINS"])
+        auth_services.grant_role(user, "lpmp", now=now)
+    except DomainError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    removal.assign_region(user, kode_provinsi)
+    db.session.commit()
+    click.echo(f"{user.email}: lpmp for province {kode_provinsi}")
 
 
 @selection_cli.command("explain")

@@ -30,10 +30,12 @@ ROLES = {
                                         "/admin/audit", "/admin/cohorts/DEMO/perpanjangan-massal",
                                         "/admin/cohorts/DEMO/progress?group=kabkota", "/penetapan/",
                                         "/penetapan/usulan", "/admin/cohorts/DEMO/berisiko",
-                                        "/admin/cohorts/DEMO/progress?group=school"]),
+                                        "/admin/cohorts/DEMO/progress?group=school", "/laporan/"]),
     "superadmin": ("super.demo@belajar.id", ["/"]),
-    "dinas": ("dinas.demo@belajar.id", ["/penetapan/", "/penetapan/usulan"]),
-    "lpmp": ("lpmp.demo@belajar.id", ["/penetapan/", "/penetapan/usulan"]),
+    "dinas": ("dinas.demo@belajar.id", ["/penetapan/", "/penetapan/usulan", "/laporan/",
+                                        "/laporan/DEMO?group=school", "/laporan/DEMO/peserta"]),
+    "lpmp": ("lpmp.demo@belajar.id", ["/penetapan/", "/penetapan/usulan", "/laporan/",
+                                      "/laporan/DEMO?group=province"]),
 }
 SKIP = re.compile(r"\.(csv|json|png|jpg|ics|jwt)(\?|$)|/kredensial$|format=|/static/|/auth/|/lang|/tangkapan-layar"
                   r"|/api/|/healthz")

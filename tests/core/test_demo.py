@@ -73,6 +73,21 @@ def test_demo_generates_synthetic_participants(app, runner):
         assert len({count for _, count in per_enrollment}) > 3  # varied progress
 
 
+def test_demo_spreads_participants_over_several_cohorts(app, runner):
+    result = runner.invoke(args=["demo", "--participants", "31", "--cohorts", "3"])
+    assert result.exit_code == 0, result.output
+    assert "11 synthetic participants added to DEMO" in result.output
+    assert "10 synthetic participants added to DEMO-3" in result.output
+    with app.app_context():
+        counts = dict(db.session.execute(select(Cohort.code, func.count(Enrollment.id)).join(
+            Enrollment, Enrollment.cohort_id == Cohort.id).group_by(Cohort.code)).all())
+        assert counts == {"DEMO": 12, "DEMO-2": 10, "DEMO-3": 10}  # DEMO also has the demo teacher
+        demo, third = (db.session.scalar(select(Cohort).where(Cohort.code == code)) for code in ("DEMO", "DEMO-3"))
+        assert (third.learning_opens_at, third.learning_closes_at) == (demo.learning_opens_at,
+                                                                       demo.learning_closes_at)
+        assert third.curriculum_id == demo.curriculum_id
+
+
 def test_demo_again_keeps_a_window_an_admin_moved_and_has_a_determined_run(app, runner, frozen_clock):
     from lms.selection.models import SelectionEntry, SelectionRun
 

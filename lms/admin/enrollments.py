@@ -1,0 +1,150 @@
+"""A cohort's participants, by e-mail: one page by key (the rows after or before a cursor, so that page 5,000
+costs what page 1 costs; the total in the same statement), or every one as a CSV streamed in batches of fixed
+size. The admin pages, the API and the regional pages read the same functions, with the same filters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import distinct, func, select
+
+from lms.admin.reports import in_school, parts_total
+from lms.auth.models import User
+from lms.cohorts.models import Cohort, Enrollment
+from lms.core import csvsafe
+from lms.core.db import LIKE_ESCAPE, contains_pattern
+from lms.core.paging import KeysetPage, decode_cursor, keyset_window
+from lms.core.regions import within_region
+from lms.extensions import db
+from lms.journal.models import JournalEntry
+from lms.modules.models import MateriProgress
+from lms.posttest.models import Attempt
+
+PER_PAGE = 50
+#: Rows read per statement by the CSV export: its memory is one batch, whatever the cohort's size.
+CSV_BATCH = 2000
+CSV_COLUMNS = ("email", "nama", "kode_kabkota", "status", "bagian_selesai", "bagian_total", "persen",
+               "selesai_semua", "diperpanjang_sampai")
+
+
+def _conditions(cohort: Cohort, *, status: str | None = None, search: str | None = None,
+                region: str | None = None, school: str | None = None) -> tuple[list, bool]:
+    """The filter, and whether it reads the account (``User``) beyond the sort key."""
+    conditions = [Enrollment.cohort_id == cohort.id]
+    if region:
+        conditions.append(within_region(Enrollment.kode_kabkota, region))
+    if status:
+        conditions.append(Enrollment.status == status)
+    if school:
+        conditions.append(in_school(cohort, school))
+    if search:
+        conditions.append(User.email.like(contains_pattern(search.strip().lower()), escape=LIKE_ESCAPE))
+    return conditions, bool(school or search)
+
+
+def _count(conditions: list, needs_user: bool):
+    query = select(func.count()).select_from(Enrollment)
+    if needs_user:
+        query = query.join(User, User.id == Enrollment.user_id)
+    return query.where(*conditions)
+
+
+def enrollments_page(cohort: Cohort, *, status: str | None = None, search: str | None = None,
+                     region: str | None = None, school: str | None = None, page: int = 1,
+                     per_page: int | None = None, after: str | None = None, before: str | None = None) -> KeysetPage:
+    """One page of participants with their account, ordered by e-mail; rows and total in one statement.
+
+    ``after``/``before``: a cursor from a previous page (its ``next_cursor``/``prev_cursor``): the rows are found
+    by key through the e-mail index, whatever the position. Without a cursor, ``page`` > 1 is read by OFFSET
+    (kept for links made before cursors; its cost grows with the page). ``region``: a province or kab/kota code;
+    ``school``: an NPSN (the progress report's rows)."""
+    per_page = per_page or PER_PAGE
+    conditions, needs_user = _conditions(cohort, status=status, search=search, region=region, school=school)
+    total = _count(conditions, needs_user).scalar_subquery()
+    query = (select(Enrollment.id, User.email, User.name, Enrollment.kode_kabkota, Enrollment.status,
+                    Enrollment.completed_at, Enrollment.extended_until, total.label("total"))
+             .join(User, User.id == Enrollment.user_id).where(*conditions))
+    backward = before is not None and after is None
+    if after is not None:
+        (key,) = decode_cursor(after, arity=1, field="after")
+        query = query.where(User.email > key).order_by(User.email)
+    elif backward:
+        (key,) = decode_cursor(before, arity=1, field="before")
+        query = query.where(User.email < key).order_by(User.email.desc())
+    else:
+        query = query.order_by(User.email).offset((page - 1) * per_page)
+    rows = list(db.session.execute(query.limit(per_page + 1)).mappings())
+    from_cursor = after is not None or page > 1
+    window, next_cursor, prev_cursor = keyset_window(rows, per_page=per_page, backward=backward,
+                                                     from_cursor=from_cursor, key=lambda row: [row["email"]])
+    if rows:
+        count = rows[0]["total"]
+    else:
+        count = 0 if (page == 1 and after is None and before is None) else db.session.scalar(
+            _count(conditions, needs_user))
+    return KeysetPage(window, max(1, page), per_page, count, next_cursor, prev_cursor)
+
+
+def enrollments_csv(cohort: Cohort, *, status: str | None = None, region: str | None = None,
+                    school: str | None = None, batch: int | None = None) -> Iterator[str]:
+    """Every participant matching the filter as CSV text chunks, with their parts done: a batch of rows by key
+    then its parts done (three grouped look-ups of those ids), so that memory stays one batch whatever the
+    cohort. What it needs of ``cohort`` is read now: the chunks are made after the request's boundary
+    (``stream_with_context``), when the request's objects are no longer loaded."""
+    conditions, _ = _conditions(cohort, status=status, region=region, school=school)
+    return _csv_chunks(conditions, parts_total(cohort), batch or CSV_BATCH)
+
+
+def _csv_chunks(conditions: list, total_parts: int, batch: int) -> Iterator[str]:
+    yield _csv_text([CSV_COLUMNS])
+    last = None
+    while True:
+        query = (select(Enrollment.id, User.email, User.name, Enrollment.kode_kabkota, Enrollment.status,
+                        Enrollment.completed_at, Enrollment.extended_until)
+                 .join(User, User.id == Enrollment.user_id).where(*conditions))
+        if last is not None:
+            query = query.where(User.email > last)
+        rows = db.session.execute(query.order_by(User.email).limit(batch)).all()
+        if not rows:
+            return
+        done = parts_done([row.id for row in rows])
+        yield _csv_text([row.email, row.name or "", row.kode_kabkota or "", row.status, done.get(row.id, 0),
+                         total_parts, round(done.get(row.id, 0) * 100.0 / total_parts, 1) if total_parts else 0.0,
+                         row.completed_at.isoformat() if row.completed_at else "",
+                         row.extended_until.isoformat() if row.extended_until else ""] for row in rows)
+        last = rows[-1].email
+        if len(rows) < batch:
+            return
+
+
+def parts_done(enrollment_ids: list[int]) -> dict[int, int]:
+    """Parts done (materi, post-tests, journals submitted) of each of these enrollments, as the report counts them."""
+    done: dict[int, int] = {}
+    for query in (
+            select(MateriProgress.enrollment_id, func.count()).where(MateriProgress.enrollment_id.in_(enrollment_ids))
+            .group_by(MateriProgress.enrollment_id),
+            select(Attempt.enrollment_id, func.count(distinct(Attempt.module_id)))
+            .where(Attempt.enrollment_id.in_(enrollment_ids)).group_by(Attempt.enrollment_id),
+            select(JournalEntry.enrollment_id, func.count())
+            .where(JournalEntry.enrollment_id.in_(enrollment_ids), JournalEntry.status == "submitted")
+            .group_by(JournalEntry.enrollment_id)):
+        for eid, n in db.session.execute(query):
+            done[eid] = done.get(eid, 0) + n
+    return done
+
+
+class _Line:
+    """A write-only file that keeps what the csv writer wrote last."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        return len(text)
+
+
+def _csv_text(rows) -> str:
+    out = _Line()
+    csvsafe.SafeWriter(out).writerows(rows)
+    return "".join(out.parts)

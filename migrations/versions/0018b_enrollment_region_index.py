@@ -1,0 +1,24 @@
+"""enrollments by cohort and kab/kota: a region's participants (regional pages, a province's or kab/kota's page of
+the list, its count) read through an index instead of the whole cohort
+
+Revision ID: 0018b
+Revises: 0017
+Create Date: 2026-11-30 14:30:00.000000
+
+"""
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = '0018b'
+down_revision = '0017'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_index('ix_enrollments_cohort_kabkota', 'enrollments', ['cohort_id', 'kode_kabkota'])
+
+
+def downgrade():
+    op.drop_index('ix_enrollments_cohort_kabkota', table_name='enrollments')
