@@ -56,18 +56,19 @@ class RowShape:
     def width(self) -> int:
         return self.parts[-1].stop if self.parts else 0
 
-    def adopt(self, session: Session, row: Sequence[Any]) -> list[Any]:
+    def adopt(self, session: Session, row: Sequence[Any], *, refresh: bool = False) -> list[Any]:
         """One instance per class, persistent in ``session``; None for an outer-joined entity that is absent (a
-        null primary key)."""
-        return [self._one(session, part, row) for part in self.parts]
+        null primary key). With ``refresh`` (a row an ``UPDATE`` returned), an instance already in the session
+        takes the row's values, as ``populate_existing`` would."""
+        return [self._one(session, part, row, refresh) for part in self.parts]
 
     @staticmethod
-    def _one(session: Session, part: _Part, row: Sequence[Any]):
+    def _one(session: Session, part: _Part, row: Sequence[Any], refresh: bool):
         values = row[part.start:part.stop]
         pk = tuple(values[i] for i in part.pk)
         if any(value is None for value in pk):
             return None
-        return _adopt(session, part.mapper, pk, zip(part.keys, values, strict=True))
+        return _adopt(session, part.mapper, pk, zip(part.keys, values, strict=True), refresh=refresh)
 
 
 def adopt(session: Session, cls: type, **values: Any):
@@ -77,13 +78,14 @@ def adopt(session: Session, cls: type, **values: Any):
     return _adopt(session, mapper, pk, values.items())
 
 
-def _adopt(session: Session, mapper, pk: tuple, items):
+def _adopt(session: Session, mapper, pk: tuple, items, *, refresh: bool = False):
     existing = session.identity_map.get(mapper.identity_key_from_primary_key(pk))
     if existing is not None:
-        unloaded = inspect(existing).unloaded  # expired by a commit: refreshed from the row, as an ORM load does
-        if unloaded:
+        # Expired columns (by a commit) are filled from the row, as an ORM load does; with ``refresh``, all of them.
+        unloaded = inspect(existing).unloaded
+        if unloaded or refresh:
             for key, value in items:
-                if key in unloaded:
+                if refresh or key in unloaded:
                     set_committed_value(existing, key, value)
         return existing
     instance = mapper.class_manager.new_instance()
