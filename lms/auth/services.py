@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import or_, select, update
 
 from lms.auth.domains import domain_allowed, email_allowed, email_domain
+from lms.auth.identity import token_with_user
 from lms.auth.models import ApiToken, Identity, User, UserRole
 from lms.core import audit
 from lms.core.access import ROLES
@@ -177,16 +177,11 @@ def create_token(user: User, *, days: int, now: datetime, actor_id: int | None =
     return row, token
 
 
-#: One statement: the token, its user and the user's roles (joined eagerly by ``User.role_rows``); built once.
-_TOKEN_USER = (select(ApiToken).join(ApiToken.user).options(contains_eager(ApiToken.user))
-               .where(ApiToken.token_hash == bindparam("token_hash")))
-
-
 def authenticate_token(token: str, *, now: datetime) -> User | None:
     """The active user a live token belongs to, or None. Records when the token was last used."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = db.session.scalars(_TOKEN_USER, {"token_hash": hash_token(token)}).unique().first()
+    row = token_with_user(hash_token(token))  # one statement: the token, its user and the user's roles
     if row is None or row.revoked_at is not None or row.expires_at <= now or not row.user.active:
         return None
     record_token_use(row, now=now)

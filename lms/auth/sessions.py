@@ -7,8 +7,9 @@ import hmac
 import secrets
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import update
 
+from lms.auth.identity import live_session_user
 from lms.auth.models import User, UserSession
 from lms.core import audit
 from lms.extensions import db
@@ -29,17 +30,11 @@ def start_session(user: User, *, now: datetime) -> str:
     return secret
 
 
-#: Built once; only the user id and the session's hash are bound.
-_SESSION_USER = (select(User).join(UserSession, UserSession.user_id == User.id)
-                 .where(User.id == bindparam("user_id"), User.active.is_(True),
-                        UserSession.id == bindparam("session_id"), UserSession.revoked_at.is_(None)))
-
-
 def session_user(user_id: int, secret: str | None) -> User | None:
     """The active user of a live session, in one statement (the user, its roles, and the session row)."""
     if not secret:
         return None
-    return db.session.scalars(_SESSION_USER, {"user_id": user_id, "session_id": _hash(secret)}).unique().first()
+    return live_session_user(user_id, _hash(secret))
 
 
 def end_session(secret: str | None, *, now: datetime) -> bool:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager
 
 from lms.auth.models import User
+from lms.cohorts.current import load_current_enrollment
 from lms.cohorts.errors import WindowClosed, WindowNotOpen
 from lms.cohorts.models import Cohort, Enrollment, Extension, window_instants
 from lms.cohorts.roster_models import RosterEntry
@@ -46,33 +45,9 @@ def require_open(enrollment: Enrollment, now: datetime) -> None:
         raise WindowClosed()
 
 
-@cache
-def _current_enrollment_statement():
-    """Built once, on first use (the same for every request; only the user id is bound).
-
-    The live exam registration, its session and site are ukppg's models, above this package: they are reached
-    through the ``Enrollment.registration`` relationship, so that cohorts imports no ukppg module."""
-    registration = Enrollment.registration.property.mapper.class_
-    session = registration.session.property.mapper.class_
-    return (
-        select(Enrollment)
-        .join(Enrollment.cohort)
-        .outerjoin(Cohort.curriculum)
-        .outerjoin(Enrollment.registration)
-        .outerjoin(registration.session)
-        .outerjoin(session.site)
-        .options(contains_eager(Enrollment.cohort).contains_eager(Cohort.curriculum),
-                 contains_eager(Enrollment.registration).contains_eager(registration.session)
-                 .contains_eager(session.site))
-        .where(Enrollment.user_id == bindparam("user_id"))
-        .order_by(Enrollment.programme_year.desc(), Cohort.learning_opens_at.desc())
-        .limit(1)
-    )
-
-
 def current_enrollment(user_id: int) -> Enrollment | None:
     """The participant's enrollment of the latest programme year, with its cohort and curriculum (one query)."""
-    return db.session.scalar(_current_enrollment_statement(), {"user_id": user_id})
+    return load_current_enrollment(user_id)
 
 
 #: Cohort codes: letters, digits, ``.``, ``_`` and ``-``, at most 32 (the column), starting with a letter or digit.

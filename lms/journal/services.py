@@ -18,6 +18,7 @@ from lms.core.errors import DomainError, Invalid
 from lms.core.events import emit
 from lms.curriculum.models import Module
 from lms.extensions import db
+from lms.journal import drafts
 from lms.journal.models import MAX_ANSWER_LENGTH, JournalEntry, Prompt
 from lms.learning.services import module_state, progress_of, record_completion, require_readable
 
@@ -70,10 +71,20 @@ def _entry(enrollment: Enrollment, module: Module, *, fresh: bool = False) -> Jo
     return db.session.scalar(query)
 
 
-def check_journal_open(enrollment: Enrollment, module: Module, *, now: datetime) -> None:
+def check_journal_open(enrollment: Enrollment, module: Module, *, now: datetime):
+    """Refuse unless the journal may be written; returns the module's state in the participant's progress."""
     require_readable(enrollment, now)
-    if not module_state(progress_of(enrollment), module).journal_unlocked:
+    state = module_state(progress_of(enrollment), module)
+    if not state.journal_unlocked:
         raise NotUnlocked(_l("Kerjakan post-test modul ini sebelum menulis jurnal pembelajaran."))
+    return state
+
+
+def _prompts(state, module: Module) -> list:
+    """The module's prompts: from the curriculum structure the progress was computed from (cached per process and
+    curriculum version, no statement), else read."""
+    prompts = getattr(state, "prompts", None)
+    return list(prompts) if prompts else prompts_for(module)
 
 
 def get_journal(enrollment: Enrollment, module: Module, *, now: datetime) -> JournalView:
@@ -120,9 +131,13 @@ def save_journal(enrollment: Enrollment, module: Module, answers: Mapping, *, su
     into whatever is newest.
     """
     require_open(enrollment, now)
-    check_journal_open(enrollment, module, now=now)
-    prompts = prompts_for(module)
+    prompts = _prompts(check_journal_open(enrollment, module, now=now), module)
     clean = _clean(prompts, answers)
+    if not submit:  # a draft autosave: one statement, whatever is stored
+        saved = drafts.save_draft(enrollment, module, clean, version=version, now=now)
+        if saved is None:
+            raise VersionConflict()
+        return SaveResult(JournalView(prompts, saved), False)
     errors: dict[str, str] = {}
     saved: JournalEntry | None = None
     for _attempt in range(_ATTEMPTS):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, g, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields
@@ -88,10 +89,21 @@ def _offline_status() -> dict:
 
 
 def offline_status() -> dict | None:
-    """What the status line of a teacher page needs (None on other pages): no statement, the enrollment is loaded."""
+    """What the status line of a teacher page needs (None on other pages): no statement, the enrollment is loaded.
+    Built once per request (a page asks twice: the manifest link and the status line)."""
     enrollment = g.get("enrollment")
     if enrollment is None or not current_user.is_authenticated:
         return None
+    key = (enrollment, str(get_locale()))  # the messages follow the locale (``force_locale`` included)
+    built = g.get("lms_offline_status")
+    if built is not None and built[0] == key:
+        return built[1]
+    status = _status(enrollment)
+    g.lms_offline_status = (key, status)
+    return status
+
+
+def _status(enrollment) -> dict:
     return {
         "owner": browser_storage_key(current_user.id, current_app.config["SECRET_KEY"]),
         "version": enrollment.cohort.curriculum.version,

@@ -46,6 +46,8 @@ class ModuleState:
     max_score: int | None = None
     journal_status: str = "empty"
     unlocked: bool = True
+    #: The journal's prompts, from the cached curriculum structure (``lms.modules.cache.PromptInfo``).
+    prompts: tuple = ()
 
     @property
     def materi_done(self) -> bool:
@@ -171,7 +173,8 @@ def compute_progress(enrollment: Enrollment) -> Progress:
     ordered = []
     for info in structure.modules:
         state = ModuleState(info.id, info.code, info.title, info.position,
-                            [MateriState(m.id, m.title, m.minutes, m.id in done) for m in info.materi])
+                            [MateriState(m.id, m.title, m.minutes, m.id in done) for m in info.materi],
+                            prompts=info.prompts)
         if info.id in attempts:
             state.attempts, state.best_score, state.max_score = attempts[info.id]
         state.journal_status = journals.get(info.id) or "empty"

@@ -25,6 +25,7 @@ from lms.core import audit, csvsafe
 from lms.core.errors import DomainError, NotFound
 from lms.core.events import emit
 from lms.core.regions import WIB, province_of, timezone_for, zone_label
+from lms.core.rows import RowShape, set_committed_value
 from lms.extensions import db
 from lms.ukppg.models import ExamSession, ExamSite, Registration
 
@@ -160,19 +161,39 @@ def nearest_sessions(enrollment: Enrollment, full: ExamSession, *, today: date, 
     return list(db.session.scalars(query))
 
 
+#: The session and its site, side by side (the answer names the site: no second statement for it).
+_SEAT = RowShape(ExamSession, ExamSite)
+#: What the seat's UPDATE returns: the session's columns, then its site's, each as a correlated subquery (SQLite's
+#: RETURNING sees only the updated table; on PostgreSQL each is one primary-key look-up).
+_SEAT_RETURNING = [
+    *_SEAT.columns()[:_SEAT.parts[0].stop],
+    *(select(getattr(ExamSite, key)).where(ExamSite.id == ExamSession.site_id).scalar_subquery().label(f"site_{key}")
+      for key in _SEAT.parts[1].keys),
+]
+
+
 def _take_seat(session_id: int, *, today: date) -> ExamSession:
     """One conditional UPDATE: a seat is taken only while one is left and the session has not passed. Returns the
-    session as updated (``RETURNING``: no second read)."""
-    taken = db.session.scalar(update(ExamSession).where(ExamSession.id == session_id,
-                                                        ExamSession.seats_taken < ExamSession.seats,
-                                                        ExamSession.date >= today)
-                              .values(seats_taken=ExamSession.seats_taken + 1).returning(ExamSession),
-                              execution_options={"synchronize_session": False, "populate_existing": True})
+    session as updated, with its site (``UPDATE ... RETURNING``: no second read)."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # a Core statement on the connection: the ORM's autoflush, done here
+    row = session.connection().execute(
+        update(ExamSession.__table__)
+        .where(ExamSession.id == session_id, ExamSession.seats_taken < ExamSession.seats,
+               ExamSession.date >= today)
+        .values(seats_taken=ExamSession.seats_taken + 1)
+        .returning(*_SEAT_RETURNING)).first()
+    taken = None
+    if row is not None:
+        taken, site = _SEAT.adopt(session, row, refresh=True)
+        if "site" not in taken.__dict__:
+            set_committed_value(taken, "site", site)
     if taken is None:
-        session = db.session.get(ExamSession, session_id)
-        if session is None:
+        exam = db.session.get(ExamSession, session_id)
+        if exam is None:
             raise NotFound(_l("Sesi UKPPPG tidak ditemukan."))
-        if session.date < today:
+        if exam.date < today:
             raise SessionPast()
         raise SeatFull()
     return taken

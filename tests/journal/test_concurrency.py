@@ -65,3 +65,25 @@ def test_ten_saves_of_the_same_version_give_one_200_and_nine_conflicts(pg_ready,
     assert saved["answers"] == winner["answers"]
     with pg_ready.app.app_context():
         assert db.session.scalar(select(func.count(JournalEntry.id))) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("existing", [True, False], ids=["update", "first-save"])
+def test_concurrent_unversioned_drafts_of_different_prompts_all_land(pg_ready, pg_live_server, existing):
+    """A draft without a version is one upsert that merges in SQL: concurrent saves of different prompts (the
+    first save of the entry among them) all answer 200, and the stored draft holds every answer."""
+    p1, p2 = pg_ready.prompt_ids()
+    start = pg_ready.put({p1: "awal"}).get_json()["version"] if existing else 0
+    url = f"{pg_live_server.url}/api/v1/journals/{pg_ready.module_id()}"
+    bodies = [{"answers": {p1 if i % 2 else p2: f"tulisan {i}"}, "submit": False} for i in range(4)]
+
+    results = race(url, pg_ready.headers, bodies)
+
+    assert Counter(status for status, _, _ in results) == {200: 4}, results
+    saved = pg_ready.get().get_json()
+    assert saved["version"] == start + 4 and saved["status"] == "draft"
+    assert set(saved["answers"]) == {p1, p2}
+    assert saved["answers"][p1] in {f"tulisan {i}" for i in (1, 3)}
+    assert saved["answers"][p2] in {f"tulisan {i}" for i in (0, 2)}
+    with pg_ready.app.app_context():
+        assert db.session.scalar(select(func.count(JournalEntry.id))) == 1

@@ -5,9 +5,9 @@ from __future__ import annotations
 from tests.queries import counted
 from tests.ukppg.test_registration import GURU, post, ready  # noqa: F401 - the fixture
 
-#: token, enrollment (with any active registration), the seat (RETURNING the session), the registration, the
-#: audit row, its number, the session's site for the answer.
-REGISTER_STATEMENTS = 7
+#: token, enrollment (with any active registration), the seat (RETURNING the session and its site), the
+#: registration, the audit row, its number.
+REGISTER_STATEMENTS = 6
 
 
 def test_registering_sends_a_fixed_number_of_statements(app, ready):  # noqa: F811
