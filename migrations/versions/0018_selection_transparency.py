@@ -1,6 +1,6 @@
 """selection transparency: each candidate's last notified status, the policy files a run used, a name index
 
-Revision ID: 0018c
+Revision ID: 0018
 Revises: 0017
 Create Date: 2026-11-30 14:20:00.000000
 
@@ -10,8 +10,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0018c'
-down_revision = '0017'
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

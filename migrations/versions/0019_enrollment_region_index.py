@@ -1,8 +1,8 @@
 """enrollments by cohort and kab/kota: a region's participants (regional pages, a province's or kab/kota's page of
 the list, its count) read through an index instead of the whole cohort
 
-Revision ID: 0018b
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-11-30 14:30:00.000000
 
 """
@@ -10,8 +10,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0018b'
-down_revision = '0017'
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
