@@ -21,6 +21,7 @@ from lms.core.errors import Invalid, NotFound
 from lms.core.regions import WIB, WIT, WITA
 from lms.curriculum.models import Curriculum
 from lms.extensions import db
+from lms.progress import summary
 
 
 class WindowState(StrEnum):
@@ -235,6 +236,9 @@ def update_cohort(cohort: Cohort, *, name: str, programme_year: int, curriculum:
     old = snapshot(cohort)
     _apply_windows(cohort, **windows)
     cohort.name, cohort.programme_year, cohort.curriculum = name.strip(), programme_year, curriculum
+    if (curriculum.id if curriculum else None) != old["curriculum_id"]:
+        db.session.flush()
+        summary.retotal_cohort(cohort.id)
     audit.record("cohort.update", "cohort", cohort.code, actor_id=actor_id, now=now,
                  data={"old": old, "new": snapshot(cohort)})
     db.session.flush()
@@ -269,6 +273,7 @@ def enroll(user: User, cohort: Cohort, *, now: datetime, kode_kabkota: str | Non
                             kode_kabkota=kode_kabkota, created_at=now)
     db.session.add(enrollment)
     db.session.flush()
+    summary.add_enrollment(enrollment)
     return enrollment
 
 

@@ -20,6 +20,7 @@ from lms.curriculum.models import Module
 from lms.extensions import db
 from lms.journal.models import MAX_ANSWER_LENGTH, JournalEntry, Prompt
 from lms.learning.services import module_state, progress_of, record_completion, require_readable
+from lms.progress import summary
 
 #: Saves without a version merge into the newest draft; they retry when a concurrent save moved it.
 _ATTEMPTS = 3
@@ -127,6 +128,7 @@ def save_journal(enrollment: Enrollment, module: Module, answers: Mapping, *, su
     saved: JournalEntry | None = None
     for _attempt in range(_ATTEMPTS):
         entry = _entry(enrollment, module, fresh=True)
+        was_submitted = entry is not None and entry.status == "submitted"
         if entry is None:
             if version not in (None, 0):
                 raise VersionConflict()
@@ -144,6 +146,9 @@ def save_journal(enrollment: Enrollment, module: Module, answers: Mapping, *, su
             raise VersionConflict()  # another save of the same version won
     else:
         raise VersionConflict()
+    # The write above replaced exactly the state read (version-guarded, or a fresh insert): a first submission
+    # counts once, whatever the concurrent saves; any save is activity (the entry's ``updated_at``).
+    summary.record_activity(enrollment.id, now=now, journals=int(saved.status == "submitted" and not was_submitted))
     if submit and not errors:
         emit("journal.submitted", enrollment=enrollment, module=module, entry=saved, now=now)
         record_completion(enrollment, now=now)  # only a submission can complete a module: a draft changes nothing

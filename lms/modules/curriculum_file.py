@@ -15,6 +15,7 @@ from lms.extensions import db
 from lms.journal.models import JournalEntry, Prompt
 from lms.modules.models import MateriProgress
 from lms.posttest.models import Attempt, Option, Question
+from lms.progress import summary
 
 LETTERS = string.ascii_uppercase
 
@@ -187,6 +188,7 @@ def import_curriculum(data: dict) -> tuple[Curriculum, str]:
     db.session.flush()
     _build(curriculum, data["modules"])
     db.session.flush()
+    summary.retotal_curriculum(curriculum.id)  # every enrollment of its cohorts, one statement
     return curriculum, "replaced"
 
 

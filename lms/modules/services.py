@@ -18,6 +18,7 @@ from lms.extensions import db
 from lms.learning.services import module_state, record_completion, require_readable
 from lms.modules.models import MateriProgress
 from lms.modules.progress import ModuleState, Progress, compute_progress
+from lms.progress import summary
 
 
 def get_materi(enrollment: Enrollment, materi_id: int) -> Materi:
@@ -45,8 +46,10 @@ def complete_materi(enrollment: Enrollment, materi: Materi, *, now: datetime) ->
     if not module_state(compute_progress(enrollment), materi.module).unlocked:
         raise NotUnlocked()
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(MateriProgress).values(enrollment_id=enrollment.id, materi_id=materi.id, done_at=now)
-                       .on_conflict_do_nothing())
+    inserted = db.session.execute(insert(MateriProgress).values(enrollment_id=enrollment.id, materi_id=materi.id,
+                                                                done_at=now).on_conflict_do_nothing()).rowcount
+    if inserted:  # a repeated click (even a concurrent one) inserts nothing, so counts nothing
+        summary.record_activity(enrollment.id, now=now, materi=1)
     enrollment.last_materi_id = materi.id
     emit("materi.completed", enrollment=enrollment, materi=materi, now=now)  # subscribers dedupe a repeat
     return record_completion(enrollment, now=now)

@@ -15,6 +15,7 @@ from lms.cohorts.models import Cohort, Enrollment
 from lms.cohorts.roster_models import RosterEntry, RosterImport, RosterImportRow
 from lms.cohorts.services import initial_status
 from lms.extensions import db
+from lms.progress import summary
 
 NO_SYNC = {"synchronize_session": False}
 #: SQLAlchemy keeps the rowcount of an INSERT only when asked.
@@ -107,5 +108,7 @@ def apply_rows(job: RosterImport, cohort: Cohort, now: datetime) -> dict:
                literal(now, Enrollment.created_at.type))
         .join(User, User.email == rows.email)
         .where(mine, not_enrolled)), execution_options=COUNTED).rowcount
+    if enrollments:
+        summary.add_cohort_enrollments(cohort.id)  # their summary rows, set-based too
     return {"inserted": inserted, "updated": updated, "unchanged": job.rows_read - inserted - updated,
             "accounts_created": accounts, "enrollments_created": enrollments}
