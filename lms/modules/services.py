@@ -47,8 +47,9 @@ def complete_materi(enrollment: Enrollment, materi: Materi, *, now: datetime) ->
         raise NotUnlocked()
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     inserted = db.session.execute(insert(MateriProgress).values(enrollment_id=enrollment.id, materi_id=materi.id,
-                                                                done_at=now).on_conflict_do_nothing()).rowcount
-    if inserted:  # a repeated click (even a concurrent one) inserts nothing, so counts nothing
+                                                                done_at=now).on_conflict_do_nothing()
+                                  .returning(MateriProgress.materi_id)).first()
+    if inserted is not None:  # a repeated click (even a concurrent one) inserts nothing, so counts nothing
         summary.record_activity(enrollment.id, now=now, materi=1)
     enrollment.last_materi_id = materi.id
     emit("materi.completed", enrollment=enrollment, materi=materi, now=now)  # subscribers dedupe a repeat
