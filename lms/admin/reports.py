@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from sqlalchemy import case, distinct, exists, func, select, union_all
+from sqlalchemy import case, exists, func, select
 
 from lms.auth.models import User
 from lms.cohorts.models import STATUSES, Cohort, Enrollment
@@ -15,9 +15,7 @@ from lms.core.errors import Invalid
 from lms.core.regions import kabkota_name, province_name
 from lms.curriculum.models import Materi, Module
 from lms.extensions import db
-from lms.journal.models import JournalEntry
-from lms.modules.models import MateriProgress
-from lms.posttest.models import Attempt
+from lms.progress.models import ProgressSummary
 
 GROUPS = ("cohort", "province", "kabkota", "school")
 
@@ -45,41 +43,6 @@ def parts_total(cohort: Cohort) -> int:
     return materi + 2 * modules
 
 
-def done_subqueries(cohort: Cohort) -> tuple:
-    """Per enrollment of ``cohort`` (column ``eid``): materi done, modules with a submitted post-test, journals
-    submitted (column ``n``). Outer-join them to ``Enrollment`` and add them with ``done_expression``."""
-    mine = Enrollment.cohort_id == cohort.id
-    materi = (select(MateriProgress.enrollment_id.label("eid"), func.count().label("n"))
-              .join(Enrollment, Enrollment.id == MateriProgress.enrollment_id).where(mine)
-              .group_by(MateriProgress.enrollment_id).subquery())
-    tests = (select(Attempt.enrollment_id.label("eid"), func.count(distinct(Attempt.module_id)).label("n"))
-             .join(Enrollment, Enrollment.id == Attempt.enrollment_id).where(mine)
-             .group_by(Attempt.enrollment_id).subquery())
-    journals = (select(JournalEntry.enrollment_id.label("eid"), func.count().label("n"))
-                .join(Enrollment, Enrollment.id == JournalEntry.enrollment_id)
-                .where(mine, JournalEntry.status == "submitted").group_by(JournalEntry.enrollment_id).subquery())
-    return materi, tests, journals
-
-
-def done_expression(materi, tests, journals):
-    """Parts done per enrollment (out of ``parts_total``), from ``done_subqueries``."""
-    return func.coalesce(materi.c.n, 0) + func.coalesce(tests.c.n, 0) + func.coalesce(journals.c.n, 0)
-
-
-def activity_sources() -> tuple:
-    """What counts as activity: (enrollment column, instant column) pairs; the last activity is their maximum."""
-    return ((MateriProgress.enrollment_id, MateriProgress.done_at), (Attempt.enrollment_id, Attempt.submitted_at),
-            (JournalEntry.enrollment_id, JournalEntry.updated_at))
-
-
-def last_activity_subquery(cohort: Cohort):
-    """Per enrollment of ``cohort`` (column ``eid``): the last activity instant (column ``at``)."""
-    parts = [select(eid.label("eid"), func.max(at).label("at")).join(Enrollment, Enrollment.id == eid)
-             .where(Enrollment.cohort_id == cohort.id).group_by(eid) for eid, at in activity_sources()]
-    every = union_all(*parts).subquery()
-    return select(every.c.eid, func.max(every.c.at).label("at")).group_by(every.c.eid).subquery()
-
-
 def in_school(cohort: Cohort, npsn: str):
     """The participant (joined ``User``) has a roster row of ``cohort`` at school ``npsn``: the progress report's
     school rows, as a filter."""
@@ -87,13 +50,16 @@ def in_school(cohort: Cohort, npsn: str):
                           RosterEntry.npsn == npsn)
 
 
-def progress_report(cohort: Cohort, group: str) -> list[ReportRow]:
+def progress_report(cohort: Cohort, group: str, region: str | None = None) -> list[ReportRow]:
+    """The cohort's progress per group, from the read model (``progress_summary``): one grouped statement over the
+    cohort's enrollments and their summary rows. ``region``: a province (2 digits) or kab/kota (4 digits) code
+    prefix of the participants' kab/kota."""
     if group not in GROUPS:
         raise Invalid(details={"group": ", ".join(GROUPS)})
     total = parts_total(cohort) or 1
-    materi, tests, journals = done_subqueries(cohort)
-    done = done_expression(materi, tests, journals)
-    mine = Enrollment.cohort_id == cohort.id
+    conditions = [Enrollment.cohort_id == cohort.id]
+    if region:
+        conditions.append(Enrollment.kode_kabkota.startswith(region, autoescape=True))
     if group == "cohort":
         key, name = func.min(Enrollment.cohort_id), None
         group_by = ()
@@ -110,12 +76,11 @@ def progress_report(cohort: Cohort, group: str) -> list[ReportRow]:
     columns = [key.label("key"), func.count(Enrollment.id).label("participants")]
     columns += [func.sum(case((Enrollment.status == s, 1), else_=0)).label(s) for s in STATUSES]
     columns += [func.sum(case((Enrollment.completed_at.is_not(None), 1), else_=0)).label("complete"),
-                func.avg(done * 100.0 / total).label("average")]
+                func.avg(func.coalesce(ProgressSummary.parts_done, 0) * 100.0 / total).label("average")]
     if name is not None:
         columns.append(name.label("name"))
     query = (select(*columns).select_from(Enrollment)
-             .outerjoin(materi, materi.c.eid == Enrollment.id).outerjoin(tests, tests.c.eid == Enrollment.id)
-             .outerjoin(journals, journals.c.eid == Enrollment.id).where(mine))
+             .outerjoin(ProgressSummary, ProgressSummary.enrollment_id == Enrollment.id).where(*conditions))
     if group == "school":
         query = (query.join(User, User.id == Enrollment.user_id)
                  .outerjoin(RosterEntry, (RosterEntry.email == User.email) & (RosterEntry.cohort_id == cohort.id)))
