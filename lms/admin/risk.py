@@ -54,12 +54,17 @@ def _rule(cohort: Cohort, *, now: datetime, region: str | None, school: str | No
     elapsed = (now.timestamp() - opens) * 100.0 / func.nullif(closes - opens, 0)
     done = S.parts_done * 100.0 / total
     active_at = func.coalesce(S.last_activity_at, cohort.learning_opens_at)
-    conditions = [Enrollment.cohort_id == cohort.id, Enrollment.status == "aktif", Enrollment.completed_at.is_(None),
+    # An extension only lowers the share elapsed: with the cohort's own window, the rule reads the summary rows
+    # alone (their index), a first filter that keeps everyone at risk; the exact rule then needs the enrollment.
+    cohort_elapsed = (now.timestamp() - opens) * 100.0 / (cohort.learning_closes_at.timestamp() - opens)
+    conditions = [S.cohort_id == cohort.id, or_(done < cohort_elapsed - GAP, active_at <= now - IDLE),
+                  Enrollment.cohort_id == cohort.id, Enrollment.status == "aktif", Enrollment.completed_at.is_(None),
                   or_(done < elapsed - GAP, active_at <= now - IDLE)]
     if now < cohort.learning_opens_at:
         conditions.append(literal(False))
     if region:
-        conditions.append(Enrollment.kode_kabkota.startswith(region, autoescape=True))
+        conditions += [S.kode_kabkota.startswith(region, autoescape=True),
+                       Enrollment.kode_kabkota.startswith(region, autoescape=True)]
     if school:
         conditions.append(in_school(cohort, school))
     return conditions, done, elapsed

@@ -20,6 +20,7 @@ from lms.curriculum.models import Module
 from lms.extensions import db
 from lms.journal.models import MAX_ANSWER_LENGTH, JournalEntry, Prompt
 from lms.learning.services import module_state, progress_of, record_completion, require_readable
+from lms.modules.cache import curriculum_structure
 from lms.progress import summary
 
 #: Saves without a version merge into the newest draft; they retry when a concurrent save moved it.
@@ -61,6 +62,15 @@ class SaveResult:
 
 def prompts_for(module: Module) -> list[Prompt]:
     return list(db.session.scalars(select(Prompt).where(Prompt.module_id == module.id).order_by(Prompt.position)))
+
+
+def _cached_prompts(enrollment: Enrollment, module: Module) -> list:
+    """The module's prompts (id, text, minimum length) from the per-process curriculum structure
+    (``lms.modules.cache``): an autosave then sends no statement for them."""
+    curriculum = enrollment.cohort.curriculum
+    structure = curriculum_structure(curriculum.id, curriculum.version) if curriculum is not None else None
+    info = structure.module(module.id) if structure is not None else None
+    return list(info.prompts) if info is not None else prompts_for(module)
 
 
 def _entry(enrollment: Enrollment, module: Module, *, fresh: bool = False) -> JournalEntry | None:
@@ -122,7 +132,7 @@ def save_journal(enrollment: Enrollment, module: Module, answers: Mapping, *, su
     """
     require_open(enrollment, now)
     check_journal_open(enrollment, module, now=now)
-    prompts = prompts_for(module)
+    prompts = _cached_prompts(enrollment, module)
     clean = _clean(prompts, answers)
     errors: dict[str, str] = {}
     saved: JournalEntry | None = None

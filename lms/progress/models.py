@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.core.db import UTCDateTime
@@ -19,14 +19,16 @@ from lms.extensions import db
 class ProgressSummary(db.Model):
     __tablename__ = "progress_summary"
     __table_args__ = (
-        # The reports and the at-risk list read a cohort's rows from this index alone.
-        Index("ix_progress_summary_cohort", "cohort_id", "enrollment_id",
+        # The grouped reports and the at-risk list's first filter read a cohort's rows from this index alone.
+        Index("ix_progress_summary_cohort_kabkota", "cohort_id", "kode_kabkota",
               postgresql_include=["parts_done", "last_activity_at"]),
     )
 
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"), primary_key=True)
     #: The enrollment's cohort (never changes): a curriculum edit re-totals its cohorts' rows by it.
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    #: The enrollment's kab/kota (copied with it: at enrollment, by the roster import), to group by region.
+    kode_kabkota: Mapped[str | None] = mapped_column(String(4))
     #: Materi of the cohort's curriculum plus two per module (post-test and journal).
     parts_total: Mapped[int] = mapped_column(default=0)
     #: ``materi_done + posttests_done + journals_done``.

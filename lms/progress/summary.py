@@ -7,6 +7,7 @@ Services call these right after their own write, in the same transaction:
   NOTHING``, the state a version-guarded UPDATE replaced), ``lock_row`` and ``count_first_attempt`` for
   post-tests, whose "first attempt of the module" two concurrent requests could both believe;
 * an enrollment created (one, or set-based by the roster import): ``add_enrollment``, ``add_cohort_enrollments``;
+  its kab/kota changed by the roster import: ``copy_kabkota``;
 * a curriculum edit or a cohort given another curriculum: ``retotal_curriculum``, ``retotal_cohort``, each one
   statement over every enrollment concerned.
 
@@ -55,18 +56,26 @@ def add_enrollment(enrollment: Enrollment) -> None:
     """The row of a new enrollment (nothing done yet); idempotent."""
     db.session.flush()
     db.session.execute(_insert()(S).values(
-        enrollment_id=enrollment.id, cohort_id=enrollment.cohort_id, parts_total=cohort_total(enrollment.cohort_id),
+        enrollment_id=enrollment.id, cohort_id=enrollment.cohort_id, kode_kabkota=enrollment.kode_kabkota,
+        parts_total=cohort_total(enrollment.cohort_id),
         parts_done=0, materi_done=0, posttests_done=0, journals_done=0).on_conflict_do_nothing())
 
 
 def add_cohort_enrollments(cohort_id: int) -> int:
     """Rows for every enrollment of the cohort that has none (after a set-based creation): one statement."""
-    missing = (select(Enrollment.id, Enrollment.cohort_id, cohort_total(cohort_id), literal(0), literal(0),
-                      literal(0), literal(0))
+    missing = (select(Enrollment.id, Enrollment.cohort_id, Enrollment.kode_kabkota, cohort_total(cohort_id),
+                      literal(0), literal(0), literal(0), literal(0))
                .where(Enrollment.cohort_id == cohort_id, ~exists().where(S.enrollment_id == Enrollment.id)))
     return db.session.execute(insert(S).from_select(
-        ["enrollment_id", "cohort_id", "parts_total", "parts_done", "materi_done", "posttests_done",
+        ["enrollment_id", "cohort_id", "kode_kabkota", "parts_total", "parts_done", "materi_done", "posttests_done",
          "journals_done"], missing), execution_options=NO_SYNC).rowcount
+
+
+def copy_kabkota(cohort_id: int) -> None:
+    """The roster import moved enrollments of the cohort to another kab/kota: their rows follow, one statement."""
+    kode = select(Enrollment.kode_kabkota).where(Enrollment.id == S.enrollment_id).scalar_subquery()
+    db.session.execute(update(S).where(S.cohort_id == cohort_id, S.kode_kabkota.is_distinct_from(kode))
+                       .values(kode_kabkota=kode), execution_options=NO_SYNC)
 
 
 def retotal_cohort(cohort_id: int) -> None:

@@ -18,9 +18,9 @@ depends_on = None
 #: both dialects read: parts of each cohort's curriculum, materi done, modules with a post-test attempt,
 #: submitted journals and the latest instant among them.
 BACKFILL = """
-INSERT INTO progress_summary (enrollment_id, cohort_id, parts_total, parts_done, materi_done, posttests_done,
+INSERT INTO progress_summary (enrollment_id, cohort_id, kode_kabkota, parts_total, parts_done, materi_done, posttests_done,
                               journals_done, last_activity_at)
-SELECT e.id, e.cohort_id, COALESCE(t.n, 0), COALESCE(m.n, 0) + COALESCE(a.n, 0) + COALESCE(j.n, 0),
+SELECT e.id, e.cohort_id, e.kode_kabkota, COALESCE(t.n, 0), COALESCE(m.n, 0) + COALESCE(a.n, 0) + COALESCE(j.n, 0),
        COALESCE(m.n, 0), COALESCE(a.n, 0), COALESCE(j.n, 0), l.at
 FROM enrollments e
 LEFT JOIN (SELECT c.id AS cohort_id, COUNT(mt.id) + 2 * COUNT(DISTINCT mo.id) AS n
@@ -45,6 +45,7 @@ def upgrade():
         'progress_summary',
         sa.Column('enrollment_id', sa.Integer(), nullable=False),
         sa.Column('cohort_id', sa.Integer(), nullable=False),
+        sa.Column('kode_kabkota', sa.String(length=4), nullable=True),
         sa.Column('parts_total', sa.Integer(), nullable=False),
         sa.Column('parts_done', sa.Integer(), nullable=False),
         sa.Column('materi_done', sa.Integer(), nullable=False),
@@ -57,11 +58,15 @@ def upgrade():
                                 name=op.f('fk_progress_summary_enrollment_id_enrollments'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('enrollment_id', name=op.f('pk_progress_summary')),
     )
-    op.create_index('ix_progress_summary_cohort', 'progress_summary', ['cohort_id', 'enrollment_id'],
+    op.create_index('ix_progress_summary_cohort_kabkota', 'progress_summary', ['cohort_id', 'kode_kabkota'],
                     postgresql_include=['parts_done', 'last_activity_at'])
+    # The grouped reports count statuses and completions per kab/kota from the enrollments' index alone.
+    op.create_index('ix_enrollments_cohort_kabkota', 'enrollments', ['cohort_id', 'kode_kabkota'],
+                    postgresql_include=['status', 'completed_at'])
     op.execute(BACKFILL)
 
 
 def downgrade():
-    op.drop_index('ix_progress_summary_cohort', table_name='progress_summary')
+    op.drop_index('ix_enrollments_cohort_kabkota', table_name='enrollments')
+    op.drop_index('ix_progress_summary_cohort_kabkota', table_name='progress_summary')
     op.drop_table('progress_summary')

@@ -96,10 +96,12 @@ def apply_rows(job: RosterImport, cohort: Cohort, now: datetime) -> dict:
         ["email", "name", "created_at", "active"],
         select(rows.email, rows.nama, literal(now, User.created_at.type), literal(True))
         .where(mine, ~exists().where(User.email == rows.email))), execution_options=COUNTED).rowcount
-    db.session.execute(update(Enrollment).where(
+    moved = db.session.execute(update(Enrollment).where(
         Enrollment.cohort_id == cohort.id, Enrollment.user_id == User.id, User.email == rows.email, mine,
         Enrollment.kode_kabkota.is_distinct_from(rows.kode_kabkota)).values(kode_kabkota=rows.kode_kabkota),
-        execution_options=NO_SYNC)
+        execution_options=NO_SYNC).rowcount
+    if moved:
+        summary.copy_kabkota(cohort.id)
     status = initial_status(cohort, now)
     not_enrolled = ~exists().where(Enrollment.user_id == User.id, Enrollment.programme_year == cohort.programme_year)
     enrollments = db.session.execute(insert(Enrollment).from_select(
