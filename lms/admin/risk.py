@@ -6,6 +6,7 @@ outbox, at most one per participant and day, claimed by an INSERT that the prima
 from __future__ import annotations
 
 import io
+import math
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -56,8 +57,13 @@ def _rule(cohort: Cohort, *, now: datetime, region: str | None, school: str | No
     active_at = func.coalesce(S.last_activity_at, cohort.learning_opens_at)
     # An extension only lowers the share elapsed: with the cohort's own window, the rule reads the summary rows
     # alone (their index), a first filter that keeps everyone at risk; the exact rule then needs the enrollment.
+    # Plain column comparisons, so that the planner estimates how few pass (and then reads the enrollments of
+    # those only).
     cohort_elapsed = (now.timestamp() - opens) * 100.0 / (cohort.learning_closes_at.timestamp() - opens)
-    conditions = [S.cohort_id == cohort.id, or_(done < cohort_elapsed - GAP, active_at <= now - IDLE),
+    idle = S.last_activity_at <= now - IDLE
+    if cohort.learning_opens_at <= now - IDLE:
+        idle = or_(S.last_activity_at.is_(None), idle)
+    conditions = [S.cohort_id == cohort.id, or_(S.parts_done < math.ceil((cohort_elapsed - GAP) * total / 100.0), idle),
                   Enrollment.cohort_id == cohort.id, Enrollment.status == "aktif", Enrollment.completed_at.is_(None),
                   or_(done < elapsed - GAP, active_at <= now - IDLE)]
     if now < cohort.learning_opens_at:
