@@ -12,6 +12,7 @@ from bench import datagen
 from lms.extensions import db
 from lms.modules.curriculum_file import import_curriculum
 from lms.progress.models import ProgressSummary
+from lms.progress.rebuild import differences
 from tests.learning import curriculum_data, import_roster
 from tests.progress.world import KINDS, World
 from tests.queries import counted, writes
@@ -96,3 +97,18 @@ def test_a_roster_import_adds_the_summary_rows_in_one_statement(app, learning, d
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ProgressSummary)) == 5
         assert set(db.session.scalars(select(ProgressSummary.parts_total))) == {8}
+
+
+def test_a_roster_import_moving_participants_moves_their_summary_rows(app, learning, during):
+    cohort_id = learning.cohort()
+    rows = [list(row) for row in datagen.rows(3)]
+    import_roster(app, cohort_id, rows)
+    rows[0][5] = rows[1][5]
+    with counted(app) as statements:
+        import_roster(app, cohort_id, rows)
+    copies = [s for s in writes(statements) if s.lstrip().startswith("UPDATE progress_summary")]
+    assert len(copies) == 1, statements
+    with app.app_context():
+        assert sorted(db.session.scalars(select(ProgressSummary.kode_kabkota))) == sorted([rows[1][5]] * 2 +
+                                                                                          [rows[2][5]])
+        assert differences() == []
