@@ -107,5 +107,5 @@ class World:
             return differences()
 
 
-KINDS = ("materi", "materi", "materi", "attempt", "attempt", "draft", "journal", "journal", "enroll",
-         "recurriculum", "reimport", "extend")
+KINDS = ("materi",) * 6 + ("attempt",) * 3 + ("draft", "journal", "journal", "journal", "enroll", "recurriculum",
+                                              "reimport", "extend")
