@@ -33,8 +33,10 @@ def live(cohort_id: int | None = None):
     scope = [Enrollment.cohort_id == cohort_id] if cohort_id is not None else []
 
     def grouped(eid, *columns, where=()):
-        return (select(eid.label("eid"), *columns).join(Enrollment, Enrollment.id == eid)
-                .where(*scope, *where).group_by(eid).subquery())
+        query = select(eid.label("eid"), *columns)
+        if scope:  # one cohort's rows: through its enrollments
+            query = query.join(Enrollment, Enrollment.id == eid)
+        return query.where(*scope, *where).group_by(eid).subquery()
 
     materi = grouped(MateriProgress.enrollment_id, func.count().label("n"), func.max(MateriProgress.done_at)
                      .label("at"))
