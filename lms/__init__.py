@@ -47,8 +47,9 @@ from lms.extensions import babel, csrf, db, limiter, login_manager, mail, migrat
 from lms.helpdesk import api as helpdesk_api  # noqa: F401
 from lms.helpdesk.views import bp as helpdesk_bp
 from lms.journal.views import bp as journal_bp
-from lms.learning.services import install_progress
+from lms.learning.services import install_progress, install_prompts
 from lms.modules import api as modules_api  # noqa: F401
+from lms.modules.cache import prompts_of
 from lms.modules.cli import curriculum_cli
 from lms.modules.offline import bp as offline_bp
 from lms.modules.progress import compute_progress
@@ -56,6 +57,7 @@ from lms.modules.views import bp as learning_bp
 from lms.notifications.metrics import outbox_gauges
 from lms.notifications.services import register_renderer
 from lms.posttest.views import bp as posttest_bp
+from lms.progress import hooks as progress_hooks
 from lms.progress.cli import progress_cli
 from lms.records import api as records_api  # noqa: F401
 from lms.records import hooks as records_hooks
@@ -113,6 +115,8 @@ def _wire_domains(app: Flask) -> None:
     register_renderer(app, "reminder", render_reminder)
     register_renderer(app, "at_risk", render_at_risk)
     install_progress(app, compute_progress)
+    install_prompts(app, prompts_of)
+    progress_hooks.install(app)
     observability.register_scrape_gauges(app, outbox_gauges)
     records_hooks.install(app)
     install_template_helpers(app)

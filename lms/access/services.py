@@ -19,9 +19,9 @@ from lms.cohorts.models import Cohort, Enrollment
 from lms.cohorts.roster_models import RosterEntry
 from lms.cohorts.services import initial_status
 from lms.core.errors import Invalid
+from lms.core.events import emit
 from lms.core.nik import nik_hash, nik_problem, normalize_nik
 from lms.extensions import db
-from lms.progress import summary
 
 NOT_REGISTERED = _l("Maaf, Anda tidak terdaftar di Sertifikasi Pendidik kali ini")
 REGISTERED = _l("Anda sudah bisa akses Sertifikasi Pendidik dengan email ini")
@@ -93,5 +93,5 @@ def link_entry(entry: RosterEntry, *, now: datetime) -> Enrollment:
                                 status=status, kode_kabkota=entry.kode_kabkota, created_at=now)
         db.session.add(enrollment)
         db.session.flush()
-        summary.add_enrollment(enrollment)
+        emit("enrollment.created", enrollment=enrollment)
     return enrollment

@@ -19,9 +19,7 @@ from lms.core.events import emit
 from lms.curriculum.models import Module
 from lms.extensions import db
 from lms.journal.models import MAX_ANSWER_LENGTH, JournalEntry, Prompt
-from lms.learning.services import module_state, progress_of, record_completion, require_readable
-from lms.modules.cache import curriculum_structure
-from lms.progress import summary
+from lms.learning.services import cached_prompts, module_state, progress_of, record_completion, require_readable
 
 #: Saves without a version merge into the newest draft; they retry when a concurrent save moved it.
 _ATTEMPTS = 3
@@ -65,12 +63,10 @@ def prompts_for(module: Module) -> list[Prompt]:
 
 
 def _cached_prompts(enrollment: Enrollment, module: Module) -> list:
-    """The module's prompts (id, text, minimum length) from the per-process curriculum structure
-    (``lms.modules.cache``): an autosave then sends no statement for them."""
-    curriculum = enrollment.cohort.curriculum
-    structure = curriculum_structure(curriculum.id, curriculum.version) if curriculum is not None else None
-    info = structure.module(module.id) if structure is not None else None
-    return list(info.prompts) if info is not None else prompts_for(module)
+    """The module's prompts (id, text, minimum length) from the per-process curriculum structure: an autosave
+    then sends no statement for them."""
+    prompts = cached_prompts(enrollment, module)
+    return prompts if prompts is not None else prompts_for(module)
 
 
 def _entry(enrollment: Enrollment, module: Module, *, fresh: bool = False) -> JournalEntry | None:
@@ -158,7 +154,8 @@ def save_journal(enrollment: Enrollment, module: Module, answers: Mapping, *, su
         raise VersionConflict()
     # The write above replaced exactly the state read (version-guarded, or a fresh insert): a first submission
     # counts once, whatever the concurrent saves; any save is activity (the entry's ``updated_at``).
-    summary.record_activity(enrollment.id, now=now, journals=int(saved.status == "submitted" and not was_submitted))
+    emit("journal.saved", enrollment=enrollment, module=module, entry=saved,
+         submitted=saved.status == "submitted" and not was_submitted, now=now)
     if submit and not errors:
         emit("journal.submitted", enrollment=enrollment, module=module, entry=saved, now=now)
         record_completion(enrollment, now=now)  # only a submission can complete a module: a draft changes nothing

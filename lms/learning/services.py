@@ -24,6 +24,20 @@ def install_progress(app: Flask, compute: Callable[[Enrollment], Any]) -> None:
     app.extensions[PROGRESS] = compute
 
 
+#: The key, in ``app.extensions``, of ``prompts(enrollment, module) -> [prompt] | None``: a module's journal prompts
+#: (id, text, min_length) from the per-process curriculum structure (``lms.modules.cache``), None when not cached.
+PROMPTS = "lms.cached_prompts"
+
+
+def install_prompts(app: Flask, prompts: Callable[[Enrollment, Any], list | None]) -> None:
+    app.extensions[PROMPTS] = prompts
+
+
+def cached_prompts(enrollment: Enrollment, module) -> list | None:
+    lookup = current_app.extensions.get(PROMPTS)
+    return lookup(enrollment, module) if lookup else None
+
+
 def progress_of(enrollment: Enrollment):
     """The participant's progress (``lms.modules.progress.Progress``), from the read model the app installed."""
     return current_app.extensions[PROGRESS](enrollment)

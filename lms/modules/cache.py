@@ -112,6 +112,14 @@ def _entries() -> dict[int, Structure]:
     return current_app.extensions.setdefault(_KEY, {})
 
 
+def prompts_of(enrollment, module) -> list | None:
+    """The journal prompts of ``module`` in the enrollment's curriculum, from the cache (None when not there)."""
+    curriculum = enrollment.cohort.curriculum
+    structure = curriculum_structure(curriculum.id, curriculum.version) if curriculum is not None else None
+    info = structure.module(module.id) if structure is not None else None
+    return list(info.prompts) if info is not None else None
+
+
 def curriculum_structure(curriculum_id: int, version: int) -> Structure | None:
     """The structure of ``curriculum_id`` at ``version`` (as read with the enrollment): from the cache, or loaded
     once and kept. A structure read at a newer version (an import committed meanwhile) is newer than asked for,

@@ -10,12 +10,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
 from lms.core.errors import Invalid
+from lms.core.events import emit
 from lms.curriculum.models import Curriculum, Materi, Module
 from lms.extensions import db
 from lms.journal.models import JournalEntry, Prompt
 from lms.modules.models import MateriProgress
 from lms.posttest.models import Attempt, Option, Question
-from lms.progress import summary
 
 LETTERS = string.ascii_uppercase
 
@@ -188,7 +188,7 @@ def import_curriculum(data: dict) -> tuple[Curriculum, str]:
     db.session.flush()
     _build(curriculum, data["modules"])
     db.session.flush()
-    summary.retotal_curriculum(curriculum.id)  # every enrollment of its cohorts, one statement
+    emit("curriculum.changed", curriculum_id=curriculum.id)  # re-totals its cohorts' progress, one statement
     return curriculum, "replaced"
 
 

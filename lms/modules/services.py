@@ -18,7 +18,6 @@ from lms.extensions import db
 from lms.learning.services import module_state, record_completion, require_readable
 from lms.modules.models import MateriProgress
 from lms.modules.progress import ModuleState, Progress, compute_progress
-from lms.progress import summary
 
 
 def get_materi(enrollment: Enrollment, materi_id: int) -> Materi:
@@ -50,7 +49,7 @@ def complete_materi(enrollment: Enrollment, materi: Materi, *, now: datetime) ->
                                                                 done_at=now).on_conflict_do_nothing()
                                   .returning(MateriProgress.materi_id)).first()
     if inserted is not None:  # a repeated click (even a concurrent one) inserts nothing, so counts nothing
-        summary.record_activity(enrollment.id, now=now, materi=1)
+        emit("materi.newly_done", enrollment=enrollment, materi=materi, now=now)
     enrollment.last_materi_id = materi.id
     emit("materi.completed", enrollment=enrollment, materi=materi, now=now)  # subscribers dedupe a repeat
     return record_completion(enrollment, now=now)

@@ -19,7 +19,6 @@ from lms.curriculum.models import Module
 from lms.extensions import db
 from lms.learning.services import module_state, progress_of, record_completion, require_readable
 from lms.posttest.models import Attempt, Question
-from lms.progress import summary
 
 
 @dataclass
@@ -102,10 +101,9 @@ def submit_attempt(enrollment: Enrollment, module: Module, answers: Mapping, *, 
     score = sum(f.correct for f in feedback)
     attempt = Attempt(enrollment_id=enrollment.id, module_id=module.id, score=score, max_score=len(questions),
                       answers={str(k): v for k, v in chosen.items()}, submitted_at=now)
-    summary.lock_row(enrollment.id, now=now)
+    emit("posttest.attempting", enrollment=enrollment, module=module, now=now)  # locks the progress row
     db.session.add(attempt)
     db.session.flush()
-    summary.count_first_attempt(enrollment.id, module.id)
     emit("posttest.attempted", enrollment=enrollment, module=module, attempt=attempt, now=now)
     record_completion(enrollment, now=now)
     return AttemptResult(attempt, score, len(questions), feedback)

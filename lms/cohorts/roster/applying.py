@@ -14,8 +14,8 @@ from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment
 from lms.cohorts.roster_models import RosterEntry, RosterImport, RosterImportRow
 from lms.cohorts.services import initial_status
+from lms.core.events import emit
 from lms.extensions import db
-from lms.progress import summary
 
 NO_SYNC = {"synchronize_session": False}
 #: SQLAlchemy keeps the rowcount of an INSERT only when asked.
@@ -101,7 +101,7 @@ def apply_rows(job: RosterImport, cohort: Cohort, now: datetime) -> dict:
         Enrollment.kode_kabkota.is_distinct_from(rows.kode_kabkota)).values(kode_kabkota=rows.kode_kabkota),
         execution_options=NO_SYNC).rowcount
     if moved:
-        summary.copy_kabkota(cohort.id)
+        emit("cohort.enrollments_moved", cohort_id=cohort.id)
     status = initial_status(cohort, now)
     not_enrolled = ~exists().where(Enrollment.user_id == User.id, Enrollment.programme_year == cohort.programme_year)
     enrollments = db.session.execute(insert(Enrollment).from_select(
@@ -111,6 +111,6 @@ def apply_rows(job: RosterImport, cohort: Cohort, now: datetime) -> dict:
         .join(User, User.email == rows.email)
         .where(mine, not_enrolled)), execution_options=COUNTED).rowcount
     if enrollments:
-        summary.add_cohort_enrollments(cohort.id)  # their summary rows, set-based too
+        emit("cohort.enrollments_created", cohort_id=cohort.id)  # their progress rows, set-based too
     return {"inserted": inserted, "updated": updated, "unchanged": job.rows_read - inserted - updated,
             "accounts_created": accounts, "enrollments_created": enrollments}
