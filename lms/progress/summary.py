@@ -1,6 +1,7 @@
 """Keeping ``progress_summary`` equal to the raw rows, in the transaction of every event that changes them.
 
-Services call these right after their own write, in the same transaction:
+The services announce their changes as domain events (``lms.core.events``); ``lms.progress.hooks`` calls these
+from them, in the same transaction, right after the service's own write:
 
 * a materi done, a post-test attempt, a journal save: ``record_activity`` (atomic increments, ``SET n = n + 1``;
   the caller passes what its own idempotent write actually changed: the rowcount of ``INSERT .. ON CONFLICT DO
