@@ -58,6 +58,8 @@ from lms.modules.views import bp as learning_bp
 from lms.notifications.metrics import outbox_gauges
 from lms.notifications.services import register_renderer
 from lms.posttest.views import bp as posttest_bp
+from lms.progress import hooks as progress_hooks
+from lms.progress.cli import progress_cli
 from lms.records import api as records_api  # noqa: F401
 from lms.records import hooks as records_hooks
 from lms.records import settings as records_settings
@@ -101,7 +103,8 @@ def create_app(overrides: Mapping | None = None, *, env: Mapping[str, str] | Non
     app.cli.add_command(tokens_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(curriculum_cli)
-    for group in (roster_cli, windows_cli, reminders_cli, ukppg_cli, selection_cli, xapi_cli, credentials_cli):
+    for group in (roster_cli, windows_cli, reminders_cli, ukppg_cli, selection_cli, xapi_cli, credentials_cli,
+                  progress_cli):
         app.cli.add_command(group)
     _wire_domains(app)
     celery_init_app(app)
@@ -113,6 +116,7 @@ def _wire_domains(app: Flask) -> None:
     register_renderer(app, "reminder", render_reminder)
     register_renderer(app, "at_risk", render_at_risk)
     install_progress(app, compute_progress)
+    progress_hooks.install(app)
     observability.register_scrape_gauges(app, outbox_gauges)
     records_hooks.install(app)
     install_template_helpers(app)

@@ -14,13 +14,15 @@ from lms.journal.models import JournalEntry, Prompt
 from lms.modules.models import MateriProgress
 from lms.notifications.models import OutboxMessage
 from lms.posttest.models import Attempt, Option, Question
+from lms.progress.models import ProgressSummary
 from lms.records.models import CalendarToken, Credential, XapiStatement
 from lms.selection.models import DinasRegion, RemovalProposal, SelectionEntry, SelectionQuota, SelectionRun
 from lms.ukppg.models import ExamSession, ExamSite, Registration
 
 __all__ = ["ApiToken", "Attempt", "AuditEvent", "Cohort", "Curriculum", "DevIdpCode", "DinasRegion", "Enrollment",
            "ExamSession", "ExamSite", "Extension", "IdempotencyKey", "Identity", "JournalEntry", "Materi",
-           "MateriProgress", "Module", "NikLookup", "Option", "OutboxMessage", "Prompt", "Question", "Registration",
+           "MateriProgress", "Module", "NikLookup", "Option", "OutboxMessage", "ProgressSummary", "Prompt", "Question",
+           "Registration",
            "Reminder", "RemovalProposal", "RosterEntry", "RosterImport", "RosterImportRow", "SelectionEntry",
            "SelectionQuota", "SelectionRun", "Ticket", "TicketMessage", "User", "UserRole", "UserSession",
            "WorkerHeartbeat", "CalendarToken", "Credential", "XapiStatement"]

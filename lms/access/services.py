@@ -20,6 +20,7 @@ from lms.cohorts.roster_models import RosterEntry
 from lms.cohorts.services import initial_status
 from lms.core.db import dialect_insert
 from lms.core.errors import Invalid
+from lms.core.events import emit
 from lms.core.nik import nik_hash, nik_problem, normalize_nik
 from lms.extensions import db
 
@@ -81,15 +82,19 @@ def link_entry(entry: RosterEntry, *, now: datetime) -> Enrollment:
     """Make sure the account a roster entry names is enrolled in its cohort (creating the account if needed).
 
     Two requests may link the same entry at once (a double tap on Cek NIK): both inserts are ``ON CONFLICT DO
-    NOTHING`` on the unique keys, so the second one finds the first one's rows instead of failing."""
+    NOTHING`` on the unique keys, so the second one finds the first one's rows instead of failing, and only the
+    request whose insert made the enrollment announces it."""
     insert = dialect_insert(db.session)
     db.session.execute(insert(User).values(email=entry.email, name=entry.nama, created_at=now)
                        .on_conflict_do_nothing(index_elements=["email"]))
     user_id = db.session.scalar(select(User.id).where(User.email == entry.email))
     cohort = db.session.get(Cohort, entry.cohort_id)
-    db.session.execute(insert(Enrollment).values(
+    created = db.session.scalar(insert(Enrollment).values(
         user_id=user_id, cohort_id=entry.cohort_id, programme_year=entry.programme_year,
         status=initial_status(cohort, now), kode_kabkota=entry.kode_kabkota, created_at=now)
-        .on_conflict_do_nothing(index_elements=["user_id", "programme_year"]))
-    return db.session.scalar(select(Enrollment).where(Enrollment.user_id == user_id,
-                                                      Enrollment.programme_year == entry.programme_year))
+        .on_conflict_do_nothing(index_elements=["user_id", "programme_year"]).returning(Enrollment.id))
+    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == user_id,
+                                                            Enrollment.programme_year == entry.programme_year))
+    if created is not None:
+        emit("enrollment.created", enrollment=enrollment)
+    return enrollment

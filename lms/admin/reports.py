@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from sqlalchemy import case, distinct, exists, func, select, union_all
+from sqlalchemy import case, exists, func, select
 
 from lms.auth.models import User
 from lms.cohorts.models import STATUSES, Cohort, Enrollment
@@ -15,9 +15,7 @@ from lms.core.errors import Invalid
 from lms.core.regions import kabkota_name, province_name, within_region
 from lms.curriculum.models import Materi, Module
 from lms.extensions import db
-from lms.journal.models import JournalEntry
-from lms.modules.models import MateriProgress
-from lms.posttest.models import Attempt
+from lms.progress.models import ProgressSummary as S
 
 GROUPS = ("cohort", "province", "kabkota", "school")
 
@@ -45,41 +43,6 @@ def parts_total(cohort: Cohort) -> int:
     return materi + 2 * modules
 
 
-def done_subqueries(cohort: Cohort) -> tuple:
-    """Per enrollment of ``cohort`` (column ``eid``): materi done, modules with a submitted post-test, journals
-    submitted (column ``n``). Outer-join them to ``Enrollment`` and add them with ``done_expression``."""
-    mine = Enrollment.cohort_id == cohort.id
-    materi = (select(MateriProgress.enrollment_id.label("eid"), func.count().label("n"))
-              .join(Enrollment, Enrollment.id == MateriProgress.enrollment_id).where(mine)
-              .group_by(MateriProgress.enrollment_id).subquery())
-    tests = (select(Attempt.enrollment_id.label("eid"), func.count(distinct(Attempt.module_id)).label("n"))
-             .join(Enrollment, Enrollment.id == Attempt.enrollment_id).where(mine)
-             .group_by(Attempt.enrollment_id).subquery())
-    journals = (select(JournalEntry.enrollment_id.label("eid"), func.count().label("n"))
-                .join(Enrollment, Enrollment.id == JournalEntry.enrollment_id)
-                .where(mine, JournalEntry.status == "submitted").group_by(JournalEntry.enrollment_id).subquery())
-    return materi, tests, journals
-
-
-def done_expression(materi, tests, journals):
-    """Parts done per enrollment (out of ``parts_total``), from ``done_subqueries``."""
-    return func.coalesce(materi.c.n, 0) + func.coalesce(tests.c.n, 0) + func.coalesce(journals.c.n, 0)
-
-
-def activity_sources() -> tuple:
-    """What counts as activity: (enrollment column, instant column) pairs; the last activity is their maximum."""
-    return ((MateriProgress.enrollment_id, MateriProgress.done_at), (Attempt.enrollment_id, Attempt.submitted_at),
-            (JournalEntry.enrollment_id, JournalEntry.updated_at))
-
-
-def last_activity_subquery(cohort: Cohort):
-    """Per enrollment of ``cohort`` (column ``eid``): the last activity instant (column ``at``)."""
-    parts = [select(eid.label("eid"), func.max(at).label("at")).join(Enrollment, Enrollment.id == eid)
-             .where(Enrollment.cohort_id == cohort.id).group_by(eid) for eid, at in activity_sources()]
-    every = union_all(*parts).subquery()
-    return select(every.c.eid, func.max(every.c.at).label("at")).group_by(every.c.eid).subquery()
-
-
 def in_school(cohort: Cohort, npsn: str):
     """The participant (joined ``User``) has a roster row of ``cohort`` at school ``npsn``: the progress report's
     school rows, as a filter."""
@@ -88,51 +51,61 @@ def in_school(cohort: Cohort, npsn: str):
 
 
 def progress_report(cohort: Cohort, group: str, region: str | None = None) -> list[ReportRow]:
-    """``region``: only participants of that province (2 digits) or kab/kota (4 digits)."""
+    """The cohort's progress per group, from the read model (``progress_summary``). ``region``: a province
+    (2 digits) or kab/kota (4 digits) code prefix of the participants' kab/kota.
+
+    By cohort, province or kab/kota: two grouped statements per kab/kota, each over one table's index (statuses
+    and completions from the enrollments, parts done from the summary rows), added up here; by school, one
+    statement joining the roster."""
     if group not in GROUPS:
         raise Invalid(details={"group": ", ".join(GROUPS)})
     total = parts_total(cohort) or 1
-    materi, tests, journals = done_subqueries(cohort)
-    done = done_expression(materi, tests, journals)
-    mine = Enrollment.cohort_id == cohort.id
-    if region:
-        mine = mine & within_region(Enrollment.kode_kabkota, region)
-    if group == "cohort":
-        key, name = func.min(Enrollment.cohort_id), None
-        group_by = ()
-    elif group == "province":
-        key = func.substr(Enrollment.kode_kabkota, 1, 2)
-        group_by, name = (key,), None
-    elif group == "kabkota":
-        key = Enrollment.kode_kabkota
-        group_by, name = (key,), None
-    else:
-        key = RosterEntry.npsn
-        name = func.min(RosterEntry.satuan_pendidikan)
-        group_by = (key,)
+    if group == "school":
+        return _by_school(cohort, total, region)
+    statuses = [func.sum(case((Enrollment.status == s, 1), else_=0)) for s in STATUSES]
+    counts = (select(Enrollment.kode_kabkota, func.count(), func.sum(case((Enrollment.completed_at.is_not(None), 1),
+                                                                          else_=0)), *statuses)
+              .where(Enrollment.cohort_id == cohort.id, *_in_region(Enrollment.kode_kabkota, region))
+              .group_by(Enrollment.kode_kabkota))
+    done = dict(db.session.execute(
+        select(S.kode_kabkota, func.sum(S.parts_done))
+        .where(S.cohort_id == cohort.id, *_in_region(S.kode_kabkota, region)).group_by(S.kode_kabkota)).all())
+    groups: dict[str, list] = {}
+    for kode, participants, complete, *by_status in db.session.execute(counts):
+        key = cohort.code if group == "cohort" else (kode[:2] if group == "province" else kode) if kode else "-"
+        sums = groups.setdefault(key, [0, 0, 0, [0] * len(STATUSES)])
+        sums[0] += participants
+        sums[1] += int(complete or 0)
+        sums[2] += int(done.get(kode) or 0)
+        sums[3] = [a + int(b or 0) for a, b in zip(sums[3], by_status, strict=True)]
+    report = []
+    for key in sorted(groups, key=lambda k: (k == "-", k)):
+        participants, complete, parts_done, by_status = groups[key]
+        name = cohort.name if group == "cohort" else _label(group, cohort, {"key": None if key == "-" else key})
+        report.append(ReportRow(key, name, participants, dict(zip(STATUSES, by_status, strict=True)), complete,
+                                round(parts_done * 100.0 / total / participants, 1)))
+    return report
+
+
+def _in_region(column, region: str | None) -> list:
+    return [within_region(column, region)] if region else []
+
+
+def _by_school(cohort: Cohort, total: int, region: str | None) -> list[ReportRow]:
+    key, name = RosterEntry.npsn, func.min(RosterEntry.satuan_pendidikan)
     columns = [key.label("key"), func.count(Enrollment.id).label("participants")]
     columns += [func.sum(case((Enrollment.status == s, 1), else_=0)).label(s) for s in STATUSES]
     columns += [func.sum(case((Enrollment.completed_at.is_not(None), 1), else_=0)).label("complete"),
-                func.avg(done * 100.0 / total).label("average")]
-    if name is not None:
-        columns.append(name.label("name"))
-    query = (select(*columns).select_from(Enrollment)
-             .outerjoin(materi, materi.c.eid == Enrollment.id).outerjoin(tests, tests.c.eid == Enrollment.id)
-             .outerjoin(journals, journals.c.eid == Enrollment.id).where(mine))
-    if group == "school":
-        query = (query.join(User, User.id == Enrollment.user_id)
-                 .outerjoin(RosterEntry, (RosterEntry.email == User.email) & (RosterEntry.cohort_id == cohort.id)))
-    if group_by:
-        query = query.group_by(*group_by).order_by(*group_by)
-    report = []
-    for row in db.session.execute(query).mappings():
-        if row["participants"] == 0:
-            continue
-        key_value = cohort.code if group == "cohort" else (row["key"] or "-")
-        label = _label(group, cohort, row)
-        report.append(ReportRow(str(key_value), label, row["participants"], {s: int(row[s] or 0) for s in STATUSES},
-                                int(row["complete"] or 0), round(float(row["average"] or 0), 1)))
-    return report
+                func.avg(func.coalesce(S.parts_done, 0) * 100.0 / total).label("average"), name.label("name")]
+    query = (select(*columns).select_from(Enrollment).outerjoin(S, S.enrollment_id == Enrollment.id)
+             .join(User, User.id == Enrollment.user_id)
+             .outerjoin(RosterEntry, (RosterEntry.email == User.email) & (RosterEntry.cohort_id == cohort.id))
+             .where(Enrollment.cohort_id == cohort.id, *_in_region(Enrollment.kode_kabkota, region))
+             .group_by(key).order_by(key))
+    return [ReportRow(str(row["key"] or "-"), _label("school", cohort, row), row["participants"],
+                      {s: int(row[s] or 0) for s in STATUSES}, int(row["complete"] or 0),
+                      round(float(row["average"] or 0), 1))
+            for row in db.session.execute(query).mappings() if row["participants"]]
 
 
 def _label(group: str, cohort: Cohort, row) -> str:

@@ -1,11 +1,12 @@
 """"Berisiko" (at risk): active participants whose share of parts done trails the share of their window elapsed
-by more than ``GAP`` points, or with no activity for ``IDLE``. Computed set-based in one SQL statement (parts
-done and last activity as the progress report defines them), paged; reminders go through the outbox, at most
-one per participant and day, claimed by an INSERT that the primary key arbitrates."""
+by more than ``GAP`` points, or with no activity for ``IDLE``. Computed set-based in one SQL statement over the
+progress read model (``lms.progress``: parts done and last activity), paged by e-mail; reminders go through the
+outbox, at most one per participant and day, claimed by an INSERT that the primary key arbitrates."""
 
 from __future__ import annotations
 
 import io
+import math
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lms.admin.models import AtRiskReminder
-from lms.admin.reports import done_expression, done_subqueries, in_school, last_activity_subquery, parts_total
+from lms.admin.reports import in_school, parts_total
 from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core import csvsafe
@@ -29,6 +30,7 @@ from lms.extensions import db
 from lms.notifications.emails import render_email, subject_in
 from lms.notifications.models import OutboxMessage
 from lms.notifications.services import Rendered
+from lms.progress.models import ProgressSummary as S
 
 GAP = 30  # percentage points
 IDLE = timedelta(days=7)
@@ -43,41 +45,79 @@ def _epoch(column):
     return (func.julianday(column) - 2440587.5) * 86400.0
 
 
-def at_risk_query(cohort: Cohort, *, now: datetime, region: str | None = None, school: str | None = None):
-    """The select of at-risk participants of ``cohort`` at ``now`` (ordered by e-mail), with their percent done,
-    percent of window elapsed and last activity; ``region`` a province or kab/kota code, ``school`` an NPSN."""
+def _rule(cohort: Cohort, *, now: datetime, region: str | None, school: str | None):
+    """(conditions, percent done, percent of the window elapsed) of the at-risk rule over ``Enrollment`` joined
+    with its ``ProgressSummary``."""
     total = parts_total(cohort) or 1
-    subs = done_subqueries(cohort)
-    materi, tests, journals = subs
-    last = last_activity_subquery(cohort)
     opens = cohort.learning_opens_at.timestamp()
     closes = case((Enrollment.extended_until > cohort.learning_closes_at, _epoch(Enrollment.extended_until)),
                   else_=cohort.learning_closes_at.timestamp())
     elapsed = (now.timestamp() - opens) * 100.0 / func.nullif(closes - opens, 0)
-    done = done_expression(*subs) * 100.0 / total
-    active_at = func.coalesce(last.c.at, cohort.learning_opens_at)
-    conditions = [Enrollment.cohort_id == cohort.id, Enrollment.status == "aktif", Enrollment.completed_at.is_(None),
+    done = S.parts_done * 100.0 / total
+    active_at = func.coalesce(S.last_activity_at, cohort.learning_opens_at)
+    # An extension only lowers the share elapsed: with the cohort's own window, the rule reads the summary rows
+    # alone (their index), a first filter that keeps everyone at risk; the exact rule then needs the enrollment.
+    # Plain column comparisons, so that the planner estimates how few pass (and then reads the enrollments of
+    # those only).
+    cohort_elapsed = (now.timestamp() - opens) * 100.0 / (cohort.learning_closes_at.timestamp() - opens)
+    idle = S.last_activity_at <= now - IDLE
+    if cohort.learning_opens_at <= now - IDLE:
+        idle = or_(S.last_activity_at.is_(None), idle)
+    conditions = [S.cohort_id == cohort.id, or_(S.parts_done < math.ceil((cohort_elapsed - GAP) * total / 100.0), idle),
+                  Enrollment.cohort_id == cohort.id, Enrollment.status == "aktif", Enrollment.completed_at.is_(None),
                   or_(done < elapsed - GAP, active_at <= now - IDLE)]
     if now < cohort.learning_opens_at:
         conditions.append(literal(False))
     if region:
-        conditions.append(Enrollment.kode_kabkota.startswith(region, autoescape=True))
+        conditions += [S.kode_kabkota.startswith(region, autoescape=True),
+                       Enrollment.kode_kabkota.startswith(region, autoescape=True)]
     if school:
         conditions.append(in_school(cohort, school))
+    return conditions, done, elapsed
+
+
+def at_risk_query(cohort: Cohort, *, now: datetime, region: str | None = None, school: str | None = None):
+    """The select of at-risk participants of ``cohort`` at ``now`` (ordered by e-mail), with their percent done,
+    percent of window elapsed and last activity, read from the progress read model; ``region`` a province or
+    kab/kota code, ``school`` an NPSN."""
+    conditions, done, elapsed = _rule(cohort, now=now, region=region, school=school)
     return (select(Enrollment.id, User.email, User.name, Enrollment.kode_kabkota, done.label("done_percent"),
-                   elapsed.label("elapsed_percent"), last.c.at.label("last_activity"))
-            .select_from(Enrollment).join(User, User.id == Enrollment.user_id)
-            .outerjoin(materi, materi.c.eid == Enrollment.id).outerjoin(tests, tests.c.eid == Enrollment.id)
-            .outerjoin(journals, journals.c.eid == Enrollment.id).outerjoin(last, last.c.eid == Enrollment.id)
-            .where(*conditions).order_by(User.email))
+                   elapsed.label("elapsed_percent"), S.last_activity_at.label("last_activity"))
+            .select_from(Enrollment).join(S, S.enrollment_id == Enrollment.id)
+            .join(User, User.id == Enrollment.user_id).where(*conditions).order_by(User.email))
+
+
+def at_risk_count(cohort: Cohort, *, now: datetime, region: str | None = None, school: str | None = None) -> int:
+    """How many are at risk: the rule over the enrollments and their summary rows (the accounts only for a
+    school filter)."""
+    conditions, _, _ = _rule(cohort, now=now, region=region, school=school)
+    query = select(func.count()).select_from(Enrollment).join(S, S.enrollment_id == Enrollment.id)
+    if school:
+        query = query.join(User, User.id == Enrollment.user_id)
+    return db.session.scalar(query.where(*conditions))
 
 
 def at_risk_page(cohort: Cohort, *, now: datetime, page: int, region: str | None = None,
-                 school: str | None = None, per_page: int = PER_PAGE) -> Page:
-    query = at_risk_query(cohort, now=now, region=region, school=school)
-    query = query.add_columns(func.count().over().label("total")).limit(per_page).offset((page - 1) * per_page)
+                 school: str | None = None, per_page: int = PER_PAGE, after: int | None = None,
+                 before: int | None = None) -> Page:
+    """One page of the list and the total, in two statements. ``after`` (``before``): the enrollment shown last
+    (first) on the neighbouring page, whose e-mail the page continues from (keyset: page 5,000 costs what page 1
+    costs); without either, the page is found by its number (OFFSET)."""
+    query = at_risk_query(cohort, now=now, region=region, school=school).limit(per_page)
+    cursor = after or before
+    if cursor:
+        email = (select(User.email).join(Enrollment, Enrollment.user_id == User.id)
+                 .where(Enrollment.id == cursor, Enrollment.cohort_id == cohort.id).scalar_subquery())
+        if after:
+            query = query.where(User.email > email)
+        else:
+            query = query.where(User.email < email).order_by(None).order_by(User.email.desc())
+    else:
+        query = query.offset((page - 1) * per_page)
     rows = db.session.execute(query).mappings().all()
-    return Page(list(rows), page, per_page, rows[0]["total"] if rows else 0)
+    if before:
+        rows.reverse()
+    return Page(list(rows), page, per_page, at_risk_count(cohort, now=now, region=region, school=school))
 
 
 def at_risk_csv(cohort: Cohort, *, now: datetime, region: str | None = None, school: str | None = None) -> str:

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, insert, literal, or_, select, union_all, update
+from sqlalchemy import and_, case, func, insert, literal, or_, select, update
 
-from lms.admin.reports import activity_sources
 from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment, Extension, window_instants
 from lms.core.audit import AuditEvent
@@ -17,6 +16,7 @@ from lms.core.errors import Invalid, NotFound
 from lms.core.paging import Page
 from lms.extensions import db
 from lms.modules.progress import compute_progress
+from lms.progress.models import ProgressSummary
 from lms.ukppg.models import Registration
 
 #: At most this many participants in one bulk extension (a CSV of a district's teachers fits easily).
@@ -39,9 +39,8 @@ def participant(cohort: Cohort, enrollment_id: int) -> ParticipantView:
     enrollment = db.session.get(Enrollment, enrollment_id)
     if enrollment is None or enrollment.cohort_id != cohort.id:
         raise NotFound(_l("Peserta tidak ditemukan di angkatan ini."))
-    last = db.session.scalar(select(func.max(union_all(*(
-        select(func.max(at).label("at")).where(eid == enrollment.id) for eid, at in activity_sources()
-    )).subquery().c.at)))
+    last = db.session.scalar(select(ProgressSummary.last_activity_at)
+                             .where(ProgressSummary.enrollment_id == enrollment.id))
     extensions = db.session.execute(
         select(Extension, User.email).outerjoin(User, User.id == Extension.granted_by_id)
         .where(Extension.enrollment_id == enrollment.id).order_by(Extension.granted_at.desc())).all()

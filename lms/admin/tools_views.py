@@ -77,6 +77,10 @@ def _risk_filters() -> dict:
     return {"wilayah": region if region.isdigit() and len(region) in (2, 4) else "", "sekolah": school}
 
 
+def _cursor(value: str | None) -> int | None:
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) <= 12 else None
+
+
 @bp.get("/cohorts/<code>/berisiko")
 @role_required("admin_angkatan")
 def at_risk(code: str):
@@ -88,7 +92,11 @@ def at_risk(code: str):
         return Response(risk.at_risk_csv(cohort, now=now_utc(), region=region, school=school), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={filename}"})
     page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
-    result = risk.at_risk_page(cohort, now=now_utc(), page=page, region=region, school=school)
+    # The pager's links carry the neighbouring page's edge (an enrollment id), so that a late page costs what the
+    # first does; a page number alone (typed, or an old link) still works.
+    after, before = (_cursor(request.args.get(name)) for name in ("after", "before"))
+    result = risk.at_risk_page(cohort, now=now_utc(), page=page, region=region, school=school, after=after,
+                               before=None if after else before)
     return render_template("admin/at_risk.html", cohort=cohort, page=result, filters=filters, gap=risk.GAP,
                            args={key: value for key, value in filters.items() if value},
                            idle_days=risk.IDLE.days)

@@ -17,6 +17,7 @@ from lms.cohorts.models import Cohort, Enrollment, Extension, window_instants
 from lms.cohorts.roster_models import RosterEntry
 from lms.core import audit
 from lms.core.errors import Invalid, NotFound
+from lms.core.events import emit
 from lms.core.regions import WIB, WIT, WITA
 from lms.curriculum.models import Curriculum
 from lms.extensions import db
@@ -210,6 +211,9 @@ def update_cohort(cohort: Cohort, *, name: str, programme_year: int, curriculum:
     old = snapshot(cohort)
     _apply_windows(cohort, **windows)
     cohort.name, cohort.programme_year, cohort.curriculum = name.strip(), programme_year, curriculum
+    if (curriculum.id if curriculum else None) != old["curriculum_id"]:
+        db.session.flush()
+        emit("cohort.curriculum_changed", cohort_id=cohort.id)
     audit.record("cohort.update", "cohort", cohort.code, actor_id=actor_id, now=now,
                  data={"old": old, "new": snapshot(cohort)})
     db.session.flush()
@@ -244,6 +248,7 @@ def enroll(user: User, cohort: Cohort, *, now: datetime, kode_kabkota: str | Non
                             kode_kabkota=kode_kabkota, created_at=now)
     db.session.add(enrollment)
     db.session.flush()
+    emit("enrollment.created", enrollment=enrollment)
     return enrollment
 
 

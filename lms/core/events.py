@@ -22,6 +22,18 @@ KNOWN = {
     "progress.recorded": ("enrollment", "progress", "now"),
     "enrollment.completed": ("enrollment", "progress", "now"),
     "ukppg.registered": ("enrollment", "registration", "now"),
+    # Progress counts (kept by ``lms.progress`` in the same transaction): a materi newly done (not a repeat); a
+    # post-test attempt about to be written; a journal saved (``submitted``: this save submitted it first);
+    # enrollments created (one, or a cohort's set-based); a cohort's enrollments moved to another kab/kota by the
+    # roster; a cohort given another curriculum; a curriculum's modules or materi changed.
+    "materi.newly_done": ("enrollment", "materi", "now"),
+    "posttest.attempting": ("enrollment", "module", "now"),
+    "journal.saved": ("enrollment", "module", "entry", "submitted", "now"),
+    "enrollment.created": ("enrollment",),
+    "cohort.enrollments_created": ("cohort_id",),
+    "cohort.enrollments_moved": ("cohort_id",),
+    "cohort.curriculum_changed": ("cohort_id",),
+    "curriculum.changed": ("curriculum_id",),
     "ukppg.cancelled": ("enrollment", "registration", "now"),
 }
 

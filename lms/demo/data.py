@@ -21,6 +21,8 @@ from lms.journal.models import JournalEntry
 from lms.modules.curriculum_file import import_curriculum, parse_curriculum
 from lms.modules.models import MateriProgress
 from lms.posttest.models import Attempt
+from lms.progress import summary
+from lms.progress.rebuild import rebuild
 from lms.selection import removal
 from lms.ukppg.sites import import_sites
 
@@ -109,7 +111,11 @@ def _upsert_cohort(code, name, year, first, last, curriculum: Curriculum) -> Coh
         return cohorts.create_cohort(code=code, name=name, programme_year=year, learning_start=first,
                                      learning_end=last, curriculum=curriculum)
     # An existing cohort keeps its windows: an admin may have moved them (the demo never resets that).
+    changed = cohort.curriculum_id != curriculum.id
     cohort.name, cohort.curriculum = name, curriculum
+    if changed:
+        db.session.flush()
+        summary.retotal_cohort(cohort.id)
     return cohort
 
 
@@ -147,6 +153,7 @@ def generate_participants(cohort: Cohort, count: int, *, now: datetime, seed: in
         _synthetic_progress(enrollments, materi, module_ids, rng, now)
         made += size
     db.session.flush()
+    rebuild(cohort.id)  # the rows above were written directly: their summary rows, set-based
     return made
 
 

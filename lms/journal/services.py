@@ -137,11 +137,13 @@ def save_journal(enrollment: Enrollment, module: Module, answers: Mapping, *, su
         saved = drafts.save_draft(enrollment, module, clean, version=version, now=now)
         if saved is None:
             raise VersionConflict()
+        emit("journal.saved", enrollment=enrollment, module=module, entry=saved, submitted=False, now=now)
         return SaveResult(JournalView(prompts, saved), False)
     errors: dict[str, str] = {}
     saved: JournalEntry | None = None
     for _attempt in range(_ATTEMPTS):
         entry = _entry(enrollment, module, fresh=True)
+        was_submitted = entry is not None and entry.status == "submitted"
         if entry is None:
             if version not in (None, 0):
                 raise VersionConflict()
@@ -159,6 +161,10 @@ def save_journal(enrollment: Enrollment, module: Module, answers: Mapping, *, su
             raise VersionConflict()  # another save of the same version won
     else:
         raise VersionConflict()
+    # The write above replaced exactly the state read (version-guarded, or a fresh insert): a first submission
+    # counts once, whatever the concurrent saves; any save is activity (the entry's ``updated_at``).
+    emit("journal.saved", enrollment=enrollment, module=module, entry=saved,
+         submitted=saved.status == "submitted" and not was_submitted, now=now)
     if submit and not errors:
         emit("journal.submitted", enrollment=enrollment, module=module, entry=saved, now=now)
         record_completion(enrollment, now=now)  # only a submission can complete a module: a draft changes nothing

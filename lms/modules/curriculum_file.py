@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
 from lms.core.errors import Invalid
+from lms.core.events import emit
 from lms.curriculum.models import Curriculum, Materi, Module
 from lms.extensions import db
 from lms.journal.models import JournalEntry, Prompt
@@ -187,6 +188,7 @@ def import_curriculum(data: dict) -> tuple[Curriculum, str]:
     db.session.flush()
     _build(curriculum, data["modules"])
     db.session.flush()
+    emit("curriculum.changed", curriculum_id=curriculum.id)  # re-totals its cohorts' progress, one statement
     return curriculum, "replaced"
 
 

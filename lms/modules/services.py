@@ -45,8 +45,11 @@ def complete_materi(enrollment: Enrollment, materi: Materi, *, now: datetime) ->
     if not module_state(compute_progress(enrollment), materi.module).unlocked:
         raise NotUnlocked()
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(MateriProgress).values(enrollment_id=enrollment.id, materi_id=materi.id, done_at=now)
-                       .on_conflict_do_nothing())
+    inserted = db.session.execute(insert(MateriProgress).values(enrollment_id=enrollment.id, materi_id=materi.id,
+                                                                done_at=now).on_conflict_do_nothing()
+                                  .returning(MateriProgress.materi_id)).first()
+    if inserted is not None:  # a repeated click (even a concurrent one) inserts nothing, so counts nothing
+        emit("materi.newly_done", enrollment=enrollment, materi=materi, now=now)
     enrollment.last_materi_id = materi.id
     emit("materi.completed", enrollment=enrollment, materi=materi, now=now)  # subscribers dedupe a repeat
     return record_completion(enrollment, now=now)

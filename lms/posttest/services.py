@@ -101,6 +101,7 @@ def submit_attempt(enrollment: Enrollment, module: Module, answers: Mapping, *, 
     score = sum(f.correct for f in feedback)
     attempt = Attempt(enrollment_id=enrollment.id, module_id=module.id, score=score, max_score=len(questions),
                       answers={str(k): v for k, v in chosen.items()}, submitted_at=now)
+    emit("posttest.attempting", enrollment=enrollment, module=module, now=now)  # locks the progress row
     db.session.add(attempt)
     db.session.flush()
     emit("posttest.attempted", enrollment=enrollment, module=module, attempt=attempt, now=now)

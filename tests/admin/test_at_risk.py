@@ -16,6 +16,7 @@ from lms.curriculum.models import Materi
 from lms.extensions import db
 from lms.modules.models import MateriProgress
 from lms.notifications.models import OutboxMessage
+from lms.progress.rebuild import rebuild
 from tests.admin.test_views import admin, html  # noqa: F401 - the fixture
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)  # the frozen clock: about 71% of the November window elapsed
@@ -32,6 +33,7 @@ def setup(app, learning):
         for materi_id in db.session.scalars(select(Materi.id)):  # 4 of 8 parts: 50%, 21 points behind
             db.session.add(MateriProgress(enrollment_id=ahead, materi_id=materi_id,
                                           done_at=NOW - timedelta(days=1)))
+        rebuild()  # rows written directly, not through the services: the read model is recomputed
         db.session.commit()
     return cohort, ahead, behind, far
 

@@ -317,8 +317,9 @@ def test_form_post_of_an_over_long_answer_is_422_keeps_the_typed_text_and_saves_
 
 
 #: A draft autosave: token, enrollment, module, progress (is the journal open? the prompts come with the cached
-#: curriculum structure), and one write that merges the draft into the entry (no read of the entry first).
-AUTOSAVE_STATEMENTS = 5
+#: curriculum structure), one write that merges the draft into the entry (no read of the entry first), and the last
+#: activity in the progress read model.
+AUTOSAVE_STATEMENTS = 6
 #: A submission: the same, the entry read and its conditional write, and the completion check.
 SUBMIT_STATEMENTS = 7
 
@@ -332,8 +333,10 @@ def test_a_draft_autosave_sends_a_fixed_number_of_statements_and_one_write(app, 
         response = ready.put({p2: LONG2})
     assert response.status_code == 200 and response.get_json()["answers"] == {p1: LONG, p2: LONG2}
     assert len(statements) <= AUTOSAVE_STATEMENTS, statements
-    # one upsert: no read of the entry, no re-read, no completion check
-    assert [s.split()[0] for s in writes(statements)] == ["INSERT"], statements
+    # One upsert (no read of the entry, no re-read, no completion check), and the last activity in the progress
+    # read model.
+    assert [s.split()[:2] for s in writes(statements)] == [["INSERT", "INTO"], ["UPDATE", "progress_summary"]], \
+        statements
     with counted(app) as statements:
         response = ready.put({p1: LONG, p2: LONG2}, submit=True)
     assert response.status_code == 200 and response.get_json()["status"] == "submitted"

@@ -14,6 +14,7 @@ from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment
 from lms.cohorts.roster_models import RosterEntry, RosterImport, RosterImportRow
 from lms.cohorts.services import initial_status
+from lms.core.events import emit
 from lms.extensions import db
 
 NO_SYNC = {"synchronize_session": False}
@@ -95,10 +96,12 @@ def apply_rows(job: RosterImport, cohort: Cohort, now: datetime) -> dict:
         ["email", "name", "created_at", "active"],
         select(rows.email, rows.nama, literal(now, User.created_at.type), literal(True))
         .where(mine, ~exists().where(User.email == rows.email))), execution_options=COUNTED).rowcount
-    db.session.execute(update(Enrollment).where(
+    moved = db.session.execute(update(Enrollment).where(
         Enrollment.cohort_id == cohort.id, Enrollment.user_id == User.id, User.email == rows.email, mine,
         Enrollment.kode_kabkota.is_distinct_from(rows.kode_kabkota)).values(kode_kabkota=rows.kode_kabkota),
-        execution_options=NO_SYNC)
+        execution_options=NO_SYNC).rowcount
+    if moved:
+        emit("cohort.enrollments_moved", cohort_id=cohort.id)
     status = initial_status(cohort, now)
     not_enrolled = ~exists().where(Enrollment.user_id == User.id, Enrollment.programme_year == cohort.programme_year)
     enrollments = db.session.execute(insert(Enrollment).from_select(
@@ -107,5 +110,7 @@ def apply_rows(job: RosterImport, cohort: Cohort, now: datetime) -> dict:
                literal(now, Enrollment.created_at.type))
         .join(User, User.email == rows.email)
         .where(mine, not_enrolled)), execution_options=COUNTED).rowcount
+    if enrollments:
+        emit("cohort.enrollments_created", cohort_id=cohort.id)  # their progress rows, set-based too
     return {"inserted": inserted, "updated": updated, "unchanged": job.rows_read - inserted - updated,
             "accounts_created": accounts, "enrollments_created": enrollments}

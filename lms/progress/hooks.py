@@ -1,0 +1,36 @@
+"""The read model's subscriptions to the domain events (``lms.core.events``), installed by the app factory: the
+lower packages announce what changed, and the summary rows change in the same transaction."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from lms.core.events import subscribe
+from lms.progress import summary
+
+
+def _materi(enrollment, materi, now) -> None:
+    summary.record_activity(enrollment.id, now=now, materi=1)
+
+
+def _attempting(enrollment, module, now) -> None:
+    summary.lock_row(enrollment.id, now=now)
+
+
+def _attempted(enrollment, module, attempt, now) -> None:
+    summary.count_first_attempt(enrollment.id, module.id)
+
+
+def _journal(enrollment, module, entry, submitted, now) -> None:
+    summary.record_activity(enrollment.id, now=now, journals=int(submitted))
+
+
+def install(app: Flask) -> None:
+    for name, handler in (("materi.newly_done", _materi), ("posttest.attempting", _attempting),
+                          ("posttest.attempted", _attempted), ("journal.saved", _journal),
+                          ("enrollment.created", summary.add_enrollment),
+                          ("cohort.enrollments_created", summary.add_cohort_enrollments),
+                          ("cohort.enrollments_moved", summary.copy_kabkota),
+                          ("cohort.curriculum_changed", summary.retotal_cohort),
+                          ("curriculum.changed", summary.retotal_curriculum)):
+        subscribe(app, name, handler)
