@@ -320,8 +320,9 @@ def test_form_post_of_an_over_long_answer_is_422_keeps_the_typed_text_and_saves_
 #: curriculum structure), one write that merges the draft into the entry (no read of the entry first), and the last
 #: activity in the progress read model.
 AUTOSAVE_STATEMENTS = 6
-#: A submission: the same, the entry read and its conditional write, and the completion check.
-SUBMIT_STATEMENTS = 7
+#: A submission: the same, the entry read and its conditional write, the read model's count, and the completion
+#: check.
+SUBMIT_STATEMENTS = 8
 
 
 def test_a_draft_autosave_sends_a_fixed_number_of_statements_and_one_write(app, ready):
