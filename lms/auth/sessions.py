@@ -21,6 +21,11 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def session_row_id(secret: str) -> str:
+    """The id of the ``user_sessions`` row of a session secret."""
+    return _hash(secret)
+
+
 def start_session(user: User, *, now: datetime) -> str:
     """Record a new login of ``user``; returns the secret to keep in the Flask session."""
     secret = secrets.token_urlsafe(32)
@@ -46,6 +51,9 @@ def end_session(secret: str | None, *, now: datetime) -> bool:
     """Revoke one session (logout). False when it was unknown or already revoked."""
     if not secret:
         return False
+    from lms.auth.stash import drop_login  # the stash module builds on this one
+
+    drop_login(secret)
     result = db.session.execute(update(UserSession)
                                 .where(UserSession.id == _hash(secret), UserSession.revoked_at.is_(None))
                                 .values(revoked_at=now), execution_options={"synchronize_session": False})
@@ -57,6 +65,9 @@ def revoke_all_sessions(user: User, *, now: datetime, actor: User | None = None,
     result = db.session.execute(update(UserSession)
                                 .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
                                 .values(revoked_at=now), execution_options={"synchronize_session": False})
+    from lms.auth.stash import drop_user  # the stash module builds on this one
+
+    drop_user(user.id)
     audit.record("auth.revoke_sessions", "user", user.id, actor_id=actor.id if actor else None, now=now,
                  data={"sessions": result.rowcount, **(context or {})})
     db.session.flush()
