@@ -107,3 +107,13 @@ def purge(now: datetime) -> int:
     result = db.session.execute(delete(FormStash).where(FormStash.expires_at <= now),
                                 execution_options={"synchronize_session": False})
     return result.rowcount
+
+
+def refuse(scope: str, data: dict, to: str, *, now: datetime):
+    """The refusal of a form post, as a redirect (POST-redirect-GET) to ``to``, whose page shows ``data`` (what was
+    typed, the reasons) from ``get(scope)`` until the form is sent successfully."""
+    from flask import redirect
+    from flask_login import current_user
+
+    put(scope, current_user.id, data, now=now)
+    return redirect(to, 303)
