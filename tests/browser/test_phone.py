@@ -7,6 +7,7 @@ thousand tickets costs one visit), on top of a few pages named explicitly."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
@@ -86,6 +87,9 @@ AXE_RUN = """async (tags) => {
 }"""
 
 
+AXE_SECONDS: list[float] = []
+
+
 def check_page(page, label: str) -> list[str]:
     problems = []
     width = page.evaluate("document.scrollingElement.scrollWidth")
@@ -94,7 +98,9 @@ def check_page(page, label: str) -> list[str]:
             .filter(e => e.getBoundingClientRect().right > 361 && !e.closest('[data-scroll-region]'))
             .slice(0, 4).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
         problems.append(f"{label}: scrollWidth {width} > 360 ({wide})")
+    started = time.perf_counter()
     problems += [f"{label}: {line}" for line in page.evaluate(AXE_RUN, AXE_TAGS)]
+    AXE_SECONDS.append(time.perf_counter() - started)  # reported, never asserted
     return problems
 
 
@@ -107,8 +113,8 @@ def screenshots(page, name: str) -> None:
 
 
 def walk(page, base: str, role: str, starts: list[str], lang: str, shot: set) -> tuple[list[str], int]:
-    """Every page found is checked for width and by axe, in each language; ``shot``: the page shapes already in a
-    screenshot (one per shape, in Bahasa Indonesia)."""
+    """Every page found is checked for width and by axe, in each language; ``shot``: the pages already in a
+    screenshot (one per role and page shape, in Bahasa Indonesia)."""
     problems, seen, queue, visited = [], set(), list(starts), 0
     while queue and visited < MAX_PAGES:
         path = queue.pop(0)
@@ -121,9 +127,10 @@ def walk(page, base: str, role: str, starts: list[str], lang: str, shot: set) ->
             continue
         visited += 1
         problems += check_page(page, f"{role}/{lang} {path}")
-        if lang == "id" and shape(path) not in shot:
-            shot.add(shape(path))
-            screenshots(page, re.sub(r"[^a-z0-9]+", "-", f"{role}{shape(path)}".lower()).strip("-"))
+        name = re.sub(r"[^a-z0-9]+", "-", f"{role}{shape(path)}".lower()).strip("-")
+        if lang == "id" and name not in shot:
+            shot.add(name)
+            screenshots(page, name)
         for href in page.eval_on_selector_all("a[href]:not([download])", "els => els.map(e => e.getAttribute('href'))"):
             target = urlparse(urljoin(page.url, href))
             if target.netloc == urlparse(base).netloc and not href.startswith("#"):
@@ -164,6 +171,7 @@ def test_every_page_fits_a_phone_and_passes_axe(served_app, browser):
     page.screenshot(path=str(ARTIFACTS / "phone" / "menu-open.png"))
     context.close()
     assert not problems, "\n".join(problems)
-    print(f"{pages} pages walked, each checked by axe; {len(shot)} page shapes in screenshots")
+    print(f"{pages} pages walked, each checked by axe ({sum(AXE_SECONDS):.1f} s in axe); "
+          f"{len(shot)} pages in screenshots at phone and desktop size")
     assert pages >= 40
     assert (header, hidden, shown) == (pytest.approx(header), True, True) and header <= 72
