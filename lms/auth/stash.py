@@ -111,9 +111,14 @@ def purge(now: datetime) -> int:
 
 def refuse(scope: str, data: dict, to: str, *, now: datetime):
     """The refusal of a form post, as a redirect (POST-redirect-GET) to ``to``, whose page shows ``data`` (what was
-    typed, the reasons) from ``get(scope)`` until the form is sent successfully."""
+    typed, the reasons) from ``get(scope)`` until the form is sent successfully.
+
+    A refusal changes nothing, as a 4xx answer would: whatever the request wrote before it is rolled back, and only
+    the stash is written (the redirect commits it)."""
     from flask import redirect
     from flask_login import current_user
 
-    put(scope, current_user.id, data, now=now)
+    user_id = current_user.id
+    db.session.rollback()
+    put(scope, user_id, data, now=now)
     return redirect(to, 303)

@@ -82,19 +82,16 @@ def save(module_id: int):
         # Saved meanwhile in another tab or device: nothing was written. The page shows the typed text in the
         # boxes and the newer saved text beside it, and the form carries the newer version, so that saving again
         # keeps the typed text on purpose.
-        stash.put(scope, current_user.id, {"kind": "conflict", "answers": answers, "version": version}, now=now)
-        return redirect(here, 303)
+        return stash.refuse(scope, {"kind": "conflict", "answers": answers, "version": version}, here, now=now)
     except Invalid as exc:
         # An answer is too long (or not one of this journal's prompts): nothing is saved, the typed text stays.
-        stash.put(scope, current_user.id, {"kind": "invalid", "answers": answers, "version": version,
-                                           "errors": exc.details}, now=now)
-        return redirect(here, 303)
+        return stash.refuse(scope, {"kind": "invalid", "answers": answers, "version": version,
+                                    "errors": exc.details}, here, now=now)
     except DomainError as exc:
         # E.g. the learning window closed while the text was typed: nothing is saved, the text is shown again
         # (read-only when the window is over) with the reason, so that it can still be copied.
-        stash.put(scope, current_user.id, {"kind": "refused", "answers": answers, "version": version,
-                                           "message": str(exc.message)}, now=now)
-        return redirect(here, 303)
+        return stash.refuse(scope, {"kind": "refused", "answers": answers, "version": version,
+                                    "message": str(exc.message)}, here, now=now)
     stash.drop(scope)  # saved: a text stashed by an earlier refusal is no longer needed
     if result.errors:
         # The draft is kept although the submission is refused. Redirect (POST-redirect-GET) so that a reload
