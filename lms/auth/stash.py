@@ -17,11 +17,13 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from flask import session
+from flask import redirect, session
+from flask_login import current_user
 from sqlalchemy import JSON, ForeignKey, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.auth.sessions import SESSION_KEY, session_row_id
+from lms.core.boundary import discard_writes
 from lms.core.db import UTCDateTime
 from lms.extensions import db
 
@@ -115,10 +117,7 @@ def refuse(scope: str, data: dict, to: str, *, now: datetime):
 
     A refusal changes nothing, as a 4xx answer would: whatever the request wrote before it is rolled back, and only
     the stash is written (the redirect commits it)."""
-    from flask import redirect
-    from flask_login import current_user
-
     user_id = current_user.id
-    db.session.rollback()
+    discard_writes()
     put(scope, user_id, data, now=now)
     return redirect(to, 303)
