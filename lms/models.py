@@ -2,8 +2,7 @@
 
 from lms.access.models import NikLookup
 from lms.auth.devidp.models import DevIdpCode
-from lms.auth.models import ApiToken, Identity, User, UserRole, UserSession
-from lms.auth.stash import FormStash
+from lms.auth.models import ApiToken, FormStash, Identity, User, UserRole, UserSession
 from lms.cohorts.models import Cohort, Enrollment, Extension, Reminder
 from lms.cohorts.roster_models import RosterEntry, RosterImport, RosterImportRow
 from lms.core.audit import AuditEvent

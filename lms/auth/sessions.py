@@ -7,9 +7,9 @@ import hmac
 import secrets
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 
-from lms.auth.models import User, UserSession
+from lms.auth.models import FormStash, User, UserSession
 from lms.core import audit
 from lms.extensions import db
 
@@ -51,9 +51,8 @@ def end_session(secret: str | None, *, now: datetime) -> bool:
     """Revoke one session (logout). False when it was unknown or already revoked."""
     if not secret:
         return False
-    from lms.auth.stash import drop_login  # the stash module builds on this one
-
-    drop_login(secret)
+    db.session.execute(delete(FormStash).where(FormStash.session_id == _hash(secret)),  # what it kept (stash)
+                       execution_options={"synchronize_session": False})
     result = db.session.execute(update(UserSession)
                                 .where(UserSession.id == _hash(secret), UserSession.revoked_at.is_(None))
                                 .values(revoked_at=now), execution_options={"synchronize_session": False})
@@ -65,9 +64,8 @@ def revoke_all_sessions(user: User, *, now: datetime, actor: User | None = None,
     result = db.session.execute(update(UserSession)
                                 .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
                                 .values(revoked_at=now), execution_options={"synchronize_session": False})
-    from lms.auth.stash import drop_user  # the stash module builds on this one
-
-    drop_user(user.id)
+    db.session.execute(delete(FormStash).where(FormStash.user_id == user.id),  # what they kept (lms.auth.stash)
+                       execution_options={"synchronize_session": False})
     audit.record("auth.revoke_sessions", "user", user.id, actor_id=actor.id if actor else None, now=now,
                  data={"sessions": result.rowcount, **(context or {})})
     db.session.flush()

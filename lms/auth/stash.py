@@ -3,13 +3,13 @@
 A refused form (a version conflict, an answer too long) redirects to its page like every other outcome, so that a
 reload never re-sends it; the typed text is too large for the cookie, so it waits here until the page shows it.
 
-A stash belongs to one browser login: its row names the login (the hash of the secret in the signed session
-cookie, ``user_sessions.id``) and a random token that only that cookie carries (``session[STASH_KEY]``). Another
-account on the same computer has another login and another cookie, so it can never read it; logging out deletes the
-login's stashes, logging out everywhere deletes the account's. A stash is replaced by the next refusal of the same
-form, deleted when the form is saved, and expires after ``STASH_LIFETIME`` (expired rows are deleted by the next
-stash written, and by the hourly task ``auth.purge_form_stashes``). Pages look a stash up only when the cookie says
-there is one, so the usual paths send no extra statement.
+A stash belongs to one browser login: its row names the login (the hash of the secret in the signed session cookie,
+``user_sessions.id``) and a random token that only that cookie carries (``session[STASH_KEY]``). Another account on
+the same computer has another login and another cookie, so it can never read it; logging out deletes the login's
+stashes, logging out everywhere deletes the account's (both in ``lms.auth.sessions``). A stash is replaced by the
+next refusal of the same form, deleted when the form is saved, and expires after ``STASH_LIFETIME`` (expired rows
+are deleted by the next stash written, and by the hourly task ``auth.purge_form_stashes``). Pages look a stash up
+only when the cookie says there is one, so the usual paths send no extra statement.
 """
 
 from __future__ import annotations
@@ -19,30 +19,16 @@ from datetime import datetime, timedelta
 
 from flask import redirect, session
 from flask_login import current_user
-from sqlalchemy import JSON, ForeignKey, String, delete, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import delete, select
 
+from lms.auth.models import FormStash
 from lms.auth.sessions import SESSION_KEY, session_row_id
 from lms.core.boundary import discard_writes
-from lms.core.db import UTCDateTime
 from lms.extensions import db
 
 #: Key in the Flask session: {scope: token} of the stashes this browser login holds.
 STASH_KEY = "lms_stash"
 STASH_LIFETIME = timedelta(days=2)
-
-
-class FormStash(db.Model):
-    __tablename__ = "form_stashes"
-
-    token: Mapped[str] = mapped_column(String(64), primary_key=True)
-    #: The browser login (``user_sessions.id``); its stashes go with it.
-    session_id: Mapped[str] = mapped_column(ForeignKey("user_sessions.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    #: Which form, e.g. ``journal:<enrollment>:<module>``.
-    scope: Mapped[str] = mapped_column(String(100))
-    data: Mapped[dict] = mapped_column(JSON)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 def _login() -> str | None:
@@ -89,19 +75,6 @@ def drop(scope: str) -> None:
     if login is not None:
         db.session.execute(delete(FormStash).where(FormStash.token == token, FormStash.session_id == login),
                            execution_options={"synchronize_session": False})
-
-
-def drop_login(secret: str | None) -> None:
-    """Logout: delete every stash of this browser login."""
-    if secret:
-        db.session.execute(delete(FormStash).where(FormStash.session_id == session_row_id(secret)),
-                           execution_options={"synchronize_session": False})
-
-
-def drop_user(user_id: int) -> None:
-    """Logout everywhere (or sessions revoked by the helpdesk): delete every stash of the account."""
-    db.session.execute(delete(FormStash).where(FormStash.user_id == user_id),
-                       execution_options={"synchronize_session": False})
 
 
 def purge(now: datetime) -> int:
