@@ -10,12 +10,13 @@ from flask import Flask
 from lms.core import observability
 
 #: Modules whose tasks the worker registers.
-TASK_MODULES = ["lms.core.tasks", "lms.cohorts.tasks", "lms.notifications.tasks", "lms.records.tasks"]
+TASK_MODULES = ["lms.core.tasks", "lms.auth.tasks", "lms.cohorts.tasks", "lms.notifications.tasks", "lms.records.tasks"]
 
 #: The periodic tasks, in one place.
 BEAT_SCHEDULE: dict = {
     "core-heartbeat": {"task": "core.heartbeat", "schedule": 60.0},
     "core-purge-idempotency-keys": {"task": "core.purge_idempotency_keys", "schedule": 3600.0},
+    "auth-purge-form-stashes": {"task": "auth.purge_form_stashes", "schedule": 3600.0},
     "cohorts-enforce-windows": {"task": "cohorts.enforce_windows", "schedule": 60.0},
     "cohorts-send-reminders": {"task": "cohorts.send_reminders", "schedule": 300.0},
     "notifications-deliver-outbox": {"task": "notifications.deliver_outbox", "schedule": 60.0},

@@ -2,7 +2,7 @@
 
 from lms.access.models import NikLookup
 from lms.auth.devidp.models import DevIdpCode
-from lms.auth.models import ApiToken, Identity, User, UserRole, UserSession
+from lms.auth.models import ApiToken, FormStash, Identity, User, UserRole, UserSession
 from lms.cohorts.models import Cohort, Enrollment, Extension, Reminder
 from lms.cohorts.roster_models import RosterEntry, RosterImport, RosterImportRow
 from lms.core.audit import AuditEvent
@@ -20,7 +20,7 @@ from lms.selection.models import DinasRegion, RemovalProposal, SelectionEntry, S
 from lms.ukppg.models import ExamSession, ExamSite, Registration
 
 __all__ = ["ApiToken", "Attempt", "AuditEvent", "Cohort", "Curriculum", "DevIdpCode", "DinasRegion", "Enrollment",
-           "ExamSession", "ExamSite", "Extension", "IdempotencyKey", "Identity", "JournalEntry", "Materi",
+           "ExamSession", "ExamSite", "Extension", "FormStash", "IdempotencyKey", "Identity", "JournalEntry", "Materi",
            "MateriProgress", "Module", "NikLookup", "Option", "OutboxMessage", "ProgressSummary", "Prompt", "Question",
            "Registration",
            "Reminder", "RemovalProposal", "RosterEntry", "RosterImport", "RosterImportRow", "SelectionEntry",

@@ -11,6 +11,7 @@ from werkzeug.utils import secure_filename
 
 from lms.admin import risk, tools
 from lms.admin.views import MAX_PAGE, _helpers
+from lms.auth import stash
 from lms.cohorts import services as cohorts
 from lms.core.access import role_required
 from lms.core.errors import Invalid
@@ -38,8 +39,11 @@ def participant(code: str, enrollment_id: int):
 @role_required("admin_angkatan")
 def bulk_extension(code: str):
     cohort = cohorts.find_cohort(code)
+    scope = f"admin-bulk-extension:{cohort.id}"
     if request.method == "GET":
-        return render_template("admin/bulk_extension.html", cohort=cohort, values={}, errors={})
+        kept = stash.get(scope, now=now_utc()) or {}  # a refused post redirected here: what was sent, the reasons
+        return render_template("admin/bulk_extension.html", cohort=cohort, values=kept.get("values", {}),
+                               errors=kept.get("errors", {}))
     upload = request.files.get("file")
     text = request.form.get("emails", "")
     if upload and upload.filename:
@@ -53,8 +57,10 @@ def bulk_extension(code: str):
         count = tools.extend_many(cohort, emails, _day("until"), values["reason"], actor_id=current_user.id,
                                   now=now_utc())
     except Invalid as exc:
-        return render_template("admin/bulk_extension.html", cohort=cohort, values=values,
-                               errors=exc.details or {"emails": str(exc)}), 422
+        # POST-redirect-GET; all or nothing: nobody was extended.
+        return stash.refuse(scope, {"values": values, "errors": exc.details or {"emails": str(exc)}},
+                            url_for("admin_tools.bulk_extension", code=code), now=now_utc())
+    stash.drop(scope)
     flash(_("Masa belajar %(n)s peserta diperpanjang.", n=count), "success")
     return redirect(url_for("admin.cohort", code=cohort.code))
 

@@ -24,6 +24,7 @@ from werkzeug.utils import secure_filename
 
 from lms.admin import enrollments, forms, reports, services, timeline
 from lms.admin.forms import FormState
+from lms.auth import stash
 from lms.cohorts import roster
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import STATUSES, Cohort
@@ -60,6 +61,8 @@ def _helpers() -> dict:
 
 #: Pages past this are refused like a page past the end would be empty: the offset stays a small number.
 MAX_PAGE = 100_000
+#: A refused form's fields are kept for the page after the redirect up to this many characters each.
+MAX_KEPT = 1_000
 
 
 def _page_arg() -> int:
@@ -81,6 +84,25 @@ def index():
     return render_template("admin/index.html", rows=rows, timeline=picture)
 
 
+#: The stash scope of the new-cohort form.
+NEW_COHORT = "admin-cohort-new"
+
+
+def _refuse_form(scope: str, state: FormState, errors: dict, to: str, *, impact: int = 0):
+    """POST-redirect-GET for a refused admin form: what was typed and the reasons wait for the page (stash)."""
+    values = {name: value[:MAX_KEPT] for name, value in state.values.items()}
+    return stash.refuse(scope, {"values": values, "errors": errors, "impact": impact}, to, now=now_utc())
+
+
+def _kept_form(scope: str, fresh: FormState) -> tuple[FormState, int]:
+    """The form as a refused post left it (values, reasons, and the registrations a change would strand), else
+    ``fresh``."""
+    kept = stash.get(scope, now=now_utc())
+    if not kept:
+        return fresh, 0
+    return FormState(kept["values"], kept["errors"]), kept.get("impact", 0)
+
+
 def _render_cohort_form(state: FormState, cohort: Cohort | None, status: int = 200, impact: int = 0):
     return render_template("admin/cohort_form.html", form=state, cohort=cohort, impact=impact,
                            curricula=services.curricula()), status
@@ -90,14 +112,14 @@ def _render_cohort_form(state: FormState, cohort: Cohort | None, status: int = 2
 @role_required("admin_angkatan")
 def new_cohort():
     if request.method == "GET":
-        return _render_cohort_form(FormState({"timezone": WIB}), None)
+        return _render_cohort_form(*_kept_form(NEW_COHORT, FormState({"timezone": WIB})), None)
     state = FormState.typed(request.form, forms.COHORT_FIELDS)
     try:
         fields = forms.parse_cohort(state, creating=True, curricula=services.curricula_by_id())
         cohort = cohorts.create_cohort(**fields, actor_id=current_user.id, now=now_utc())
     except Invalid as exc:
-        state.errors = exc.details or {"code": str(exc)}
-        return _render_cohort_form(state, None, 422)
+        return _refuse_form(NEW_COHORT, state, exc.details or {"code": str(exc)}, url_for("admin.new_cohort"))
+    stash.drop(NEW_COHORT)
     flash(_("Angkatan %(code)s dibuat.", code=cohort.code), "success")
     return redirect(url_for("admin.cohort", code=cohort.code))
 
@@ -106,8 +128,10 @@ def new_cohort():
 @role_required("admin_angkatan")
 def edit_cohort(code: str):
     cohort = cohorts.find_cohort(code)
+    scope = f"admin-cohort-edit:{cohort.id}"
     if request.method == "GET":
-        return _render_cohort_form(FormState(forms.cohort_values(cohort)), cohort)
+        state, impact = _kept_form(scope, FormState(forms.cohort_values(cohort)))
+        return _render_cohort_form(state, cohort, impact=impact)
     state = FormState.typed(request.form, forms.COHORT_FIELDS)
     state.values["code"] = cohort.code
     try:
@@ -116,13 +140,13 @@ def edit_cohort(code: str):
         stranded_before = services.stranded_registrations(cohort, now)
         cohorts.update_cohort(cohort, **fields, actor_id=current_user.id, now=now)
     except Invalid as exc:
-        state.errors = exc.details or {"name": str(exc)}
-        return _render_cohort_form(state, cohort, 422)
+        return _refuse_form(scope, state, exc.details or {"name": str(exc)}, url_for("admin.edit_cohort", code=code))
     impact = services.stranded_registrations(cohort, now) - stranded_before
     if impact > 0 and request.form.get("confirm_impact") != "yes":
-        # Registered participants would be left unable to change or cancel: the admin sees it first.
-        # The 409 rolls the change back (request boundary) until the admin confirms.
-        return _render_cohort_form(state, cohort, 409, impact=impact)
+        # Registered participants would be left unable to change or cancel: the admin sees it first. The change
+        # is rolled back (``stash.refuse``) until the admin confirms on the form shown again.
+        return _refuse_form(scope, state, {}, url_for("admin.edit_cohort", code=code), impact=impact)
+    stash.drop(scope)
     flash(_("Angkatan %(code)s diperbarui.", code=cohort.code), "success")
     return redirect(url_for("admin.cohort", code=cohort.code))
 
@@ -153,7 +177,10 @@ def _render_cohort(cohort: Cohort, *, extension: FormState | None = None, upload
 @bp.get("/cohorts/<code>")
 @role_required("admin_angkatan")
 def cohort(code: str):
-    return _render_cohort(cohorts.find_cohort(code))
+    cohort = cohorts.find_cohort(code)
+    extension, _impact = _kept_form(f"admin-extension:{cohort.id}", FormState())
+    upload = stash.get(f"admin-roster:{cohort.id}", now=now_utc())
+    return _render_cohort(cohort, extension=extension, upload_error=upload and upload["message"])
 
 
 @bp.get("/cohorts/<code>/peserta.csv")
@@ -184,8 +211,9 @@ def extend_participant(code: str):
             raise Invalid(details={"confirm": _("Centang pernyataan untuk memberi perpanjangan.")})
         services.extend(cohort, email, until, reason, actor_id=current_user.id, now=now_utc())
     except Invalid as exc:
-        state.errors = exc.details or {"email": str(exc)}
-        return _render_cohort(cohort, extension=state, status=422)
+        return _refuse_form(f"admin-extension:{cohort.id}", state, exc.details or {"email": str(exc)},
+                            url_for("admin.cohort", code=cohort.code) + "#perpanjangan")
+    stash.drop(f"admin-extension:{cohort.id}")
     flash(_("Masa belajar %(email)s diperpanjang sampai %(until)s.", email=email, until=until.isoformat()), "success")
     return redirect(url_for("admin.cohort", code=cohort.code))
 
@@ -210,7 +238,9 @@ def upload_roster(code: str):
     try:
         filename = forms.roster_filename(upload)
     except Invalid as exc:
-        return _render_cohort(cohort, upload_error=str(exc), status=422)
+        return stash.refuse(f"admin-roster:{cohort.id}", {"message": str(exc)},
+                            url_for("admin.cohort", code=cohort.code) + "#unggah", now=now_utc())
+    stash.drop(f"admin-roster:{cohort.id}")
     job = start_roster_import(cohort, filename, upload.stream, _upload_size(upload), now=now_utc(),
                               actor_id=current_user.id, sync_max_bytes=current_app.config["ROSTER_SYNC_MAX_BYTES"],
                               upload_folder=current_app.config["UPLOAD_FOLDER"])

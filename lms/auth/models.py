@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.access import ROLES
@@ -109,3 +109,18 @@ class UserSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     #: Set at logout, at "log out of every device", or by the helpdesk; the row is never reused.
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class FormStash(db.Model):
+    """What was typed into a refused form, for one browser login (see ``lms.auth.stash``)."""
+
+    __tablename__ = "form_stashes"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: The browser login (``user_sessions.id``); its stashes go with it.
+    session_id: Mapped[str] = mapped_column(ForeignKey("user_sessions.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: Which form, e.g. ``journal:<enrollment>:<module>``.
+    scope: Mapped[str] = mapped_column(String(100))
+    data: Mapped[dict] = mapped_column(JSON)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

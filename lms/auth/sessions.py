@@ -7,10 +7,10 @@ import hmac
 import secrets
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from lms.auth.identity import live_session_user
-from lms.auth.models import User, UserSession
+from lms.auth.models import FormStash, User, UserSession
 from lms.core import audit
 from lms.extensions import db
 
@@ -20,6 +20,11 @@ SESSION_KEY = "lms_sid"
 
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def session_row_id(secret: str) -> str:
+    """The id of the ``user_sessions`` row of a session secret."""
+    return _hash(secret)
 
 
 def start_session(user: User, *, now: datetime) -> str:
@@ -41,6 +46,8 @@ def end_session(secret: str | None, *, now: datetime) -> bool:
     """Revoke one session (logout). False when it was unknown or already revoked."""
     if not secret:
         return False
+    db.session.execute(delete(FormStash).where(FormStash.session_id == _hash(secret)),  # what it kept (stash)
+                       execution_options={"synchronize_session": False})
     result = db.session.execute(update(UserSession)
                                 .where(UserSession.id == _hash(secret), UserSession.revoked_at.is_(None))
                                 .values(revoked_at=now), execution_options={"synchronize_session": False})
@@ -52,6 +59,8 @@ def revoke_all_sessions(user: User, *, now: datetime, actor: User | None = None,
     result = db.session.execute(update(UserSession)
                                 .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
                                 .values(revoked_at=now), execution_options={"synchronize_session": False})
+    db.session.execute(delete(FormStash).where(FormStash.user_id == user.id),  # what they kept (lms.auth.stash)
+                       execution_options={"synchronize_session": False})
     audit.record("auth.revoke_sessions", "user", user.id, actor_id=actor.id if actor else None, now=now,
                  data={"sessions": result.rowcount, **(context or {})})
     db.session.flush()

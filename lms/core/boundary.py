@@ -13,6 +13,8 @@ request handler). Views and services flush; they do not commit.
   ends with COMMIT instead, for the reason below; there is nothing to undo.)
 - A view whose refusal still keeps what it wrote (a journal draft saved although its submission is refused) calls
   ``keep_writes_on_refusal()`` just before returning that refusal: the boundary then commits it too.
+- A refusal answered with a redirect (a form post, POST-redirect-GET) calls ``discard_writes()`` first: the redirect
+  commits only what is written after it.
 - Deliberate separate-transaction writes (a job marked failed) still commit themselves. Streaming responses run
   after the boundary and manage their own session, as Celery tasks do.
 """
@@ -80,6 +82,13 @@ def _clear(session: Session) -> None:
 def keep_writes_on_refusal() -> None:
     """Commit this request's writes even though its response is a refusal (status >= 400)."""
     db.session().info[_KEEP] = True
+
+
+def discard_writes() -> None:
+    """Undo what this request wrote so far, before it answers a refusal with a redirect (POST-redirect-GET): the
+    redirect commits, and a refusal must change nothing (what is written after this call, e.g. the typed text kept
+    for the page after the redirect, is committed)."""
+    db.session.rollback()
 
 
 def has_pending_writes(session: Session) -> bool:

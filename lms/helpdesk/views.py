@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms.auth import stash
 from lms.auth.sessions import revoke_all_sessions
 from lms.cohorts.roster_models import RosterEntry
 from lms.core.access import login_required, role_required
@@ -20,6 +21,10 @@ from lms.helpdesk.models import CATEGORIES, MAX_ACCOUNT, STATUSES, Ticket
 bp = Blueprint("helpdesk", __name__, url_prefix="/bantuan")
 #: Queue pages beyond this are empty anyway (50 tickets a page).
 MAX_PAGE = 100_000
+#: A refused form's fields are kept for the page after the redirect up to this many characters each.
+MAX_KEPT = 10_000
+#: The stash scope of the new-ticket form.
+NEW_TICKET = "helpdesk-new"
 
 
 def _labels():
@@ -40,17 +45,23 @@ def my_tickets():
 @login_required
 def new_ticket():
     if request.method == "GET":
+        kept = stash.get(NEW_TICKET, now=now_utc())
+        if kept:  # a refused post redirected here: what was typed, with the reasons
+            return render_template("helpdesk/new.html", values=kept["values"], errors=kept["errors"], **_labels())
         values = {"category": request.args.get("kategori", ""), "belajar_id_account": current_user.email,
                   "full_name": current_user.name}
         return render_template("helpdesk/new.html", values=values, errors={}, **_labels())
-    values = request.form.to_dict()
+    values = {key: value[:MAX_KEPT] for key, value in request.form.items() if key != "csrf_token"}
     upload = request.files.get("screenshot")
     try:
         clean, shot = services.check_submission(values, upload.stream if upload and upload.filename else None,
                                                 current_app.config["ALLOWED_EMAIL_DOMAINS"])
     except Invalid as exc:
-        # Everything typed stays in the form; only the file must be chosen again (browsers cannot refill it).
-        return render_template("helpdesk/new.html", values=values, errors=exc.details, **_labels()), 422
+        # Everything typed stays in the form (POST-redirect-GET through the stash); only the file must be chosen
+        # again (browsers cannot refill it).
+        return stash.refuse(NEW_TICKET, {"values": values, "errors": exc.details}, url_for("helpdesk.new_ticket"),
+                            now=now_utc())
+    stash.drop(NEW_TICKET)
     ticket = services.open_ticket(current_user, clean, shot, folder=current_app.config["UPLOAD_FOLDER"],
                                   now=now_utc())
     flash(_("Tiket #%(id)s terkirim. Tim Pusat Bantuan akan membalas di halaman ini.", id=ticket.id), "success")
@@ -61,14 +72,22 @@ def new_ticket():
 @login_required
 def ticket(ticket_id: int):
     ticket = services.ticket_for(current_user, ticket_id)
+    kept = stash.get(_reply_scope(ticket_id), now=now_utc())
+    if kept:  # a refused reply redirected here: its text, with the reasons
+        return _render_ticket(ticket, errors=kept["errors"], reply_body=kept["body"])
     return _render_ticket(ticket)
 
 
-def _render_ticket(ticket: Ticket, *, status: int = 200, errors: dict | None = None, nik: str | None = None):
+def _reply_scope(ticket_id: int) -> str:
+    return f"helpdesk-reply:{ticket_id}"
+
+
+def _render_ticket(ticket: Ticket, *, status: int = 200, errors: dict | None = None, nik: str | None = None,
+                   reply_body: str = ""):
     agent = current_user.has_any_role("helpdesk")
     matches = services.roster_matches(ticket) if agent else []
     return render_template("helpdesk/ticket.html", ticket=ticket, agent=agent, matches=matches, errors=errors or {},
-                           revealed_nik=nik, **_labels()), status
+                           revealed_nik=nik, reply_body=reply_body, **_labels()), status
 
 
 @bp.post("/<int:ticket_id>/balas")
@@ -79,7 +98,10 @@ def reply(ticket_id: int):
         message = services.reply(ticket, current_user, request.form.get("body", ""), now=now_utc(),
                                  status=request.form.get("status") if current_user.has_any_role("helpdesk") else None)
     except Invalid as exc:
-        return _render_ticket(ticket, status=422, errors=exc.details)
+        return stash.refuse(_reply_scope(ticket_id), {"body": request.form.get("body", "")[:MAX_KEPT],
+                                                      "errors": exc.details},
+                            url_for("helpdesk.ticket", ticket_id=ticket_id), now=now_utc())
+    stash.drop(_reply_scope(ticket_id))
     if message.from_helpdesk:
         notices.notify_reply(ticket, now=message.created_at,
                              ticket_url=url_for("helpdesk.ticket", ticket_id=ticket_id, _external=True))

@@ -20,6 +20,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.utils import secure_filename
 
+from lms.auth import stash
 from lms.cohorts.services import find_cohort
 from lms.core.access import role_required
 from lms.core.errors import DomainError, Invalid
@@ -79,7 +80,17 @@ def policy_choices() -> list[tuple[str, str]]:
 @bp.get("/")
 @role_required(*listing.VIEW_ROLES)
 def index():
-    return _render_index({"policy": "pgt2024"}, {})
+    kept = stash.get(NEW_RUN, now=now_utc())  # a refused run form redirected here: what was typed, the reasons
+    return _render_index(kept["values"], kept["errors"]) if kept else _render_index({"policy": "pgt2024"}, {})
+
+
+#: Stash scopes of the run form and of the LPMP decision form (``lms.auth.stash``).
+NEW_RUN, DECISION = "selection-run", "selection-decision"
+
+
+def _refuse(scope: str, state: dict, to: str):
+    """POST-redirect-GET for a refused form: what was typed and the reasons wait for the page after the redirect."""
+    return stash.refuse(scope, state, to, now=now_utc())
 
 
 def _render_index(values: dict, errors: dict, status: int = 200):
@@ -99,9 +110,12 @@ def start_run():
         inputs = _run_inputs(values)
         run = runs.run_selection(inputs, now=now_utc(), actor_id=current_user.id)
     except Invalid as exc:
-        return _render_index(values, exc.details or {"pool": str(exc)}, 422)
+        return _refuse(NEW_RUN, {"values": values, "errors": exc.details or {"pool": str(exc)}},
+                       url_for("selection.index"))
     except runs.SelectionInputError as exc:
-        return _render_index(values, {"quota": _("Berkas tidak dapat dipakai: %(detail)s", detail=str(exc))}, 422)
+        return _refuse(NEW_RUN, {"values": values, "errors": {
+            "quota": _("Berkas tidak dapat dipakai: %(detail)s", detail=str(exc))}}, url_for("selection.index"))
+    stash.drop(NEW_RUN)
     if run.id <= before:
         flash(_("Masukan yang sama sudah pernah ditetapkan: hasil #%(id)s ditampilkan.", id=run.id), "success")
     elif run.status == "done":
@@ -252,7 +266,10 @@ def _render_run(run: SelectionRun, source, *, propose: dict | None = None, publi
 @bp.get("/<int:run_id>")
 @role_required(*listing.VIEW_ROLES)
 def run(run_id: int):
-    return _render_run(listing.find_run(run_id), request.args)
+    now = now_utc()  # a refused publish or proposal redirected here: what was typed, the reasons
+    return _render_run(listing.find_run(run_id), request.args,
+                       propose=stash.get(f"selection-propose:{run_id}", now=now),
+                       publish_state=stash.get(f"selection-publish:{run_id}", now=now))
 
 
 @bp.post("/<int:run_id>/terbitkan")
@@ -267,9 +284,9 @@ def publish_run(run_id: int):
         job = publish(selection_run, find_cohort(values["cohort"]), now=now_utc(), actor_id=current_user.id,
                       allow_placeholder=values["allow_placeholder"])
     except DomainError as exc:
-        errors = exc.details or {"cohort": str(exc)}
-        return _render_run(selection_run, request.args, publish_state={"values": values, "errors": errors},
-                           status=exc.status if exc.status != 404 else 422)
+        return _refuse(f"selection-publish:{run_id}", {"values": values, "errors": exc.details or {"cohort": str(exc)}},
+                       url_for("selection.run", run_id=run_id) + "#terbitkan")
+    stash.drop(f"selection-publish:{run_id}")
     if job.status != "done":
         flash(_("Daftar ditetapkan tidak dapat diimpor ke angkatan %(code)s; lihat baris yang salah di bawah.",
                 code=values["cohort"]), "error")
@@ -292,7 +309,9 @@ def propose_removal(entry_id: int):
         if exc.status == 403:
             raise
         state = {"entry_id": entry.id, "values": values, "errors": exc.details, "message": str(exc)}
-        return _render_run(entry_run(entry), back, propose=state, status=exc.status)
+        return _refuse(f"selection-propose:{entry.run_id}", state,
+                       url_for("selection.run", run_id=entry.run_id, **back) + f"#entri-{entry.id}")
+    stash.drop(f"selection-propose:{entry.run_id}")
     flash(_("Penghapusan %(nama)s diusulkan; menunggu keputusan LPMP.", nama=entry.nama), "success")
     return redirect(url_for("selection.run", run_id=entry.run_id, **back) + f"#entri-{entry.id}")
 
@@ -318,7 +337,7 @@ def _render_proposals(source, *, decision: dict | None = None, status: int = 200
 @bp.get("/usulan")
 @role_required(*listing.VIEW_ROLES)
 def proposals():
-    return _render_proposals(request.args)
+    return _render_proposals(request.args, decision=stash.get(DECISION, now=now_utc()))
 
 
 @bp.post("/usulan/<int:proposal_id>/keputusan")
@@ -330,18 +349,19 @@ def decide_removal(proposal_id: int):
     state = {"proposal_id": proposal.id, "values": {"note": note}}
     if choice not in ("setujui", "tolak"):
         state["errors"] = {"decision": _("Pilih Setujui atau Tolak.")}
-        return _render_proposals(back, decision=state, status=422)
+        return _refuse(DECISION, state, url_for("selection.proposals", **back))
     if request.form.get("confirm") != "yes":
         # A decision cannot be undone: it is taken only with the box ticked (works without JavaScript).
         state["errors"] = {"confirm": _("Centang pernyataan bahwa Anda telah memeriksa usulan ini, lalu kirim lagi.")}
-        return _render_proposals(back, decision=state, status=422)
+        return _refuse(DECISION, state, url_for("selection.proposals", **back))
     try:
         removal.decide(proposal, approve=choice == "setujui", note=note, lpmp=current_user, now=now_utc())
     except DomainError as exc:
         if exc.status == 403:
             raise
         state["errors"], state["message"] = exc.details, str(exc)
-        return _render_proposals(back, decision=state, status=exc.status)
+        return _refuse(DECISION, state, url_for("selection.proposals", **back))
+    stash.drop(DECISION)
     entry = proposal.entry
     if choice == "tolak":
         flash(_("Usulan penghapusan %(nama)s ditolak.", nama=entry.nama), "success")

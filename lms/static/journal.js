@@ -17,6 +17,9 @@
   const key = prefix + form.dataset.module;
   let version = parseInt(versionInput.value || form.dataset.version || "0", 10);
   let conflict = form.hasAttribute("data-conflict");
+  // Text a refused form post left on the server (shown in the boxes): it is saved by the form's buttons, which
+  // also discard the server's copy, never by the background save.
+  const stashed = form.hasAttribute("data-stashed");
   let saved = null; // the newer saved answers while in conflict
   let timer = null, saving = false, dirty = false;
 
@@ -38,7 +41,7 @@
   // A copy left on this device that the server never received (same version) is restored.
   try {
     const local = JSON.parse(localStorage.getItem(key) || "null");
-    if (!conflict && local && local.version === version && JSON.stringify(local.answers) !== JSON.stringify(answers()) && !areas[0].readOnly) {
+    if (!conflict && !stashed && local && local.version === version && JSON.stringify(local.answers) !== JSON.stringify(answers()) && !areas[0].readOnly) {
       areas.forEach((a) => { if (a.name.slice(1) in local.answers) a.value = local.answers[a.name.slice(1)]; count(a); });
       dirty = true;
       say(form.dataset.msgRestored);
@@ -73,6 +76,7 @@
   }
 
   async function save() {
+    if (stashed) { say(form.dataset.msgStashed); return; }
     if (saving || !dirty || conflict) return;
     saving = true; dirty = false;
     say(form.dataset.msgSaving);
@@ -106,7 +110,7 @@
 
   const useSaved = document.querySelector("[data-use-saved]");
   if (useSaved) useSaved.addEventListener("click", (event) => {
-    if (!saved) return; // no script state: the link reloads the page with the saved text
+    if (!saved || stashed) return; // the button asks the server to discard the stashed text
     event.preventDefault();
     areas.forEach((a) => { a.value = saved[a.name.slice(1)] || ""; count(a); });
     dirty = false; endConflict(); keepLocal();
@@ -114,7 +118,7 @@
   });
   const keepMine = document.querySelector("[data-keep-mine]");
   if (keepMine) keepMine.addEventListener("click", (event) => {
-    if (!saved) return;
+    if (!saved || stashed) return; // the form post saves the text and discards the server's copy
     event.preventDefault();
     endConflict(); dirty = true; save();
   });

@@ -77,7 +77,9 @@
     const online = navigator.onLine;
     line.textContent = loginNeeded ? M.login
       : !online ? (waiting ? fmt(M.offline, { n: waiting }) : M.offlineRead)
-      : waiting ? fmt(M.sending, { n: waiting }) : kept ? fmt(M.notSent, { n: kept }) : M.saved;
+      : waiting ? fmt(M.sending, { n: waiting }) : kept ? fmt(M.notSent, { n: kept })
+      // A form whose typed text the server refused (kept for this page, see journal.js) is not "all saved".
+      : document.querySelector("form[data-stashed], form[data-conflict]") ? "" : M.saved;
     bar.classList.toggle("offline", !online || waiting + kept > 0);
     if (!waiting) document.querySelectorAll("[data-offline-queued]").forEach((note) => note.remove());
     const now = Date.now();

@@ -1,7 +1,8 @@
 """UKPPPG pages: choosing a session, the printable confirmation, change and cancel; the admin's sites page.
 
-The views do not commit: the request boundary commits a redirect and rolls back a refusal, which is therefore
-rendered with its own status (never a redirect, which would commit whatever the refused action had begun)."""
+The views do not commit: the request boundary commits a redirect. A refused form post also redirects
+(POST-redirect-GET, so that a reload never sends it again), after rolling back whatever the refused action had begun
+(``_refused``); its reason goes with the redirect as a flash message."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from flask_babel import gettext as _
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from sqlalchemy import func, select
 
+from lms.auth import stash
 from lms.cohorts.access import participant_required
 from lms.core import csvsafe, idempotency
 from lms.core.access import role_required
+from lms.core.boundary import discard_writes
 from lms.core.errors import DomainError, Invalid, NotFound
 from lms.core.formatting import deadline_text, local_session_text, moment_text, viewer_zone
 from lms.core.input import MAX_ID
@@ -30,6 +33,8 @@ from lms.ukppg.sites import decode_sites, import_sites, parse_sites
 
 bp = Blueprint("ukppg", __name__, url_prefix="/sertifikasi/ukppg")
 admin_bp = Blueprint("ukppg_admin", __name__, url_prefix="/admin/ukppg")
+#: The stash scope of the sites upload (the reasons a file was refused, for the page after the redirect).
+SITES_UPLOAD = "ukppg-sites"
 
 
 class SessionForm(Schema):
@@ -80,7 +85,7 @@ def _choose_page(nearest: list | None = None):
 @bp.get("/")
 @participant_required
 def choose():
-    return _choose_page()
+    return _choose_page(nearest=_nearest(request.args.get("penuh", type=int)))
 
 
 @bp.post("/")
@@ -103,8 +108,9 @@ def register():
                                  scope="ukppg.register_page", payload={"session_id": session_id}, now=now,
                                  action=lambda: _registered(services.register(g.enrollment, session_id, now=now)))
     except DomainError as exc:
-        flash(str(exc.message), "error")
-        return _choose_page(nearest=_nearest(exc, session_id)), exc.status
+        # The page after the redirect offers the nearest sessions with a free seat when this one was full.
+        full = {"penuh": session_id} if isinstance(exc, services.SeatFull) else {}
+        return _refused(exc, url_for("ukppg.choose", **full))
     flash(_("Pendaftaran UKPPPG berhasil."), "success")
     return redirect(url_for("ukppg.confirmation"))
 
@@ -127,11 +133,18 @@ def _confirm_change(session_id: int):
                            old_seat=_seat_text(registration.session), new_seat=_seat_text(target))
 
 
-def _nearest(exc: DomainError, session_id: int) -> list | None:
-    """After ``seat_full``: the nearest sessions with a free seat, to register for in one tap."""
-    if not isinstance(exc, services.SeatFull):
-        return None
-    full = db.session.get(ExamSession, session_id)
+def _refused(exc: DomainError, to: str):
+    """A refused form post: nothing it began is kept, and the page it redirects to shows the reason."""
+    message = str(exc.message)
+    discard_writes()
+    flash(message, "error")
+    return redirect(to, 303)
+
+
+def _nearest(session_id: int | None) -> list | None:
+    """After ``seat_full`` (``?penuh=<session>``): the nearest sessions with a free seat, to register for in one
+    tap."""
+    full = db.session.get(ExamSession, session_id) if session_id and 0 < session_id <= MAX_ID else None
     return services.nearest_sessions(g.enrollment, full, today=services.local_today(g.enrollment, now_utc())) \
         if full is not None else None
 
@@ -158,8 +171,7 @@ def cancel():
     try:
         services.cancel(g.enrollment, now=now_utc())
     except DomainError as exc:
-        flash(str(exc.message), "error")
-        return _confirmation_page() or _choose_page(), exc.status
+        return _refused(exc, url_for("ukppg.confirmation"))  # which shows the sessions when nothing is registered
     flash(_("Pendaftaran UKPPPG dibatalkan. Kursi Anda dikembalikan."), "success")
     return redirect(url_for("dashboard.index"))
 
@@ -191,7 +203,8 @@ def _sites_page(*, errors: dict | None = None, message=None):
 @admin_bp.get("/")
 @role_required("admin_angkatan")
 def sites():
-    return _sites_page()
+    kept = stash.get(SITES_UPLOAD, now=now_utc()) or {}  # a refused upload redirected here: its reasons
+    return _sites_page(errors=kept.get("errors"), message=kept.get("message"))
 
 
 @admin_bp.post("/")
@@ -203,7 +216,9 @@ def upload_sites():
             raise Invalid(_("Pilih berkas CSV TUK untuk diunggah."))
         stats = import_sites(parse_sites(decode_sites(upload.read())))
     except Invalid as exc:
-        return _sites_page(errors=exc.details, message=exc.message), 422
+        return stash.refuse(SITES_UPLOAD, {"errors": exc.details, "message": str(exc.message)},
+                            url_for("ukppg_admin.sites"), now=now_utc())
+    stash.drop(SITES_UPLOAD)
     flash(_("TUK diimpor: %(s)s TUK baru, %(n)s sesi baru, %(u)s sesi diperbarui.", s=stats["sites_created"],
             n=stats["sessions_created"], u=stats["sessions_updated"]), "success")
     return redirect(url_for("ukppg_admin.sites"))

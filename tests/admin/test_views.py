@@ -44,6 +44,11 @@ def html(response) -> str:
     return response.get_data(as_text=True)
 
 
+def refused(response) -> bool:
+    """A refused form post, followed: it redirected (POST-redirect-GET) and the page after it was fetched."""
+    return [r.status_code for r in response.history] == [303] and response.status_code == 200
+
+
 def cohort_form(**changes) -> dict:
     form = {"code": "BARU-1", "name": "Angkatan Baru", "programme_year": "2026", "learning_start": "2026-12-01",
             "learning_end": "2026-12-31", "registration_start": "", "registration_end": "", "timezone": "Asia/Jakarta",
@@ -118,8 +123,8 @@ def test_create_cohort_keeps_typed_values_on_a_bad_date_order(app, admin, learni
     curriculum_id = learning.curriculum()
     form = cohort_form(learning_start="2026-12-20", learning_end="2026-12-01", curriculum_id=str(curriculum_id),
                        timezone="Asia/Makassar", name="Angkatan <Uji> Baru")
-    response = admin.post("/admin/cohorts/new", data=form)
-    assert response.status_code == 422
+    response = admin.post("/admin/cohorts/new", data=form, follow_redirects=True)
+    assert refused(response)
     page = html(response)
     assert 'data-testid="error-learning_end"' in page and "sesudah tanggal mulai" in page
     for value in ("BARU-1", "Angkatan &lt;Uji&gt; Baru", "2026", "2026-12-20", "2026-12-01"):
@@ -127,8 +132,9 @@ def test_create_cohort_keeps_typed_values_on_a_bad_date_order(app, admin, learni
     assert '<option value="Asia/Makassar" selected>' in page
     assert f'<option value="{curriculum_id}" selected>' in page
 
-    bad = admin.post("/admin/cohorts/new", data=cohort_form(learning_start="24/07/2024", programme_year="dua"))
-    assert bad.status_code == 422
+    bad = admin.post("/admin/cohorts/new", data=cohort_form(learning_start="24/07/2024", programme_year="dua"),
+                     follow_redirects=True)
+    assert refused(bad)
     assert 'value="24/07/2024"' in html(bad) and 'data-testid="error-programme_year"' in html(bad)
 
     form["learning_start"] = "2026-12-01"
@@ -140,8 +146,8 @@ def test_create_cohort_keeps_typed_values_on_a_bad_date_order(app, admin, learni
         assert (cohort.learning_start, cohort.learning_end) == (date(2026, 12, 1), date(2026, 12, 20))
         assert cohort.timezone == "Asia/Makassar" and cohort.curriculum_id == curriculum_id
         assert cohort.learning_opens_at == datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # 00:00 WITA
-    duplicate = admin.post("/admin/cohorts/new", data=form)
-    assert duplicate.status_code == 422 and "sudah dipakai" in html(duplicate)
+    duplicate = admin.post("/admin/cohorts/new", data=form, follow_redirects=True)
+    assert refused(duplicate) and "sudah dipakai" in html(duplicate)
 
 
 def test_edit_changes_the_window_and_records_an_audit_event(app, admin, learning):
@@ -150,8 +156,9 @@ def test_edit_changes_the_window_and_records_an_audit_event(app, admin, learning
     assert 'value="2026-11-01"' in page and 'value="2026-11-30"' in page
 
     bad = admin.post("/admin/cohorts/UJI-1/edit", data=cohort_form(learning_start="2026-11-10",
-                                                                   learning_end="2026-11-05", name="Diubah"))
-    assert bad.status_code == 422
+                                                                   learning_end="2026-11-05", name="Diubah"),
+                     follow_redirects=True)
+    assert refused(bad)
     assert 'value="2026-11-10"' in html(bad) and 'value="Diubah"' in html(bad)
 
     response = admin.post("/admin/cohorts/UJI-1/edit", data=cohort_form(
@@ -175,8 +182,8 @@ def test_edit_changes_the_window_and_records_an_audit_event(app, admin, learning
 def test_programme_year_cannot_change_once_the_cohort_has_participants(app, admin, learning):
     learning.participant()
     form = cohort_form(programme_year="2027", learning_start="2026-11-01", learning_end="2026-11-30")
-    response = admin.post("/admin/cohorts/UJI-1/edit", data=form)
-    assert response.status_code == 422
+    response = admin.post("/admin/cohorts/UJI-1/edit", data=form, follow_redirects=True)
+    assert refused(response)
     assert "Tahun program tidak dapat diubah" in html(response) and 'value="2027"' in html(response)
     with app.app_context():
         assert db.session.scalar(select(Cohort.programme_year)) == 2026
@@ -258,8 +265,8 @@ def test_cohort_and_outbox_pages_issue_a_fixed_number_of_statements(app, admin, 
 def test_the_extension_form_extends_one_participant_and_is_audited(app, admin, learning):
     enrollment_id = learning.participant()
     form = {"email": TEACHER, "until": "2026-12-10", "reason": "Sakit, surat dokter terlampir"}
-    unticked = admin.post("/admin/cohorts/UJI-1/extensions", data=form)  # the grant is confirmed first
-    assert unticked.status_code == 422 and 'data-testid="error-confirm"' in unticked.get_data(as_text=True)
+    unticked = admin.post("/admin/cohorts/UJI-1/extensions", data=form, follow_redirects=True)  # confirmed first
+    assert refused(unticked) and 'data-testid="error-confirm"' in unticked.get_data(as_text=True)
     assert "Sakit, surat dokter terlampir" in unticked.get_data(as_text=True)  # what was typed is kept
     form["confirm"] = "yes"
     response = admin.post("/admin/cohorts/UJI-1/extensions", data=form)
@@ -275,14 +282,17 @@ def test_the_extension_form_extends_one_participant_and_is_audited(app, admin, l
     page = html(admin.get("/admin/cohorts/UJI-1"))
     assert "Sakit, surat dokter terlampir" in page and ADMIN in page and "10 Desember 2026, 23.59 WIB" in page
 
-    too_early = admin.post("/admin/cohorts/UJI-1/extensions", data={**form, "until": "2026-11-15", "reason": "Lagi"})
-    assert too_early.status_code == 422
+    too_early = admin.post("/admin/cohorts/UJI-1/extensions", data={**form, "until": "2026-11-15", "reason": "Lagi"},
+                           follow_redirects=True)
+    assert refused(too_early)
     assert 'data-testid="error-until"' in html(too_early) and 'value="2026-11-15"' in html(too_early)
     assert 'value="Lagi"' in html(too_early)
-    unknown = admin.post("/admin/cohorts/UJI-1/extensions", data={**form, "email": "bukan@guru.sd.belajar.id"})
-    assert unknown.status_code == 422 and "bukan peserta angkatan UJI-1" in html(unknown)
-    not_a_date = admin.post("/admin/cohorts/UJI-1/extensions", data={**form, "until": "besok"})
-    assert not_a_date.status_code == 422
+    unknown = admin.post("/admin/cohorts/UJI-1/extensions", data={**form, "email": "bukan@guru.sd.belajar.id"},
+                         follow_redirects=True)
+    assert refused(unknown) and "bukan peserta angkatan UJI-1" in html(unknown)
+    not_a_date = admin.post("/admin/cohorts/UJI-1/extensions", data={**form, "until": "besok"},
+                            follow_redirects=True)
+    assert refused(not_a_date) and 'data-testid="error-until"' in html(not_a_date)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Extension)) == 1
 
@@ -332,10 +342,12 @@ def test_a_bad_roster_fails_and_its_bad_lines_are_shown(app, admin, learning):
 
 def test_a_roster_upload_needs_a_csv_file(app, admin, learning):
     learning.cohort()
-    missing = admin.post("/admin/cohorts/UJI-1/roster", data={}, content_type="multipart/form-data")
-    assert missing.status_code == 422 and 'data-testid="upload-error"' in html(missing)
-    wrong = admin.post("/admin/cohorts/UJI-1/roster", data=csv_upload(roster_text(2), "peserta.xlsx"))
-    assert wrong.status_code == 422 and "peserta.xlsx" in html(wrong)
+    missing = admin.post("/admin/cohorts/UJI-1/roster", data={}, content_type="multipart/form-data",
+                         follow_redirects=True)
+    assert refused(missing) and 'data-testid="upload-error"' in html(missing)
+    wrong = admin.post("/admin/cohorts/UJI-1/roster", data=csv_upload(roster_text(2), "peserta.xlsx"),
+                       follow_redirects=True)
+    assert refused(wrong) and "peserta.xlsx" in html(wrong)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(RosterImport)) == 0
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from lms.cohorts.models import Cohort
 from lms.extensions import db
-from tests.admin.test_views import admin, cohort_form, html  # noqa: F401 - the fixture
+from tests.admin.test_views import admin, cohort_form, html, refused  # noqa: F401 - the fixture
 from tests.learning import DURING, log_in
 from tests.ukppg.helpers import complete, make_sessions
 
@@ -28,9 +28,10 @@ def test_closing_registration_on_registered_participants_asks_first(app, admin, 
     # Registration ends yesterday (DURING is 20 Nov): the registered teacher could no longer move or cancel.
     form = cohort_form(name="Angkatan Uji", learning_start="2026-11-01", learning_end="2026-11-30",
                        registration_start="2026-11-01", registration_end="2026-11-19")
-    warned = admin.post("/admin/cohorts/UJI-1/edit", data=form)
-    assert warned.status_code == 409
+    warned = admin.post("/admin/cohorts/UJI-1/edit", data=form, follow_redirects=True)
+    assert refused(warned)  # POST-redirect-GET: the form is shown again with the warning, nothing saved
     assert 'data-testid="window-impact"' in html(warned) and "1 peserta" in html(warned)
+    assert 'value="2026-11-19"' in html(warned)  # what the admin typed
     assert registration_end(app) is None
 
     confirmed = admin.post("/admin/cohorts/UJI-1/edit", data={**form, "confirm_impact": "yes"})

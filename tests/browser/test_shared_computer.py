@@ -170,3 +170,45 @@ def test_choosing_the_saved_version_after_a_conflict(live_server, browser, teach
     expect(page.get_by_test_id("journal-conflict")).to_be_hidden()
     assert a.journal()["answers"] == {prompt_id: "ditulis di ponsel"}
     context.close()
+
+
+@pytest.mark.browser
+def test_a_conflicting_form_post_redirects_and_a_reload_sends_nothing_again(live_server, browser, teachers):
+    """The form is sent (not the autosave) while another device has saved: the page after the redirect shows the
+    typed text, the newer saved text and the reason; reloading it is a plain GET, with nothing posted again."""
+    from playwright.sync_api import expect
+
+    a, _ = teachers
+    [prompt_id] = [str(p["id"]) for p in a.journal()["prompts"]]
+    first = a.put({prompt_id: "versi pertama"}, version=0)["version"]
+    context = browser.new_context(locale="id-ID", viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    login(page, live_server.url, TEACHER_A)
+    page.goto(f"{live_server.url}/sertifikasi/modul/{a.module_id}/jurnal/")
+    a.put({prompt_id: "ditulis di ponsel"}, version=first)
+    posts, dialogs = [], []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.locator("textarea").first.fill(TEXT_A)
+    page.get_by_test_id("submit-journal").click()  # before the autosave's pause: the form post meets the conflict
+    expect(page.get_by_test_id("journal-conflict")).to_be_visible()
+    assert len(posts) == 1 and page.url.endswith("/jurnal/")
+
+    response = page.reload()
+    assert response.request.method == "GET" and response.status == 200
+    assert len(posts) == 1 and dialogs == []
+    expect(page.get_by_test_id("journal-conflict")).to_be_visible()
+    expect(page.get_by_test_id("journal-conflict")).to_contain_text("Jurnal ini sudah disimpan dari jendela")
+    expect(page.locator("textarea").first).to_have_value(TEXT_A)
+    expect(page.get_by_test_id("saved-1")).to_contain_text("ditulis di ponsel")
+    page.screenshot(path=str(ARTIFACTS / "journal-conflict-after-reload.png"), full_page=True)
+    assert a.journal()["answers"] == {prompt_id: "ditulis di ponsel"}  # nothing overwritten
+
+    # Keeping the typed text is a deliberate post with the newer version; the stash goes with it.
+    page.get_by_test_id("keep-mine").click()
+    expect(page.get_by_test_id("journal-conflict")).to_be_hidden()
+    assert a.journal()["answers"] == {prompt_id: TEXT_A}
+    page.reload()
+    expect(page.locator("textarea").first).to_have_value(TEXT_A)
+    expect(page.get_by_test_id("journal-conflict")).to_be_hidden()
+    context.close()

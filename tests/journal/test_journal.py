@@ -183,8 +183,7 @@ def test_form_post_with_a_too_short_answer_keeps_the_typed_text(app, ready):
     assert client.get(url).status_code == 200
     response = client.post(url, data={f"p{p1}": LONG, f"p{p2}": "Masih singkat", "action": "submit", "version": ""})
     # POST-redirect-GET: the draft is saved, the page shows it with the reasons; a reload re-sends nothing.
-    assert response.status_code == 303 or response.status_code == 302
-    assert response.headers["Location"].endswith(url)
+    assert response.status_code == 303 and response.headers["Location"].endswith(url)
     page = client.get(url).get_data(as_text=True)
     assert re.search(rf'<textarea[^>]*name="p{p2}"[^>]*>Masih singkat</textarea>', page)
     assert re.search(rf'<textarea[^>]*name="p{p1}"[^>]*>{LONG}</textarea>', page)
@@ -222,8 +221,9 @@ def test_form_post_of_a_stale_version_keeps_the_typed_text_beside_the_newer_save
 
     response = client.post(url, data={f"p{p1}": "teks yang saya ketik", f"p{p2}": "jawaban kedua",
                                       "action": "draft", "version": str(first)})
-    assert response.status_code == 409
-    page = response.get_data(as_text=True)
+    # POST-redirect-GET: the typed text waits on the server for the page the refusal redirects to.
+    assert response.status_code == 303 and response.headers["Location"].endswith(url)
+    page = client.get(url).get_data(as_text=True)
     # Both texts are on the page: the typed one still in the box, the newer saved one beside it.
     assert re.search(rf'<textarea[^>]*name="p{p1}"[^>]*>teks yang saya ketik</textarea>', page)
     assert re.search(rf'<textarea[^>]*name="p{p2}"[^>]*>jawaban kedua</textarea>', page)
@@ -238,8 +238,10 @@ def test_form_post_of_a_stale_version_keeps_the_typed_text_beside_the_newer_save
     # Keeping the typed text is a deliberate second save with the newer version.
     kept = client.post(url, data={f"p{p1}": "teks yang saya ketik", f"p{p2}": "jawaban kedua",
                                   "action": "draft", "version": str(newer)})
-    assert kept.status_code == 302
+    assert kept.status_code == 303
     assert ready.get().get_json()["answers"] == {p1: "teks yang saya ketik", p2: "jawaban kedua"}
+    page = client.get(url).get_data(as_text=True)  # saved: the stashed text is gone, no conflict any more
+    assert re.search(r'data-testid="journal-conflict" data-conflict-banner\s*hidden', page)
 
 
 def test_form_post_creating_the_entry_conflicts_when_another_tab_created_it(app, ready):
@@ -249,8 +251,11 @@ def test_form_post_creating_the_entry_conflicts_when_another_tab_created_it(app,
     assert 'name="version" value="0"' in client.get(url).get_data(as_text=True)
     ready.put({p1: "tab lain lebih dulu"})
     response = client.post(url, data={f"p{p1}": "tab ini", "action": "draft", "version": "0"})
-    assert response.status_code == 409
+    assert response.status_code == 303
     assert ready.get().get_json()["answers"] == {p1: "tab lain lebih dulu"}
+    page = client.get(url).get_data(as_text=True)
+    assert re.search(rf'<textarea[^>]*name="p{p1}"[^>]*>tab ini</textarea>', page)
+    assert re.search(r'data-testid="saved-1"\s*>.*?<pre data-saved-text>tab lain lebih dulu</pre>', page, re.S)
 
 
 def test_api_version_zero_means_no_entry_yet(ready):
@@ -300,7 +305,7 @@ def test_an_answer_of_exactly_the_maximum_length_is_saved(ready):
     assert len(ready.get().get_json()["answers"][p1]) == 20_000
 
 
-def test_form_post_of_an_over_long_answer_is_422_keeps_the_typed_text_and_saves_nothing(app, ready):
+def test_form_post_of_an_over_long_answer_redirects_keeps_the_typed_text_and_saves_nothing(app, ready):
     client = page_client(app)
     p1, p2 = ready.prompt_ids()
     url = f"/sertifikasi/modul/{ready.module_id()}/jurnal/"
@@ -308,8 +313,8 @@ def test_form_post_of_an_over_long_answer_is_422_keeps_the_typed_text_and_saves_
     too_long = "panjang " * 2_501  # 20,008 characters
     response = client.post(url, data={f"p{p1}": too_long, f"p{p2}": "jawaban kedua", "action": "draft",
                                       "version": "0"})
-    assert response.status_code == 422
-    page = response.get_data(as_text=True)
+    assert response.status_code == 303
+    page = client.get(url).get_data(as_text=True)
     assert re.search(rf'<textarea[^>]*name="p{p1}"[^>]*>{too_long}</textarea>', page)
     assert re.search(rf'<textarea[^>]*name="p{p2}"[^>]*>jawaban kedua</textarea>', page)
     assert 'data-testid="journal-error"' in page and "Draf Anda sudah tersimpan" not in page

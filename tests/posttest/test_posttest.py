@@ -205,17 +205,22 @@ def test_posttest_page_shows_the_questions_without_the_key(app, ready):
     assert "Penjelasan" not in page
 
 
-def test_incomplete_form_rerenders_with_422_and_keeps_the_choices(app, ready):
+def test_incomplete_form_redirects_and_the_page_keeps_the_choices(app, ready):
     app.config["WTF_CSRF_ENABLED"] = False
     client = log_in(app, EMAIL)
     q1, q2 = ready.questions()
     chosen = q1["options"][2]
-    response = client.post(f"/sertifikasi/modul/{ready.module_id()}/post-test/", data={f"q{q1['id']}": chosen})
-    assert response.status_code == 422
-    page = response.get_data(as_text=True)
-    assert checked_options(page) == {str(q1["id"]): str(chosen)}
-    assert "Soal nomor 2 belum dijawab." in page and 'data-testid="posttest-error"' in page
+    url = f"/sertifikasi/modul/{ready.module_id()}/post-test/"
+    response = client.post(url, data={f"q{q1['id']}": chosen})
+    assert response.status_code == 303 and response.headers["Location"] == url  # a reload re-sends nothing
+    for _reload in range(2):
+        page = client.get(url).get_data(as_text=True)
+        assert checked_options(page) == {str(q1["id"]): str(chosen)}
+        assert "Soal nomor 2 belum dijawab." in page and 'data-testid="posttest-error"' in page
     assert ready.attempts_stored() == 0
+    # Answered in full: the attempt is stored and the kept choices are gone.
+    assert client.post(url, data={f"q{q1['id']}": q1["right"], f"q{q2['id']}": q2["right"]}).status_code == 302
+    assert 'data-testid="posttest-error"' not in client.get(url).get_data(as_text=True)
 
 
 def test_complete_form_redirects_to_the_result_with_score_and_explanations(app, ready):

@@ -153,30 +153,35 @@ def test_propose_then_approve_shows_the_new_state(app, world):
     dinas, lpmp = log_in(app, DINAS), log_in(app, LPMP)
     url = f"/penetapan/entri/{world.entry_id}/usulan"
     # A missing reason: 422, the note kept.
-    refused = dinas.post(url, data={"reason": "", "note": "Surat no. 12/2026", "kode_kabkota": "saya"})
-    assert refused.status_code == 422
+    refused = dinas.post(url, data={"reason": "", "note": "Surat no. 12/2026", "kode_kabkota": "saya"},
+                         follow_redirects=True)
+    assert [r.status_code for r in refused.history] == [303]  # POST-redirect-GET, the note kept
     assert "Surat no. 12/2026" in html(refused) and 'data-testid="error-reason"' in html(refused)
     response = dinas.post(url, data={"reason": "pensiun", "note": "SK pensiun no. 7", "kode_kabkota": "saya"})
     assert response.status_code == 302 and f"#entri-{world.entry_id}" in response.headers["Location"]
     page = html(dinas.get(response.headers["Location"]))
     assert "menunggu keputusan LPMP" in page and 'data-testid="entry-pending"' in page
     assert f'action="/penetapan/entri/{world.entry_id}/usulan"' not in page
-    again = dinas.post(url, data={"reason": "meninggal_dunia", "note": "Akta", "kode_kabkota": "saya"})
-    assert again.status_code == 409 and 'data-testid="propose-error"' in html(again)
+    again = dinas.post(url, data={"reason": "meninggal_dunia", "note": "Akta", "kode_kabkota": "saya"},
+                       follow_redirects=True)
+    assert [r.status_code for r in again.history] == [303] and 'data-testid="propose-error"' in html(again)
 
     queue = html(lpmp.get("/penetapan/usulan"))
     proposal_id = int(re.search(r'data-proposal-id="(\d+)"', queue).group(1))
     assert "SK pensiun no. 7" in queue and f'action="/penetapan/usulan/{proposal_id}/keputusan"' in queue
-    assert lpmp.post(f"/penetapan/usulan/{proposal_id}/keputusan", data={"note": "catatan"}).status_code == 422
+    assert lpmp.post(f"/penetapan/usulan/{proposal_id}/keputusan", data={"note": "catatan"}).status_code == 303
     decide = f"/penetapan/usulan/{proposal_id}/keputusan"
     assert dinas.post(decide, data={"confirm": "yes", "decision": "setujui"}).status_code == 403
-    unconfirmed = lpmp.post(f"/penetapan/usulan/{proposal_id}/keputusan", data={"decision": "setujui", "note": "OK"})
-    assert unconfirmed.status_code == 422 and "Centang pernyataan" in unconfirmed.get_data(as_text=True)
+    unconfirmed = lpmp.post(f"/penetapan/usulan/{proposal_id}/keputusan", data={"decision": "setujui", "note": "OK"},
+                            follow_redirects=True)
+    assert [r.status_code for r in unconfirmed.history] == [303]
+    assert "Centang pernyataan" in unconfirmed.get_data(as_text=True)
     decided = lpmp.post(f"/penetapan/usulan/{proposal_id}/keputusan",
                         data={"confirm": "yes", "decision": "setujui", "note": "OK"})
     assert decided.status_code == 302
     assert "kini ditetapkan" in html(lpmp.get(decided.headers["Location"]))
-    assert lpmp.post(decide, data={"confirm": "yes", "decision": "tolak"}).status_code == 409
+    assert lpmp.post(decide, data={"confirm": "yes", "decision": "tolak"}).status_code == 303  # already decided
+    assert 'data-testid="decision-error"' in html(lpmp.get("/penetapan/usulan"))
 
     with app.app_context():
         promoted = db.session.get(SelectionEntry, world.next_cadangan_id)
@@ -217,13 +222,15 @@ def test_admin_publishes_the_current_list_to_a_cohort(app, world):
                               learning_start=date(2026, 12, 1), learning_end=date(2026, 12, 31))
         db.session.commit()
     admin = log_in(app, ADMIN)
-    missing = admin.post(f"/penetapan/{world.run_id}/terbitkan", data={"cohort": ""})
-    assert missing.status_code == 422 and 'data-testid="publish-error"' in html(missing)
+    missing = admin.post(f"/penetapan/{world.run_id}/terbitkan", data={"cohort": ""}, follow_redirects=True)
+    assert [r.status_code for r in missing.history] == [303] and 'data-testid="publish-error"' in html(missing)
     page = html(admin.get(f"/penetapan/{world.run_id}"))
     assert 'data-testid="placeholder-banner"' in page and 'data-testid="allow-placeholder"' in page
     # A placeholder policy: refused without the confirmation, nothing imported.
-    refused = admin.post(f"/penetapan/{world.run_id}/terbitkan", data={"cohort": "PENETAPAN-1"})
-    assert refused.status_code == 409 and "placeholder" in html(refused)
+    refused = admin.post(f"/penetapan/{world.run_id}/terbitkan", data={"cohort": "PENETAPAN-1"},
+                         follow_redirects=True)
+    assert [r.status_code for r in refused.history] == [303] and "placeholder" in html(refused)
+    assert 'data-testid="publish-error"' in html(refused)
     with app.app_context():
         assert db.session.scalar(select(func.count(RosterEntry.id))) == 0
     response = admin.post(f"/penetapan/{world.run_id}/terbitkan", data={"cohort": "PENETAPAN-1",
@@ -243,8 +250,8 @@ def test_admin_starts_a_run_from_an_upload(app, world, tmp_path):
     pool = write_pool(tmp_path / "kecil.jsonl", 80, seed=11).read_bytes()
     refused = admin.post("/penetapan/jalankan", data={"policy": "pgt2024", "total": "", "as_of": "2024-01-01",
                                                       "pool": (io.BytesIO(pool), "kecil.jsonl")},
-                         content_type="multipart/form-data")
-    assert refused.status_code == 422
+                         content_type="multipart/form-data", follow_redirects=True)
+    assert [r.status_code for r in refused.history] == [303]  # POST-redirect-GET, what was typed kept
     assert 'data-testid="error-total"' in html(refused) and 'value="2024-01-01"' in html(refused)
     response = admin.post("/penetapan/jalankan", data={"policy": "pgt2024", "total": "20", "as_of": "",
                                                        "pool": (io.BytesIO(pool), "kecil.jsonl")},

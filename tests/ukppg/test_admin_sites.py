@@ -25,8 +25,9 @@ def test_admin_imports_sites_and_sees_them(app):
     assert uploaded.status_code == 200 and "TUK Satu" in page and "TUK Dua" in page
     bad = GOOD + "TUK Tiga,9999,Jl. Tiga,2026-12-22,08:00,5\n"
     refused = client.post("/admin/ukppg/", data={"file": (io.BytesIO(bad.replace("TUK Satu", "TUK Lain").encode()),
-                                                          "tuk.csv")}, content_type="multipart/form-data")
-    assert refused.status_code == 422 and "baris 4" in refused.get_data(as_text=True)
+                                                          "tuk.csv")}, content_type="multipart/form-data",
+                          follow_redirects=True)
+    assert [r.status_code for r in refused.history] == [303] and "baris 4" in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(ExamSession.id))) == 2  # nothing from the bad file
     export = client.get("/admin/ukppg/pendaftaran.csv")

@@ -54,7 +54,8 @@ def test_changing_asks_first_and_names_both_seats(app, ready):  # noqa: F811
 
     # An unknown session is refused on the page, and nothing moves.
     missing = browser.post("/sertifikasi/ukppg/", data={"session_id": 999_999, "action": "change"})
-    assert missing.status_code == 404 and (seats_taken(app, ready["session"]), seats_taken(app, other)) == (1, 0)
+    assert missing.status_code == 303 and (seats_taken(app, ready["session"]), seats_taken(app, other)) == (1, 0)
+    assert "Sesi UKPPPG tidak ditemukan" in browser.get(missing.headers["Location"]).get_data(as_text=True)
 
     done = browser.post("/sertifikasi/ukppg/", data={"session_id": other, "action": "change", "confirm": "yes"})
     assert done.status_code == 302 and (seats_taken(app, ready["session"]), seats_taken(app, other)) == (0, 1)

@@ -77,8 +77,9 @@ def test_seat_full_offers_three_nearest_sessions_each_one_tap_away(app, ready):
     browser = log_in(app, GURU)
     page = browser.get(URL).get_data(as_text=True)
     fields = form_fields(page)
-    refused = browser.post(URL, data={**fields, "action": "register", "session_id": ready["ids"]["TUK Penuh"]})
-    assert refused.status_code == 409
+    refused = browser.post(URL, data={**fields, "action": "register", "session_id": ready["ids"]["TUK Penuh"]},
+                           follow_redirects=True)
+    assert [r.status_code for r in refused.history] == [303]  # POST-redirect-GET: a reload sends nothing again
     body = refused.get_data(as_text=True)
     offers = re.findall(r'name="session_id" value="(\d+)" class="primary" data-testid="nearest-session"', body)
     names = ("TUK Makassar Jauh", "TUK Parepare", "TUK Gowa")
