@@ -318,7 +318,7 @@ def test_page_and_api_share_the_address_limit(app, learning):
     api = app.test_client()
     headers = learning.headers(unique_email("bersama.api"))
     first = page.post("/sertifikasi/cek-nik/", data={"nik": UNREGISTERED_NIK}, environ_base={"REMOTE_ADDR": address})
-    assert first.status_code == 200
+    assert first.status_code == 303
     assert check(api, headers, UNREGISTERED_NIK, address).status_code == 200
     assert check(api, headers, UNREGISTERED_NIK, address).status_code == 429
     refused = page.post("/sertifikasi/cek-nik/", data={"nik": UNREGISTERED_NIK},
@@ -335,7 +335,7 @@ def test_page_and_session_api_share_the_account_limit(app):
     token = re.search(r'name="csrf_token" value="([^"]+)"', html(page)).group(1)
     first = client.post("/sertifikasi/cek-nik/", data={"nik": UNREGISTERED_NIK, "csrf_token": token},
                         environ_base={"REMOTE_ADDR": unique_address()})
-    assert first.status_code == 200
+    assert first.status_code == 303
     second = client.post("/api/v1/nik-check", json={"nik": UNREGISTERED_NIK}, headers={"X-CSRFToken": token},
                          environ_base={"REMOTE_ADDR": unique_address()})
     assert second.status_code == 200 and second.get_json()["registered"] is False
@@ -382,9 +382,9 @@ def test_cek_nik_page_unregistered(app, registered):
     app.config["WTF_CSRF_ENABLED"] = False
     client = log_in(app, ASKER)
     assert client.get("/sertifikasi/cek-nik/").status_code == 200
-    response = client.post("/sertifikasi/cek-nik/", data={"nik": UNREGISTERED_NIK})
+    response = client.post("/sertifikasi/cek-nik/", data={"nik": UNREGISTERED_NIK}, follow_redirects=True)
     page = html(response)
-    assert response.status_code == 200
+    assert response.status_code == 200 and [r.status_code for r in response.history] == [303]
     assert NOT_REGISTERED in page
     assert 'data-testid="email-masked"' not in page and REGISTERED not in page
 
@@ -392,7 +392,7 @@ def test_cek_nik_page_unregistered(app, registered):
 def test_cek_nik_page_registered_shows_masked_email_and_guidance(app, registered):
     app.config["WTF_CSRF_ENABLED"] = False
     client = log_in(app, ASKER)
-    response = client.post("/sertifikasi/cek-nik/", data={"nik": registered.nik})
+    response = client.post("/sertifikasi/cek-nik/", data={"nik": registered.nik}, follow_redirects=True)
     page = html(response)
     assert response.status_code == 200
     assert REGISTERED in page and NOT_REGISTERED not in page
@@ -421,3 +421,27 @@ def test_cek_nik_page_invalid_nik_rerenders_with_422(app, registered):
     assert 'data-testid="nik-result"' not in page
     with app.app_context():
         assert db.session.scalar(select(NikLookup.result).where(NikLookup.user_id == user_id(app, ASKER))) == "invalid"
+
+
+def test_cek_nik_answer_is_post_redirect_get_and_a_reload_logs_nothing(app, registered):
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = log_in(app, ASKER)
+    response = client.post("/sertifikasi/cek-nik/", data={"nik": registered.nik})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/sertifikasi/cek-nik/?hasil=1")
+    assert registered.nik not in str(client.get_cookie("session").value if client.get_cookie("session") else "")
+    uid = user_id(app, ASKER)
+    with app.app_context():
+        logged = db.session.scalar(select(func.count(NikLookup.id)).where(NikLookup.user_id == uid))
+    for _ in range(3):  # reloads of the answer
+        reload = client.get(response.headers["Location"])
+        assert reload.status_code == 200 and REGISTERED in html(reload)
+        assert 'data-testid="email-masked"' in html(reload)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(NikLookup.id)).where(NikLookup.user_id == uid)) == logged
+    # The plain page starts empty; after logout the answer is gone from the session.
+    assert 'data-testid="nik-result"' not in html(client.get("/sertifikasi/cek-nik/"))
+    with client.session_transaction() as session:
+        assert session["cek_nik_result"]["email_masked"] == mask_email(registered.email)
+    client.post("/auth/logout")
+    with client.session_transaction() as session:
+        assert "cek_nik_result" not in session
