@@ -225,4 +225,9 @@ def roster_matches_for(tickets: list[Ticket]) -> dict[str, list[tuple[RosterEntr
 def reveal_nik(ticket: Ticket, agent: User, *, now: datetime) -> str:
     """The NIK in clear, for an agent, with an entry in the audit log."""
     audit.record("nik.view", "ticket", ticket.id, actor_id=agent.id, now=now)
+    return nik_of(ticket)
+
+
+def nik_of(ticket: Ticket) -> str:
+    """The ticket's NIK in clear; only for a view ``reveal_nik`` has recorded."""
     return decrypt_nik(ticket.nik_encrypted) or "?"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,6 +19,10 @@ from lms.helpdesk import notices, repoint, services
 from lms.helpdesk.models import CATEGORIES, MAX_ACCOUNT, STATUSES, Ticket
 
 bp = Blueprint("helpdesk", __name__, url_prefix="/bantuan")
+
+#: A revealed NIK is shown by the page the reveal redirects to (POST-redirect-GET) for this long, to the agent who
+#: revealed it: a reload within it shows the same view again, once audited; the NIK itself is never kept.
+REVEAL_KEY, REVEAL_SECONDS = "nik_reveal", 120
 #: Queue pages beyond this are empty anyway (50 tickets a page).
 MAX_PAGE = 100_000
 #: A refused form's fields are kept for the page after the redirect up to this many characters each.
@@ -73,9 +77,17 @@ def new_ticket():
 def ticket(ticket_id: int):
     ticket = services.ticket_for(current_user, ticket_id)
     kept = stash.get(_reply_scope(ticket_id), now=now_utc())
+    nik = services.nik_of(ticket) if request.args.get("nik") and _revealed(ticket) else None
     if kept:  # a refused reply redirected here: its text, with the reasons
-        return _render_ticket(ticket, errors=kept["errors"], reply_body=kept["body"])
-    return _render_ticket(ticket)
+        return _render_ticket(ticket, errors=kept["errors"], reply_body=kept["body"], nik=nik)
+    return _render_ticket(ticket, nik=nik)
+
+
+def _revealed(ticket: Ticket) -> bool:
+    """This agent revealed this ticket's NIK within ``REVEAL_SECONDS`` (its ``nik.view`` is in the audit log)."""
+    grant = session.get(REVEAL_KEY)
+    return (current_user.has_any_role("helpdesk") and isinstance(grant, dict) and grant.get("ticket") == ticket.id
+            and grant.get("agent") == current_user.id and now_utc().timestamp() < float(grant.get("until", 0)))
 
 
 def _reply_scope(ticket_id: int) -> str:
@@ -137,8 +149,10 @@ def queue():
 @role_required("helpdesk")
 def reveal_nik(ticket_id: int):
     ticket = services.ticket_for(current_user, ticket_id)
-    nik = services.reveal_nik(ticket, current_user, now=now_utc())
-    return _render_ticket(ticket, nik=nik)
+    now = now_utc()
+    services.reveal_nik(ticket, current_user, now=now)
+    session[REVEAL_KEY] = {"ticket": ticket.id, "agent": current_user.id, "until": now.timestamp() + REVEAL_SECONDS}
+    return redirect(url_for("helpdesk.ticket", ticket_id=ticket.id, nik=1), 303)
 
 
 @bp.get("/<int:ticket_id>/alihkan")

@@ -316,13 +316,22 @@ def test_agent_reveals_the_nik_with_an_audit_entry(desk):
     hidden = agent.get(f"/bantuan/{ticket_id}")
     assert hidden.status_code == 200 and NIK not in html(hidden) and 'data-testid="reveal-nik"' in html(hidden)
     assert audits(desk.app, "nik.view") == []
-    shown = agent.post(f"/bantuan/{ticket_id}/nik")
-    assert shown.status_code == 200
-    assert re.search(rf'data-testid="nik-clear">{NIK}<', html(shown))
+    revealed = agent.post(f"/bantuan/{ticket_id}/nik")
+    assert revealed.status_code == 303 and revealed.headers["Location"].endswith(f"/bantuan/{ticket_id}?nik=1")
+    assert NIK not in html(revealed)
+    for _ in range(2):  # the page and a reload of it: a GET, the same audited view
+        shown = agent.get(revealed.headers["Location"])
+        assert shown.status_code == 200 and re.search(rf'data-testid="nik-clear">{NIK}<', html(shown))
     events = audits(desk.app, "nik.view")
     assert [(e.actor_id, e.subject_type, e.subject_id) for e in events] == [(uid(desk.app, AGENT), "ticket",
                                                                              str(ticket_id))]
     assert NIK not in str(events[0].data)
+    # The grant names the ticket and the agent: not another ticket, not after it lapses, not for another agent.
+    other_ticket = desk.open(desk.a).get_json()["id"]
+    assert 'data-testid="nik-clear"' not in html(agent.get(f"/bantuan/{other_ticket}?nik=1"))
+    with agent.session_transaction() as session:
+        session["nik_reveal"] = {**session["nik_reveal"], "until": 0}
+    assert 'data-testid="nik-clear"' not in html(agent.get(revealed.headers["Location"]))
 
 
 def test_teacher_cannot_reveal_the_nik(desk):
