@@ -129,7 +129,11 @@ def test_publications_racing_a_removal_tell_everyone_their_final_status_once(pg_
     decision = ("POST", f"{pg_live_server.url}/api/v1/selection/removals/{proposed.json()['id']}/decision",
                 auth[LPMP], {"approve": True})
     results = concurrently([publication, decision, publication, publication])
-    assert results[1] == (200, "ok") and (200, "ok") in results[::2], results  # no deadlock, no 500
+    publications = [results[0], *results[2:]]
+    # No deadlock, no 500: the decision lands and at least one publication does. A publication that lost the race
+    # of the roster import is a clean refusal (its import job failed on a row the winner had just written).
+    assert results[1] == (200, "ok") and (200, "ok") in publications, results
+    assert all(status in (200, 409, 422) for status, _code in publications), results
     with app.app_context():
         notices = _notices(world.run_id)
         final = dict(db.session.execute(select(SelectionEntry.email, SelectionEntry.status)
