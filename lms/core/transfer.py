@@ -9,15 +9,20 @@ Static files: ``url_for('static', filename=...)`` adds ``?v=<hash of the file's 
 and process (re-read when the file changes only in debug mode). A request whose ``v`` matches the file's current
 hash is answered with ``Cache-Control: public, max-age=31536000, immutable``: a changed file gets a new URL, so the
 old one may be kept forever. Any other request for a static file (no ``v``, or a stale one) gets a short max-age.
+
+The static files are few and small (the folder is under 100 KB), so each is served from the bytes read once for
+its hash: no file handle is held by a response, whether the client reads it to the end or goes away halfway.
 """
 
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from flask_compress import Compress
 
 COMPRESS_MIMETYPES = ["text/html", "application/json", "text/csv", "text/css", "application/javascript",
@@ -36,31 +41,44 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class StaticFile:
+    data: bytes
+    version: str
+    mtime_ns: int
+
+
 class StaticHashes:
-    """Content hashes of the files of one static folder, each computed once (or again when the file changes, with
-    ``reload``)."""
+    """The files of one static folder with their content hashes, each read once (or again when the file changes,
+    with ``reload``)."""
 
     def __init__(self, folder: str | Path, *, reload: bool = False) -> None:
         self.folder = Path(folder).resolve()
         self.reload = reload
-        self._known: dict[str, tuple[int, str | None]] = {}
+        self._known: dict[str, StaticFile] = {}
         self._lock = threading.Lock()
 
-    def version(self, filename: str) -> str | None:
-        """The hash of ``filename`` (relative to the folder), or None for a file that is not there."""
+    def file(self, filename: str) -> StaticFile | None:
+        """``filename`` (relative to the folder) with its hash, or None for a file that is not there."""
         known = self._known.get(filename)
         if known is not None and not self.reload:
-            return known[1]
+            return known
         path = (self.folder / filename).resolve()
         if not path.is_relative_to(self.folder) or not path.is_file():
             return None
         mtime = path.stat().st_mtime_ns
-        if known is not None and known[0] == mtime:
-            return known[1]
-        version = content_hash(path.read_bytes())
+        if known is not None and known.mtime_ns == mtime:
+            return known
+        data = path.read_bytes()
+        found = StaticFile(data, content_hash(data), mtime)
         with self._lock:
-            self._known[filename] = (mtime, version)
-        return version
+            self._known[filename] = found
+        return found
+
+    def version(self, filename: str) -> str | None:
+        """The hash of ``filename`` (relative to the folder), or None for a file that is not there."""
+        found = self.file(filename)
+        return found.version if found else None
 
 
 def init_transfer(app: Flask) -> None:
@@ -87,6 +105,17 @@ def _hash_static_urls(app: Flask, hashes: StaticHashes) -> None:
             if version:
                 values[VERSION_ARG] = version
 
+    def serve_static(filename: str) -> Response:
+        found = hashes.file(filename)
+        if found is None:
+            abort(404)
+        response = Response(found.data, mimetype=mimetypes.guess_type(filename)[0] or "application/octet-stream")
+        response.set_etag(found.version)
+        response.last_modified = found.mtime_ns / 1e9
+        return response.make_conditional(request)
+
+    app.view_functions["static"] = serve_static
+
     @app.after_request
     def _static_cache(response: Response) -> Response:
         if request.endpoint != "static" or response.status_code not in (200, 206, 304):
@@ -96,7 +125,4 @@ def _hash_static_urls(app: Flask, hashes: StaticHashes) -> None:
         fresh = wanted is not None and wanted == hashes.version(filename)
         response.headers["Cache-Control"] = IMMUTABLE if fresh else SHORT
         response.headers.pop("Expires", None)
-        if response.is_streamed and hasattr(response.response, "close"):
-            # Compression replaces the file iterator with its own; the file must still be closed with the response.
-            response.call_on_close(response.response.close)
         return response

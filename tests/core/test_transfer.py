@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import re
 from pathlib import Path
 
@@ -143,6 +144,35 @@ def test_pages_reference_hashed_static_urls_served_immutable(app, client):
     assert css.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(css.data) == (folder / "app.css").read_bytes()
     css.close()
+
+
+def open_files_under(folder: Path) -> list[str]:
+    fds = Path("/proc/self/fd")
+    paths = []
+    for fd in fds.iterdir():
+        try:
+            paths.append(os.readlink(fd))
+        except OSError:
+            continue
+    return [p for p in paths if p.startswith(str(folder.resolve()))]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_a_static_response_holds_no_open_file(app, client):
+    """A client that goes away before reading the body (a service worker request cut off offline) must not leave
+    the file open until garbage collection: static files are served from memory."""
+    folder = Path(app.static_folder)
+    url = static_urls(client.get("/").get_data(as_text=True))[0]
+    unread = [client.get(url, buffered=False), client.get(url.split("?")[0], buffered=False,
+                                                          headers={"Accept-Encoding": "br"})]
+    assert all(r.status_code == 200 for r in unread)
+    assert open_files_under(folder) == []
+    conditional = client.get(url, headers={"If-None-Match": unread[0].headers["ETag"]})
+    assert conditional.status_code == 304 and conditional.data == b""
+    assert client.get("/static/missing.js").status_code == 404
+    assert client.get("/static/../lms/__init__.py").status_code == 404
+    for response in unread:
+        response.close()
 
 
 def test_a_changed_file_gets_a_new_url(tmp_path):
