@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from lms.core.nik import nik_hash
@@ -70,16 +70,35 @@ class Determination:
         return str(HEADLINES[self.status]) if self.status in HEADLINES else None
 
 
+def _latest_published(statement):
+    """``statement`` (over ``selection_entries`` joined to ``selection_runs``) narrowed to the entry of the
+    candidate with the bound ``email`` (lower case, as entries store it) in the most recently published run that
+    lists it: the e-mail index finds the candidate's few entries."""
+    return (statement.where(SelectionRun.published_at.is_not(None), SelectionEntry.email == bindparam("email"))
+            .order_by(SelectionRun.published_at.desc(), SelectionRun.id.desc()).limit(1))
+
+
 def determination_for(email: str | None) -> Determination:
     """The determination of the candidate with ``email`` in the most recently published run that lists it:
     one statement (the quota and the current cut-off rank are scalar subqueries)."""
     if not email:
         return Determination(status=None)
-    row = db.session.execute(
-        _facts().where(SelectionRun.published_at.is_not(None),
-                       func.lower(SelectionEntry.email) == email.strip().lower())
-        .order_by(SelectionRun.published_at.desc(), SelectionRun.id.desc()).limit(1)).first()
+    row = db.session.execute(_BY_EMAIL, {"email": email.strip().lower()}).first()
     return build(*row) if row else Determination(status=None)
+
+
+#: Only the status of that entry, as a Core statement built once (the dashboard's headline, every page view).
+_LATEST_STATUS = _latest_published(select(SelectionEntry.status)
+                                   .join(SelectionRun, SelectionRun.id == SelectionEntry.run_id))
+
+
+def headline_for(email: str | None) -> str | None:
+    """The headline of the candidate's status in the most recently published run that lists ``email`` (None when
+    in none): what ``determination_for(email).headline`` says, in one narrow statement without the explanation."""
+    if not email:
+        return None
+    status = db.session.connection().execute(_LATEST_STATUS, {"email": email.strip().lower()}).scalar()
+    return str(HEADLINES[status]) if status in HEADLINES else None
 
 
 def determination_in_run(run_id: int, nik: str) -> Determination:
@@ -101,6 +120,10 @@ def _facts():
                                                   other.status == "ditetapkan").scalar_subquery())
     return (select(SelectionEntry, SelectionRun.policy_id, quota.label("quota"), cut_off.label("cut_off"))
             .join(SelectionRun, SelectionRun.id == SelectionEntry.run_id))
+
+
+#: Built once (the scalar subqueries and the alias cost more to build than the statement takes to run).
+_BY_EMAIL = _latest_published(_facts())
 
 
 def build(entry: SelectionEntry, policy_id: str, quota: int | None, cut_off_rank: int | None) -> Determination:

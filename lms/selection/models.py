@@ -73,6 +73,9 @@ class SelectionEntry(db.Model):
         # index for LIKE 'prefix%' whatever the database's collation.
         Index("ix_selection_entries_run_nama_key", "run_id", "nama_key",
               postgresql_ops={"nama_key": "text_pattern_ops"}),
+        # A teacher's own determination by account e-mail (the dashboard's status line, the gate, the own page):
+        # the candidate's few entries instead of every run's whole list.
+        Index("ix_selection_entries_email", "email"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,6 +87,7 @@ class SelectionEntry(db.Model):
     nama: Mapped[str] = mapped_column(String(200))
     #: ``name_key(nama)``: what the announcement's name search matches a prefix of.
     nama_key: Mapped[str | None] = mapped_column(String(200))
+    #: Stored in lower case (``candidate.parse_candidate``), as account e-mails are.
     email: Mapped[str] = mapped_column(String(254))
     npsn: Mapped[str] = mapped_column(String(8), default="")
     satuan_pendidikan: Mapped[str] = mapped_column(String(200), default="")
