@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 from babel.dates import format_date, format_datetime
 from flask import has_request_context, request
@@ -18,18 +19,31 @@ def _locale() -> str:
     return str(get_locale() or "id")
 
 
+#: Formatted dates are pure functions of their arguments and the locale, and the same few (a cohort's window and
+#: deadline) appear on every participant's page: each is formatted once per process (babel's formatting is a
+#: noticeable part of a dashboard view's CPU).
+_FORMATTED = 4096
+
+
 def long_date(day: date | str) -> str:
     """E.g. '9 Januari 2027'; also takes an ISO date string (as the JSON-shaped read models carry)."""
-    return format_date(date.fromisoformat(day) if isinstance(day, str) else day, "d MMMM y", locale=_locale())
+    return _long_date(date.fromisoformat(day) if isinstance(day, str) else day, _locale())
 
 
-def _time_pattern() -> str:
-    return "HH:mm" if _locale().startswith("en") else "HH.mm"
+@lru_cache(maxsize=_FORMATTED)
+def _long_date(day: date, locale: str) -> str:
+    return format_date(day, "d MMMM y", locale=locale)
 
 
 def moment_text(instant: datetime, tz: str) -> str:
     """E.g. '24 Juli 2024, 00.00 WIB' (in English '24 July 2024, 00:00 WIB')."""
-    shown = format_datetime(instant.astimezone(zone(tz)), f"d MMMM y, {_time_pattern()}", locale=_locale())
+    return _moment_text(instant, tz, _locale())
+
+
+@lru_cache(maxsize=_FORMATTED)
+def _moment_text(instant: datetime, tz: str, locale: str) -> str:
+    pattern = "HH:mm" if locale.startswith("en") else "HH.mm"
+    shown = format_datetime(instant.astimezone(zone(tz)), f"d MMMM y, {pattern}", locale=locale)
     return f"{shown} {zone_label(tz)}"
 
 

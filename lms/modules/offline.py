@@ -8,6 +8,7 @@ queue at logout and when another account logs in on the same browser.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, g, url_for
@@ -104,29 +105,37 @@ def offline_status() -> dict | None:
 
 
 def _status(enrollment) -> dict:
+    closes_at = enrollment.closes_at()
     return {
         "owner": browser_storage_key(current_user.id, current_app.config["SECRET_KEY"]),
         "version": enrollment.cohort.curriculum.version,
-        "closes": enrollment.closes_at().isoformat(),
-        "messages": {
-            "offline": _("Offline — {n} perubahan menunggu dikirim"),
-            "offlineRead": _("Offline — halaman yang tersimpan tetap dapat dibaca"),
-            "sending": _("Mengirim {n} perubahan…"),
-            "saved": _("Semua perubahan tersimpan"),
-            "notSent": _("{n} perubahan tidak terkirim: tetap ada di perangkat ini, lihat di bawah"),
-            "queued": _("Tersimpan di perangkat ini; akan dikirim saat tersambung."),
-            "deadline": _("Kirim sebelum batas waktu %(deadline)s: perubahan yang tiba setelahnya ditolak.",
-                          deadline=deadline_text(enrollment.closes_at(), WIB)),
-            "refused": _("Tidak terkirim:"),
-            "conflict": _("Jurnal ini diubah di perangkat lain. Buka jurnal untuk memilih teks yang dipakai."),
-            "openJournal": _("Buka jurnal"),
-            "copy": _("Salin teks"),
-            "copied": _("Teks tersalin"),
-            "dismiss": _("Hapus dari perangkat ini"),
-            "login": _("Sesi Anda berakhir. Masuk lagi agar perubahan dapat dikirim."),
-            "store": _("Simpan untuk offline (sekitar {size})"),
-            "storing": _("Menyimpan untuk offline…"),
-            "stored": _("Tersimpan untuk offline: {n} halaman"),
-            "storeFailed": _("Gagal menyimpan untuk offline. Coba lagi saat tersambung."),
-        },
+        "closes": closes_at.isoformat(),
+        "messages": _messages(str(get_locale()), closes_at),
+    }
+
+
+@lru_cache(maxsize=256)
+def _messages(locale: str, closes_at) -> dict:
+    """The status line's messages in ``locale`` (the current one) for a deadline: the same for every participant
+    of a cohort, so built once per process and locale (about twenty ``_()`` and a date format per page)."""
+    return {
+        "offline": _("Offline — {n} perubahan menunggu dikirim"),
+        "offlineRead": _("Offline — halaman yang tersimpan tetap dapat dibaca"),
+        "sending": _("Mengirim {n} perubahan…"),
+        "saved": _("Semua perubahan tersimpan"),
+        "notSent": _("{n} perubahan tidak terkirim: tetap ada di perangkat ini, lihat di bawah"),
+        "queued": _("Tersimpan di perangkat ini; akan dikirim saat tersambung."),
+        "deadline": _("Kirim sebelum batas waktu %(deadline)s: perubahan yang tiba setelahnya ditolak.",
+                      deadline=deadline_text(closes_at, WIB)),
+        "refused": _("Tidak terkirim:"),
+        "conflict": _("Jurnal ini diubah di perangkat lain. Buka jurnal untuk memilih teks yang dipakai."),
+        "openJournal": _("Buka jurnal"),
+        "copy": _("Salin teks"),
+        "copied": _("Teks tersalin"),
+        "dismiss": _("Hapus dari perangkat ini"),
+        "login": _("Sesi Anda berakhir. Masuk lagi agar perubahan dapat dikirim."),
+        "store": _("Simpan untuk offline (sekitar {size})"),
+        "storing": _("Menyimpan untuk offline…"),
+        "stored": _("Tersimpan untuk offline: {n} halaman"),
+        "storeFailed": _("Gagal menyimpan untuk offline. Coba lagi saat tersambung."),
     }
