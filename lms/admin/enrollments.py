@@ -13,7 +13,7 @@ from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core import csvsafe
 from lms.core.db import LIKE_ESCAPE, contains_pattern
-from lms.core.paging import KeysetPage, decode_cursor, keyset_window
+from lms.core.paging import Keyset, KeysetPage
 from lms.core.regions import within_region
 from lms.extensions import db
 from lms.journal.models import JournalEntry
@@ -23,6 +23,8 @@ from lms.posttest.models import Attempt
 PER_PAGE = 50
 #: Rows read per statement by the CSV export: its memory is one batch, whatever the cohort's size.
 CSV_BATCH = 2000
+#: The participants' order: by e-mail (unique), through the users' e-mail index.
+BY_EMAIL = Keyset(User.email, types=(str,))
 CSV_COLUMNS = ("email", "nama", "kode_kabkota", "status", "bagian_selesai", "bagian_total", "persen",
                "selesai_semua", "diperpanjang_sampai")
 
@@ -64,25 +66,15 @@ def enrollments_page(cohort: Cohort, *, status: str | None = None, search: str |
     query = (select(Enrollment.id, User.email, User.name, Enrollment.kode_kabkota, Enrollment.status,
                     Enrollment.completed_at, Enrollment.extended_until, total.label("total"))
              .join(User, User.id == Enrollment.user_id).where(*conditions))
-    backward = before is not None and after is None
-    if after is not None:
-        (key,) = decode_cursor(after, arity=1, field="after")
-        query = query.where(User.email > key).order_by(User.email)
-    elif backward:
-        (key,) = decode_cursor(before, arity=1, field="before")
-        query = query.where(User.email < key).order_by(User.email.desc())
-    else:
-        query = query.order_by(User.email).offset((page - 1) * per_page)
-    rows = list(db.session.execute(query.limit(per_page + 1)).mappings())
-    from_cursor = after is not None or page > 1
-    window, next_cursor, prev_cursor = keyset_window(rows, per_page=per_page, backward=backward,
-                                                     from_cursor=from_cursor, key=lambda row: [row["email"]])
+    rows = list(db.session.execute(BY_EMAIL.select(query, page=page, per_page=per_page, after=after,
+                                                   before=before)).mappings())
     if rows:
         count = rows[0]["total"]
     else:
         count = 0 if (page == 1 and after is None and before is None) else db.session.scalar(
             _count(conditions, needs_user))
-    return KeysetPage(window, max(1, page), per_page, count, next_cursor, prev_cursor)
+    return BY_EMAIL.page(rows, page=page, per_page=per_page, total=count, key=lambda row: [row["email"]],
+                         after=after, before=before)
 
 
 def enrollments_csv(cohort: Cohort, *, status: str | None = None, region: str | None = None,

@@ -13,7 +13,7 @@ from lms.cohorts import services as cohorts
 from lms.cohorts.models import STATUSES, Cohort, Enrollment, Extension
 from lms.cohorts.roster_models import RosterImport
 from lms.core.errors import Invalid, NotFound
-from lms.core.paging import Page
+from lms.core.paging import Keyset, KeysetPage
 from lms.curriculum.models import Curriculum
 from lms.extensions import db
 from lms.notifications.models import OutboxMessage
@@ -89,20 +89,26 @@ class OutboxRow:
     rendered: Rendered
 
 
-def outbox_page(*, page: int, per_page: int = PER_PAGE) -> Page:
-    """Latest messages first, rendered with their participant and cohort loaded in the same statement."""
-    query = (select(OutboxMessage, Enrollment, func.count().over().label("total"))
+#: The outbox's order, latest first; the index (created_at, id) finds a page's first row.
+OUTBOX_ORDER = Keyset(OutboxMessage.created_at, OutboxMessage.id, types=(datetime, int), descending=True)
+
+
+def outbox_page(*, page: int = 1, per_page: int = PER_PAGE, after: str | None = None,
+                before: str | None = None) -> KeysetPage:
+    """Latest messages first, rendered with their participant and cohort loaded in the same statement, with the
+    total. ``after``/``before``: a neighbouring page's cursor (found by key); else ``page`` by OFFSET."""
+    total = select(func.count()).select_from(OutboxMessage)
+    query = (select(OutboxMessage, Enrollment, total.scalar_subquery().label("total"))
              .outerjoin(Enrollment, Enrollment.id == OutboxMessage.enrollment_id)
              .outerjoin(Enrollment.user).outerjoin(Enrollment.cohort)
              # The account's roles are not needed to render: no extra join for them.
-             .options(contains_eager(Enrollment.user).lazyload(User.role_rows), contains_eager(Enrollment.cohort))
-             .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-             .limit(per_page).offset((page - 1) * per_page))
-    result = db.session.execute(query).all()
-    total = result[0].total if result else (
-        0 if page == 1 else db.session.scalar(select(func.count()).select_from(OutboxMessage)))
+             .options(contains_eager(Enrollment.user).lazyload(User.role_rows), contains_eager(Enrollment.cohort)))
+    result = db.session.execute(OUTBOX_ORDER.select(query, page=page, per_page=per_page, after=after,
+                                                    before=before)).all()
+    count = result[0].total if result else (0 if page == 1 and not (after or before) else db.session.scalar(total))
     rows = [OutboxRow(message, render(message, enrollment)) for message, enrollment, _ in result]
-    return Page(rows, page, per_page, total)
+    return OUTBOX_ORDER.page(rows, page=page, per_page=per_page, total=count, after=after, before=before,
+                             key=lambda row: [row.message.created_at, row.message.id])
 
 
 def outbox_counts() -> dict[str, int]:

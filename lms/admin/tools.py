@@ -13,7 +13,7 @@ from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment, Extension, window_instants
 from lms.core.audit import AuditEvent
 from lms.core.errors import Invalid, NotFound
-from lms.core.paging import Page
+from lms.core.paging import Keyset, KeysetPage
 from lms.extensions import db
 from lms.modules.progress import compute_progress
 from lms.progress.models import ProgressSummary
@@ -22,6 +22,8 @@ from lms.ukppg.models import Registration
 #: At most this many participants in one bulk extension (a CSV of a district's teachers fits easily).
 MAX_BULK = 5000
 AUDIT_PER_PAGE = 50
+#: The audit log's order, newest first; the index (at, id) finds a page's first row.
+AUDIT_ORDER = Keyset(AuditEvent.at, AuditEvent.id, types=(datetime, int), descending=True)
 EMAIL = re.compile(r"[^\s,;\"'<>]+@[^\s,;\"'<>]+")
 
 
@@ -109,9 +111,12 @@ def extend_many(cohort: Cohort, emails: list[str], until: date | None, reason: s
 
 
 def audit_page(*, actor: str | None, action: str | None, subject: str | None, since: date | None,
-               until: date | None, page: int) -> Page:
+               until: date | None, page: int = 1, after: str | None = None, before: str | None = None,
+               per_page: int | None = None) -> KeysetPage:
     """Audit events, newest first, filtered by actor e-mail, action (prefix), subject (type or type:id) and
-    day range (WIB days); rows and total in one statement."""
+    day range (WIB days); rows and total in one statement. ``after``/``before``: a cursor of a neighbouring page
+    (found by key, whatever the position); without one, ``page`` is read by OFFSET (links made before cursors)."""
+    per_page = per_page or AUDIT_PER_PAGE
     conditions = []
     if actor:
         conditions.append(User.email == actor.strip().lower())
@@ -127,10 +132,14 @@ def audit_page(*, actor: str | None, action: str | None, subject: str | None, si
         conditions.append(AuditEvent.at >= datetime.combine(since, time(), UTC) - wib)
     if until:
         conditions.append(AuditEvent.at < datetime.combine(until + timedelta(days=1), time(), UTC) - wib)
-    query = (select(AuditEvent, User.email, func.count().over().label("total"))
-             .outerjoin(User, User.id == AuditEvent.actor_id).where(*conditions)
-             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-             .limit(AUDIT_PER_PAGE).offset((page - 1) * AUDIT_PER_PAGE))
-    rows = db.session.execute(query).all()
-    total = rows[0].total if rows else 0
-    return Page(list(rows), page, AUDIT_PER_PAGE, total)
+    # The total of the filter (not of the rows after the cursor), in the same statement.
+    counted = select(func.count()).select_from(AuditEvent).outerjoin(User, User.id == AuditEvent.actor_id)
+    total = counted.where(*conditions).scalar_subquery()
+    query = (select(AuditEvent, User.email, total.label("total"))
+             .outerjoin(User, User.id == AuditEvent.actor_id).where(*conditions))
+    rows = db.session.execute(AUDIT_ORDER.select(query, page=page, per_page=per_page, after=after,
+                                                 before=before)).all()
+    count = rows[0].total if rows else (0 if page == 1 and not (after or before) else
+                                        db.session.scalar(counted.where(*conditions)))
+    return AUDIT_ORDER.page(rows, page=page, per_page=per_page, total=count, after=after, before=before,
+                            key=lambda row: [row[0].at, row[0].id])

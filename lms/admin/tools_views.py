@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from lms.admin import risk, tools
-from lms.admin.views import MAX_PAGE, _helpers
+from lms.admin.views import MAX_PAGE, _helpers, cursor_args
 from lms.auth import stash
 from lms.cohorts import services as cohorts
 from lms.core.access import role_required
@@ -72,7 +72,8 @@ def audit():
     page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     since, until = _day("since"), _day("until")
     result = tools.audit_page(actor=filters["actor"] or None, action=filters["action"] or None,
-                              subject=filters["subject"] or None, since=since, until=until, page=page)
+                              subject=filters["subject"] or None, since=since, until=until, page=page,
+                              **cursor_args())
     return render_template("admin/audit.html", page=result, filters=filters,
                            since=since.isoformat() if since else "", until=until.isoformat() if until else "")
 

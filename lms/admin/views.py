@@ -296,5 +296,5 @@ def progress(code: str):
 @bp.get("/outbox")
 @role_required("admin_angkatan")
 def outbox():
-    return render_template("admin/outbox.html", page=services.outbox_page(page=_page_arg()),
+    return render_template("admin/outbox.html", page=services.outbox_page(page=_page_arg(), **cursor_args()),
                            counts=services.outbox_counts(), smtp=smtp_configured())

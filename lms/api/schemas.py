@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from lms.core import idempotency
 from lms.core.input import MAX_ID
+from lms.core.paging import MAX_CURSOR
 
 #: Standard descriptions of the refusals an operation may declare with ``errors(...)``.
 ERROR_DESCRIPTIONS = {
@@ -66,3 +67,33 @@ class IdempotencyHeader(Schema):
 REPLAYED_HEADER = {"Idempotent-Replayed": {
     "description": "true when the answer is the stored first answer of this Idempotency-Key",
     "schema": {"type": "string", "enum": ["true"]}}}
+
+
+#: How every keyset-paged list reads (``lms.core.paging.Keyset``).
+KEYSET_PAGING = ("Keyset paging: follow `next` (or pass `next_cursor` as `after`) to read the following page; it is "
+                 "found by key through an index, so page 5,000 costs what page 1 costs. `page` without `after` "
+                 "still works (read by OFFSET, its cost growing with the page) for clients written before cursors. "
+                 "A cursor that was not given by the API is a 422 invalid_cursor.")
+
+
+def After(**kwargs) -> fields.String:  # noqa: N802
+    """The ``after`` query parameter of a keyset-paged list."""
+    return fields.String(validate=validate.Length(min=1, max=MAX_CURSOR), metadata={
+        "description": "Opaque cursor from `next_cursor`: the page after it. " + KEYSET_PAGING}, **kwargs)
+
+
+def OffsetPage(*, maximum: int = MAX_ID, **kwargs) -> fields.Integer:  # noqa: N802
+    """The ``page`` query parameter of a keyset-paged list: OFFSET without ``after``, a label with it."""
+    return fields.Integer(load_default=1, validate=validate.Range(min=1, max=maximum), metadata={
+        "description": "Without `after`: the page to read by OFFSET (its cost grows with the page). With `after`: "
+                       "only the number given to the page in the answer (the `next` link carries it)."}, **kwargs)
+
+
+def NextCursor(**kwargs) -> fields.String:  # noqa: N802
+    return fields.String(allow_none=True, metadata={
+        "description": "Pass as `after` for the next page; null on the last"}, **kwargs)
+
+
+def NextLink(**kwargs) -> fields.String:  # noqa: N802
+    return fields.String(allow_none=True, metadata={
+        "description": "URL of the next page (cursor, page number and filters); null on the last"}, **kwargs)

@@ -14,10 +14,12 @@ from lms.extensions import db
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id"),)
+    __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id"),
+                      # The log's order, newest first (keyset pages, day ranges).
+                      Index("ix_audit_events_at_id", "at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
     #: The acting user; null for the system (CLI, Celery).
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     #: Dotted verb, e.g. ``roles.grant``.

@@ -9,7 +9,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from lms.api.auth import api_login_required, api_role_required
 from lms.api.blueprint import bp
-from lms.api.schemas import Error, errors
+from lms.api.schemas import KEYSET_PAGING, Error, errors
 from lms.api.validation import ApiParser
 from lms.cohorts.roster_models import RosterEntry
 from lms.core.errors import NotFound
@@ -66,18 +66,22 @@ def open_ticket(form: dict):
 
 
 @bp.get("/tickets")
-@bp.doc(tags=["bantuan"], summary="My tickets; agents with all=1: the queue (status, category, q, page)")
+@bp.doc(tags=["bantuan"], summary="My tickets; agents with all=1: the queue (status, category, q)",
+        description="The agents' queue is keyset-paged. " + KEYSET_PAGING)
 @api_login_required
 @bp.arguments(schemas.TicketQuery, location="query", as_kwargs=True)
 @bp.response(200, schemas.TicketList)
 @errors(bp, 401)
 def list_tickets(all: bool, q: str, page: int, status: str | None = None,  # noqa: A002 - the query's name
-                 category: str | None = None):
+                 category: str | None = None, after: str | None = None):
     user = g.api_user
     if all and user.has_any_role("helpdesk"):
-        tickets, total = services.queue(status=status, category=category, search=q, page=page)
-        matches = services.roster_matches_for(tickets)
-        return {"tickets": [ticket_json(t, agent=True, matches=matches[t.nik_hash]) for t in tickets], "total": total}
+        result = services.queue(status=status, category=category, search=q, page=page, after=after)
+        matches = services.roster_matches_for(result.rows)
+        following = (url_for("api.list_tickets", all=1, status=status, category=category, q=q or None,
+                             page=result.page + 1, after=result.next_cursor) if result.next_cursor else None)
+        return {"tickets": [ticket_json(t, agent=True, matches=matches[t.nik_hash]) for t in result.rows],
+                "total": result.total, "page": result.page, "next_cursor": result.next_cursor, "next": following}
     tickets = db.session.scalars(select(Ticket).where(Ticket.user_id == user.id).order_by(Ticket.created_at.desc()))
     return {"tickets": [ticket_json(t) for t in tickets]}
 

@@ -9,7 +9,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import FileStorage
 
-from lms.api.schemas import Id
+from lms.api.schemas import After, Id, NextCursor, NextLink, OffsetPage
 from lms.core.input import MAX_ID
 from lms.helpdesk.models import CATEGORIES, MAX_ACCOUNT, MAX_NAME, MAX_SCHOOL, MAX_TEXT, STATUSES
 
@@ -66,6 +66,9 @@ class Ticket(Schema):
 class TicketList(Schema):
     tickets = fields.List(fields.Nested(Ticket), required=True)
     total = fields.Integer(metadata={"description": "Agents' queue only: all matching tickets"})
+    page = fields.Integer(metadata={"description": "Agents' queue only: the number of this page"})
+    next_cursor = NextCursor()
+    next = NextLink()
 
 
 class TicketQuery(Schema):
@@ -73,7 +76,8 @@ class TicketQuery(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     category = fields.String(validate=validate.OneOf(CATEGORIES))
     q = fields.String(load_default="", validate=validate.Length(max=MAX_ACCOUNT))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page = OffsetPage(maximum=100_000)
+    after = After()
 
 
 class TicketReply(Schema):

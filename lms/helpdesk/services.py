@@ -22,6 +22,7 @@ from lms.core import audit
 from lms.core.db import LIKE_ESCAPE, contains_pattern
 from lms.core.errors import Invalid, NotFound
 from lms.core.nik import decrypt_nik, encrypt_nik, nik_hash, nik_problem, normalize_nik
+from lms.core.paging import Keyset, KeysetPage
 from lms.extensions import db
 from lms.helpdesk.models import CATEGORIES, MAX_ACCOUNT, MAX_NAME, MAX_SCHOOL, MAX_TEXT, STATUSES, Ticket, TicketMessage
 from lms.helpdesk.uploads import stage_file
@@ -183,8 +184,15 @@ def set_status(ticket: Ticket, status: str, agent: User, *, now: datetime) -> No
         ticket.updated_at = now
 
 
+#: The queue's order: new tickets first, then the latest first; the id breaks ties.
+QUEUE_ORDER = Keyset(Ticket.status == "baru", Ticket.created_at, Ticket.id, types=(bool, datetime, int),
+                     descending=True)
+
+
 def queue(*, status: str | None = None, category: str | None = None, search: str = "", page: int = 1,
-          per_page: int = 50) -> tuple[list[Ticket], int]:
+          per_page: int = 50, after: str | None = None, before: str | None = None) -> KeysetPage:
+    """One page of the agents' queue, with the total of the filter. ``after``/``before``: a neighbouring page's
+    cursor (found by key); without one, ``page`` is read by OFFSET (links made before cursors)."""
     conditions = []
     if status:
         conditions.append(Ticket.status == status)
@@ -197,10 +205,11 @@ def queue(*, status: str | None = None, category: str | None = None, search: str
                               User.email.like(term, escape=LIKE_ESCAPE)))
     base = select(Ticket).join(User, User.id == Ticket.user_id).where(*conditions)
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    tickets = db.session.scalars(base.options(contains_eager(Ticket.user))
-                                 .order_by(Ticket.status != "baru", Ticket.created_at.desc())
-                                 .limit(per_page).offset((page - 1) * per_page)).unique().all()
-    return list(tickets), total
+    query = QUEUE_ORDER.select(base.options(contains_eager(Ticket.user)), page=page, per_page=per_page,
+                               after=after, before=before)
+    tickets = db.session.scalars(query).unique().all()
+    return QUEUE_ORDER.page(tickets, page=page, per_page=per_page, total=total, after=after, before=before,
+                            key=lambda t: [t.status == "baru", t.created_at, t.id])
 
 
 def roster_matches(ticket: Ticket) -> list[tuple[RosterEntry, Cohort]]:

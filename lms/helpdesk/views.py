@@ -140,9 +140,10 @@ def queue():
     category = request.args.get("kategori") if request.args.get("kategori") in CATEGORIES else None
     search = (request.args.get("q") or "").strip()[:MAX_ACCOUNT]
     page = min(_id(request.args.get("page")) or 1, MAX_PAGE)
-    tickets, total = services.queue(status=status, category=category, search=search, page=page)
-    return render_template("helpdesk/queue.html", tickets=tickets, total=total, page=page, status=status,
-                           category=category, search=search, **_labels())
+    cursors = {key: request.args[key] for key in ("after", "before") if key in request.args}
+    result = services.queue(status=status, category=category, search=search, page=page, **cursors)
+    return render_template("helpdesk/queue.html", tickets=result.rows, total=result.total, page=result,
+                           status=status, category=category, search=search, **_labels())
 
 
 @bp.post("/<int:ticket_id>/nik")

@@ -13,7 +13,9 @@ from lms.extensions import db
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_messages_pending", "sent_at", "id"),)
+    __table_args__ = (Index("ix_outbox_messages_pending", "sent_at", "id"),
+                      # The admins' outbox list, latest first (keyset pages).
+                      Index("ix_outbox_messages_created_id", "created_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: e.g. ``reminder``; the template the message is rendered with.

@@ -13,13 +13,16 @@ from sqlalchemy.orm import aliased
 
 from lms.core.errors import NotFound
 from lms.core.nik import decrypt_nik
-from lms.core.paging import Page
+from lms.core.paging import Keyset, KeysetPage
 from lms.extensions import db
 from lms.selection.models import RemovalProposal, SelectionEntry, SelectionQuota, SelectionRun, name_key
 from lms.selection.policy import POLICY_IDS, load_policy
 from lms.selection.runs import uses_placeholder_policy
 
 PER_PAGE = 50
+#: The published list's order: by quota group and rank (every listed candidate has one), the pool line last;
+#: the index (run_id, quota_group, rank, line) finds a page's first row whatever the position.
+LINE_ORDER = Keyset(SelectionEntry.quota_group, SelectionEntry.rank, SelectionEntry.line, types=(str, int, int))
 #: The statuses listed: the determined, and those removed after publication (shown as removed).
 LISTED = ("ditetapkan", "dihapus")
 
@@ -71,10 +74,12 @@ def quotas(run: SelectionRun) -> list[SelectionQuota]:
                                    .order_by(SelectionQuota.quota_group)))
 
 
-def lines_page(run: SelectionRun, *, provinsi: str | None, kabkota: str | None, page: int,
-               per_page: int = PER_PAGE, nama: str | None = None) -> Page:
+def lines_page(run: SelectionRun, *, provinsi: str | None, kabkota: str | None, page: int = 1,
+               per_page: int = PER_PAGE, nama: str | None = None, after: str | None = None,
+               before: str | None = None) -> KeysetPage:
     """``nama`` matches the start of a name (``name_key``: case and spacing do not matter), a range of the index
-    (run_id, nama_key); the page is LIMIT/OFFSET like the other filters."""
+    (run_id, nama_key). ``after``/``before``: a neighbouring page's cursor (keyset: page 5,000 costs what page 1
+    costs); without one, ``page`` is read by OFFSET (links made before cursors)."""
     conditions = [SelectionEntry.run_id == run.id, SelectionEntry.status.in_(LISTED)]
     if kabkota:
         conditions.append(SelectionEntry.kode_kabkota == kabkota)
@@ -83,14 +88,17 @@ def lines_page(run: SelectionRun, *, provinsi: str | None, kabkota: str | None, 
     if nama:
         conditions.append(SelectionEntry.nama_key.like(_escape_like(name_key(nama)) + "%", escape="\\"))
     total = db.session.scalar(select(func.count()).select_from(SelectionEntry).where(*conditions))
-    if (page - 1) * per_page >= total:  # past the end: no scan for an OFFSET that finds nothing
-        return Page([], page, per_page, total)
-    query = (select(SelectionEntry).where(*conditions)
-             .order_by(SelectionEntry.quota_group, SelectionEntry.rank, SelectionEntry.line)
-             .limit(per_page).offset((page - 1) * per_page))
-    rows = [Line(e.nama, e.satuan_pendidikan or e.npsn, e.kode_kabkota, e.status, e.rank,
-                 _last4(decrypt_nik(e.nik_encrypted))) for e in db.session.scalars(query)]
-    return Page(rows, page, per_page, total)
+    if after is None and before is None and (page - 1) * per_page >= total:
+        # Past the end: no scan for an OFFSET that finds nothing.
+        return KeysetPage([], page, per_page, total, None, None)
+    query = LINE_ORDER.select(select(SelectionEntry).where(*conditions), page=page, per_page=per_page,
+                              after=after, before=before)
+    entries = list(db.session.scalars(query))
+    found = LINE_ORDER.page(entries, page=page, per_page=per_page, total=total, after=after, before=before,
+                            key=lambda e: [e.quota_group, e.rank, e.line])
+    found.rows = [Line(e.nama, e.satuan_pendidikan or e.npsn, e.kode_kabkota, e.status, e.rank,
+                       _last4(decrypt_nik(e.nik_encrypted))) for e in found.rows]
+    return found
 
 
 def changes(run: SelectionRun) -> list[Change]:

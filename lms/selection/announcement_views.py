@@ -52,7 +52,9 @@ def show(run_id: int):
     else:
         error = _name_error(nama)
     lines = None if error else announcement.lines_page(run, provinsi=provinsi or None, kabkota=kabkota or None,
-                                                        page=page, nama=nama or None)
+                                                        page=page, nama=nama or None,
+                                                        **{key: request.args[key] for key in ("after", "before")
+                                                           if request.args.get(key)})
     return render_template(
         "selection/announcement.html", run=run, policy=announcement.policy_names(run),
         policy_files=verification.policy_files(run), recipe=verification.recipe(run),

@@ -8,14 +8,15 @@ clear never. ``placeholder_policy`` tells whether a run was built on stand-in (n
 
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import g, jsonify, url_for
 from flask_babel import lazy_gettext as _l
 
 from lms.api.auth import api_role_required
 from lms.api.blueprint import bp
-from lms.api.schemas import errors
+from lms.api.schemas import KEYSET_PAGING, errors
 from lms.auth.models import User
 from lms.cohorts.services import find_cohort
+from lms.core.paging import KeysetPage
 from lms.core.time import now_utc
 from lms.extensions import db
 from lms.selection import listing, removal, runs, schemas
@@ -56,8 +57,12 @@ def proposal_json(proposal: RemovalProposal, *, proposed_by: str | None = None, 
             "promoted_nama": promoted_nama}
 
 
-def _paged(page: listing.Page, key: str, items: list) -> dict:
-    return {"page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages, key: items}
+def _paged(page: KeysetPage, key: str, items: list, endpoint: str, **filters) -> dict:
+    """A keyset page's answer: its items, the total and the link to the next page (its cursor and filters)."""
+    following = (url_for(endpoint, **filters, page=page.page + 1, per_page=page.per_page, after=page.next_cursor)
+                 if page.next_cursor else None)
+    return {"page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages, key: items,
+            "next_cursor": page.next_cursor, "next": following}
 
 
 @bp.get("/selection/runs")
@@ -87,22 +92,24 @@ def get_selection_run(run_id: int):
 
 
 @bp.get("/selection/runs/<int:run_id>/entries")
-@bp.doc(tags=_TAG, summary="A run's list in its current state (paged)",
+@bp.doc(tags=_TAG, summary="A run's list in its current state (keyset-paged: follow `next`)",
         description="nik_masked for dinas and LPMP. A dinas user gets their own kab/kota only (403 other_kabkota "
-                    "for another, 403 no_kabkota_scope when tied to none).")
+                    "for another, 403 no_kabkota_scope when tied to none). " + KEYSET_PAGING)
 @api_role_required(*listing.VIEW_ROLES)
 @bp.arguments(schemas.EntriesQuery, location="query", as_kwargs=True)
 @bp.response(200, schemas.EntryPage)
 @errors(bp, 401, 403, 404)
 def list_selection_entries(run_id: int, page: int, per_page: int, status: str | None = None,
-                           kode_kabkota: str | None = None):
+                           kode_kabkota: str | None = None, after: str | None = None):
     scope = listing.readable_regions(g.api_user)
     run = listing.find_run(run_id)
     with_nik = listing.shows_nik(g.api_user)
     kabkota = listing.scoped_kabkota(scope, [kode_kabkota] if kode_kabkota else None)
     result = listing.entries_page(run, status=status, kabkota=kabkota, page=page, per_page=per_page,
-                                  with_nik=with_nik)
-    return {"run_id": run.id, **_paged(result, "entries", [entry_json(r, with_nik=with_nik) for r in result.rows])}
+                                  with_nik=with_nik, after=after)
+    return {"run_id": run.id, **_paged(result, "entries", [entry_json(r, with_nik=with_nik) for r in result.rows],
+                                       "api.list_selection_entries", run_id=run.id, status=status,
+                                       kode_kabkota=kode_kabkota)}
 
 
 @bp.post("/selection/entries/<int:entry_id>/removals")
@@ -120,16 +127,17 @@ def propose_removal(body: dict, entry_id: int):
 
 
 @bp.get("/selection/removals")
-@bp.doc(tags=_TAG, summary="Removal proposals: all for LPMP, own kab/kota for dinas (paged)")
+@bp.doc(tags=_TAG, summary="Removal proposals: all for LPMP, own kab/kota for dinas (keyset-paged: follow `next`)",
+        description=KEYSET_PAGING)
 @api_role_required(*listing.VIEW_ROLES)
 @bp.arguments(schemas.RemovalsQuery, location="query", as_kwargs=True)
 @bp.response(200, schemas.ProposalPage)
 @errors(bp, 401, 403)
-def list_removals(page: int, per_page: int, status: str | None = None):
-    result = listing.proposals_page(g.api_user, status=status, page=page, per_page=per_page)
+def list_removals(page: int, per_page: int, status: str | None = None, after: str | None = None):
+    result = listing.proposals_page(g.api_user, status=status, page=page, per_page=per_page, after=after)
     items = [proposal_json(r.proposal, proposed_by=r.proposed_by, decided_by=r.decided_by,
                            promoted_nama=r.promoted_nama) for r in result.rows]
-    return _paged(result, "removals", items)
+    return _paged(result, "removals", items, "api.list_removals", status=status)
 
 
 @bp.post("/selection/removals/<int:proposal_id>/decision")

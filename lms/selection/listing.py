@@ -4,22 +4,30 @@ removal proposals a user may see. Each function is one or two fixed SQL statemen
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, literal, select
 from sqlalchemy.orm import aliased, contains_eager
 
 from lms.auth.models import User
 from lms.cohorts.models import Cohort
 from lms.core.errors import Forbidden, Invalid, NotFound
 from lms.core.nik import decrypt_nik, mask_nik
-from lms.core.paging import Page
+from lms.core.paging import Keyset, KeysetPage
 from lms.extensions import db
 from lms.selection.models import ENTRY_STATUSES, RemovalProposal, SelectionEntry, SelectionRun
 from lms.selection.removal import regions_of
 
 PER_PAGE = 50
 MAX_PER_PAGE = 500
+#: A run's list in output order: by quota group and rank, then the ineligible (no rank) by quota group and line
+#: (a line of the pool file is unique in its run). NULL compares as nothing in a row value, hence the COALESCE.
+ENTRY_ORDER = Keyset(SelectionEntry.rank.is_(None), SelectionEntry.quota_group,
+                     func.coalesce(SelectionEntry.rank, literal(0)), SelectionEntry.line,
+                     types=(bool, str, int, int))
+#: Proposals, newest first; the index (proposed_at, id) finds a page's first row.
+PROPOSAL_ORDER = Keyset(RemovalProposal.proposed_at, RemovalProposal.id, types=(datetime, int), descending=True)
 #: Who reads the lists: admin_angkatan runs and publishes, dinas proposes removals, LPMP decides.
 VIEW_ROLES = ("admin_angkatan", "dinas", "lpmp")
 #: Who sees the masked NIK (first four and last four digits): the dinas and LPMP check the candidate's
@@ -158,10 +166,12 @@ def check_entry_filters(status: str | None, kabkota: list[str] | None) -> None:
         raise Invalid(details=errors)
 
 
-def entries_page(run: SelectionRun, *, status: str | None, kabkota: list[str] | None, page: int,
-                 per_page: int = PER_PAGE, with_nik: bool = False) -> Page:
+def entries_page(run: SelectionRun, *, status: str | None, kabkota: list[str] | None, page: int = 1,
+                 per_page: int = PER_PAGE, with_nik: bool = False, after: str | None = None,
+                 before: str | None = None) -> KeysetPage:
     """One page of a run's list in its current state, in output order (quota group, rank, then the
-    ineligible by line), each row with its pending removal proposal: a count and one LIMIT/OFFSET query."""
+    ineligible by line), each row with its pending removal proposal: a count and one query. ``after``/``before``:
+    a neighbouring page's cursor (keyset); without one, ``page`` is read by OFFSET (links made before cursors)."""
     check_entry_filters(status, kabkota)
     conditions = [SelectionEntry.run_id == run.id]
     if status:
@@ -172,13 +182,17 @@ def entries_page(run: SelectionRun, *, status: str | None, kabkota: list[str] | 
     pending = aliased(RemovalProposal)
     query = (select(SelectionEntry, pending.id)
              .outerjoin(pending, and_(pending.entry_id == SelectionEntry.id, pending.status == "diajukan"))
-             .where(*conditions)
-             .order_by(SelectionEntry.rank.is_(None), SelectionEntry.quota_group, SelectionEntry.rank,
-                       SelectionEntry.line)
-             .limit(per_page).offset((page - 1) * per_page))
+             .where(*conditions))
+    query = ENTRY_ORDER.select(query, page=page, per_page=per_page, after=after, before=before)
     rows = [EntryRow(entry, proposal_id, masked_nik(entry) if with_nik else None)
             for entry, proposal_id in db.session.execute(query)]
-    return Page(rows, page, per_page, total)
+    return ENTRY_ORDER.page(rows, page=page, per_page=per_page, total=total, after=after, before=before,
+                            key=lambda row: entry_key(row.entry))
+
+
+def entry_key(entry: SelectionEntry) -> list:
+    """``entry``'s place in ``ENTRY_ORDER``."""
+    return [entry.rank is None, entry.quota_group, entry.rank or 0, entry.line]
 
 
 def masked_nik(entry: SelectionEntry) -> str | None:
@@ -186,9 +200,11 @@ def masked_nik(entry: SelectionEntry) -> str | None:
     return mask_nik(nik) if nik else None
 
 
-def proposals_page(viewer: User, *, status: str | None, page: int, per_page: int = PER_PAGE) -> Page:
+def proposals_page(viewer: User, *, status: str | None, page: int = 1, per_page: int = PER_PAGE,
+                   after: str | None = None, before: str | None = None) -> KeysetPage:
     """The proposals ``viewer`` may see, newest first: every one for LPMP and admin_angkatan; for a dinas
-    user, those on candidates of their kab/kota (``readable_regions``). A count and one query."""
+    user, those on candidates of their kab/kota (``readable_regions``). A count and one query; ``after``/
+    ``before``: a neighbouring page's cursor (keyset), else ``page`` by OFFSET."""
     if status and status not in PROPOSAL_STATUSES:
         raise Invalid(details={"status": str(_l("Status tidak dikenal. Pilihan: %(s)s",
                                                 s=", ".join(PROPOSAL_STATUSES)))})
@@ -206,11 +222,11 @@ def proposals_page(viewer: User, *, status: str | None, page: int, per_page: int
              .outerjoin(proposer, proposer.id == RemovalProposal.proposed_by_id)
              .outerjoin(decider, decider.id == RemovalProposal.decided_by_id)
              .outerjoin(promoted, promoted.id == RemovalProposal.promoted_entry_id)
-             .where(*conditions)
-             .order_by(RemovalProposal.proposed_at.desc(), RemovalProposal.id.desc())
-             .limit(per_page).offset((page - 1) * per_page))
+             .where(*conditions))
+    query = PROPOSAL_ORDER.select(query, page=page, per_page=per_page, after=after, before=before)
     rows = [ProposalRow(p, by, decided, nama) for p, by, decided, nama in db.session.execute(query)]
-    return Page(rows, page, per_page, total)
+    return PROPOSAL_ORDER.page(rows, page=page, per_page=per_page, total=total, after=after, before=before,
+                               key=lambda row: [row.proposal.proposed_at, row.proposal.id])
 
 
 def cohort_choices() -> list[tuple[str, str]]:

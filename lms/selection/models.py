@@ -69,6 +69,8 @@ class SelectionEntry(db.Model):
                         name="known_status"),
         Index("ix_selection_entries_run_group_key", "run_id", "quota_group", "sort_key", "line"),
         Index("ix_selection_entries_run_kabkota", "run_id", "kode_kabkota"),
+        # The published list's order (quota group, rank, line): a keyset page starts here, not after a sort.
+        Index("ix_selection_entries_run_group_rank", "run_id", "quota_group", "rank", "line"),
         # The announcement's name search, a prefix of ``nama_key``: text_pattern_ops lets PostgreSQL use the
         # index for LIKE 'prefix%' whatever the database's collation.
         Index("ix_selection_entries_run_nama_key", "run_id", "nama_key",
@@ -121,6 +123,8 @@ class RemovalProposal(db.Model):
         CheckConstraint("status IN ('diajukan', 'disetujui', 'ditolak')", name="known_status"),
         Index("ix_removal_proposals_entry_pending", "entry_id", unique=True,
               postgresql_where=text("status = 'diajukan'"), sqlite_where=text("status = 'diajukan'")),
+        # The proposals list, newest first (keyset pages).
+        Index("ix_removal_proposals_proposed_id", "proposed_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

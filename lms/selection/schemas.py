@@ -6,8 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
-from lms.api.schemas import Error, Text
-from lms.core.input import MAX_ID
+from lms.api.schemas import After, Error, NextCursor, NextLink, OffsetPage, Text
 from lms.selection.listing import MAX_PER_PAGE, PER_PAGE, PROPOSAL_STATUSES
 from lms.selection.models import ENTRY_STATUSES, REMOVAL_REASONS
 from lms.selection.removal import NOTE_MAX_LENGTH
@@ -25,7 +24,8 @@ class StrictBoolean(fields.Boolean):
 # --- requests ----------------------------------------------------------------------------------------------------
 
 class PageQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_ID))
+    page = OffsetPage()
+    after = After()
     per_page = fields.Integer(load_default=PER_PAGE, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
@@ -105,6 +105,8 @@ class Paged(Schema):
     per_page = fields.Integer(required=True)
     total = fields.Integer(required=True)
     pages = fields.Integer(required=True)
+    next_cursor = NextCursor(required=True)
+    next = NextLink(required=True)
 
 
 class Entry(Schema):

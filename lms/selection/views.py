@@ -66,6 +66,11 @@ def _page_arg(source) -> int:
     return _whole_number(source.get("page")) or 1
 
 
+def _cursors(source) -> dict:
+    """The keyset pager's cursors (``after``/``before``) as given; a bad one is refused (422) by the listing."""
+    return {key: source[key] for key in ("after", "before") if source.get(key)}
+
+
 def _is_kode(text: str) -> bool:
     return len(text) == 4 and text.isascii() and text.isdigit()
 
@@ -247,7 +252,7 @@ def _render_run(run: SelectionRun, source, *, propose: dict | None = None, publi
     chosen_status, chosen_kode, kabkota = _filters(source, scope)
     show_nik = listing.shows_nik(current_user)
     page = listing.entries_page(run, status=chosen_status, kabkota=kabkota, page=_page_arg(source),
-                                with_nik=show_nik)
+                                with_nik=show_nik, **_cursors(source))
     is_dinas = current_user.has_any_role("dinas")
     # A dinas user's forms and "mine" filter: their kab/kota (read above for a dinas-only user).
     regions = scope if scope is not None else (removal.regions_of(current_user) if is_dinas else set())
@@ -327,7 +332,8 @@ def _render_proposals(source, *, decision: dict | None = None, status: int = 200
     if chosen is None:
         chosen = "diajukan" if current_user.has_any_role("lpmp") else ""
     chosen = chosen if chosen in listing.PROPOSAL_STATUSES else ""
-    page = listing.proposals_page(current_user, status=chosen or None, page=_page_arg(source))
+    page = listing.proposals_page(current_user, status=chosen or None, page=_page_arg(source),
+                                  **_cursors(source))
     show_nik = listing.shows_nik(current_user)
     masked = {row.proposal.id: listing.masked_nik(row.proposal.entry) for row in page.rows} if show_nik else {}
     return render_template("selection/proposals.html", page=page, chosen=chosen, masked=masked,
