@@ -5,8 +5,8 @@ outbox, at most one per participant and day, claimed by an INSERT that the prima
 
 from __future__ import annotations
 
-import io
 import math
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,11 +16,11 @@ from sqlalchemy import case, func, insert, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from lms.admin.enrollments import CSV_BATCH, batches_by_key, csv_stream
 from lms.admin.models import AtRiskReminder
 from lms.admin.reports import in_school, parts_total
 from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment
-from lms.core import csvsafe
 from lms.core.audit import AuditEvent
 from lms.core.errors import Invalid
 from lms.core.formatting import deadline_text
@@ -120,16 +120,22 @@ def at_risk_page(cohort: Cohort, *, now: datetime, page: int, region: str | None
     return Page(list(rows), page, per_page, at_risk_count(cohort, now=now, region=region, school=school))
 
 
-def at_risk_csv(cohort: Cohort, *, now: datetime, region: str | None = None, school: str | None = None) -> str:
-    out = io.StringIO()
-    rows = db.session.execute(at_risk_query(cohort, now=now, region=region, school=school)
-                              .execution_options(yield_per=5000)).mappings()
-    csvsafe.write_rows(out, ["email", "nama", "kode_kabkota", "persen_selesai", "persen_waktu_berjalan",
-                             "aktivitas_terakhir"],
-                       ([r["email"], r["name"] or "", r["kode_kabkota"] or "", round(float(r["done_percent"]), 1),
-                         round(min(float(r["elapsed_percent"] or 0), 100.0), 1),
-                         r["last_activity"].isoformat() if r["last_activity"] else ""] for r in rows))
-    return out.getvalue()
+CSV_COLUMNS = ("email", "nama", "kode_kabkota", "persen_selesai", "persen_waktu_berjalan", "aktivitas_terakhir")
+
+
+def at_risk_csv(cohort: Cohort, *, now: datetime, region: str | None = None, school: str | None = None,
+                batch: int | None = None) -> Iterator[str]:
+    """Every participant at risk as CSV text chunks, streamed in batches by e-mail as the participant CSV is
+    (``enrollments.batches_by_key``): the memory is one batch, whatever the cohort. The query is made now, so the
+    chunks need nothing of ``cohort`` after the request's boundary (``stream_with_context``)."""
+    query = at_risk_query(cohort, now=now, region=region, school=school)
+
+    def lines(rows: list):
+        return ([r.email, r.name or "", r.kode_kabkota or "", round(float(r.done_percent), 1),
+                 round(min(float(r.elapsed_percent or 0), 100.0), 1),
+                 r.last_activity.isoformat() if r.last_activity else ""] for r in rows)
+
+    return csv_stream(CSV_COLUMNS, batches_by_key(query, User.email, batch or CSV_BATCH), lines)
 
 
 def remind(cohort: Cohort, enrollment_ids: list[int], *, now: datetime, actor_id: int | None) -> tuple[int, int]:

@@ -3,6 +3,8 @@ through the outbox at most once per day per participant, even with two clicks at
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -10,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.admin import risk
+from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core.audit import AuditEvent
 from lms.curriculum.models import Materi
@@ -18,6 +21,7 @@ from lms.modules.models import MateriProgress
 from lms.notifications.models import OutboxMessage
 from lms.progress.rebuild import rebuild
 from tests.admin.test_views import admin, html  # noqa: F401 - the fixture
+from tests.queries import counted
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)  # the frozen clock: about 71% of the November window elapsed
 AHEAD, BEHIND, FAR = "guru.maju@guru.sd.belajar.id", "guru.lambat@guru.sd.belajar.id", "guru.jauh@guru.sd.belajar.id"
@@ -81,6 +85,24 @@ def test_page_csv_and_one_reminder_per_day(app, admin, learning, frozen_clock): 
     frozen_clock(NOW + timedelta(days=1))
     admin.post("/admin/cohorts/UJI-1/berisiko/ingatkan", data={"ids": [behind]})
     assert sorted(outbox(app)) == sorted([behind, behind, far])
+
+
+def test_the_csv_is_streamed_in_batches_and_spreadsheet_safe(app, admin, learning, monkeypatch):  # noqa: F811
+    """The export reads the at-risk rows a batch at a time by e-mail (a statement per batch: its memory is one
+    batch), like the participant CSV, and a name that a spreadsheet would run as a formula is made text."""
+    cohort, ahead, behind, far = setup(app, learning)
+    with app.app_context():
+        db.session.execute(User.__table__.update().where(User.email == FAR).values(name="=HYPERLINK(1)"))
+        db.session.commit()
+    monkeypatch.setattr(risk, "CSV_BATCH", 1)
+    with counted(app) as statements:
+        answer = admin.get("/admin/cohorts/UJI-1/berisiko?format=csv")
+        assert answer.is_streamed and answer.mimetype == "text/csv"
+        rows = list(csv.reader(io.StringIO(answer.get_data(as_text=True))))
+    assert rows[0] == list(risk.CSV_COLUMNS)
+    assert [r[0] for r in rows[1:]] == [FAR, BEHIND] and rows[1][1] == "'=HYPERLINK(1)"
+    # Two rows, one per batch: a third statement finds none left.
+    assert sum("ORDER BY users.email" in s for s in statements) == 3, statements
 
 
 @pytest.mark.postgres
