@@ -39,7 +39,7 @@ def _conditions(cohort: Cohort, *, status: str | None = None, search: str | None
         conditions.append(in_school(cohort, school))
     if search:
         conditions.append(User.email.like(contains_pattern(search.strip().lower()), escape=LIKE_ESCAPE))
-    return conditions, bool(school or search)
+    return conditions, bool(search)
 
 
 def _count(conditions: list, needs_user: bool):

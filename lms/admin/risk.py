@@ -88,12 +88,9 @@ def at_risk_query(cohort: Cohort, *, now: datetime, region: str | None = None, s
 
 
 def at_risk_count(cohort: Cohort, *, now: datetime, region: str | None = None, school: str | None = None) -> int:
-    """How many are at risk: the rule over the enrollments and their summary rows (the accounts only for a
-    school filter)."""
+    """How many are at risk: the rule over the enrollments and their summary rows."""
     conditions, _, _ = _rule(cohort, now=now, region=region, school=school)
     query = select(func.count()).select_from(Enrollment).join(S, S.enrollment_id == Enrollment.id)
-    if school:
-        query = query.join(User, User.id == Enrollment.user_id)
     return db.session.scalar(query.where(*conditions))
 
 
