@@ -97,9 +97,11 @@ def at_risk_count(cohort: Cohort, *, now: datetime, region: str | None = None, s
 def at_risk_page(cohort: Cohort, *, now: datetime, page: int, region: str | None = None,
                  school: str | None = None, per_page: int = PER_PAGE, after: int | None = None,
                  before: int | None = None) -> Page:
-    """One page of the list and the total, in two statements. ``after`` (``before``): the enrollment shown last
-    (first) on the neighbouring page, whose e-mail the page continues from (keyset: page 5,000 costs what page 1
-    costs); without either, the page is found by its number (OFFSET)."""
+    """One page of the list and the total. ``after`` (``before``): the enrollment shown last (first) on the
+    neighbouring page, whose e-mail the page continues from (keyset: page 5,000 costs what page 1 costs), and
+    the total in a second statement. A page found by its number alone (typed, or an old link): by OFFSET, which
+    sorts every participant at risk anyway, so the total comes with the rows (a window count) in one statement;
+    only a page past the end counts again."""
     query = at_risk_query(cohort, now=now, region=region, school=school).limit(per_page)
     cursor = after or before
     if cursor:
@@ -109,12 +111,16 @@ def at_risk_page(cohort: Cohort, *, now: datetime, page: int, region: str | None
             query = query.where(User.email > email)
         else:
             query = query.where(User.email < email).order_by(None).order_by(User.email.desc())
-    else:
-        query = query.offset((page - 1) * per_page)
+    elif page > 1:
+        query = query.add_columns(func.count().over().label("total")).offset((page - 1) * per_page)
     rows = db.session.execute(query).mappings().all()
     if before:
         rows.reverse()
-    return Page(list(rows), page, per_page, at_risk_count(cohort, now=now, region=region, school=school))
+    if not cursor and page > 1 and rows:
+        total = rows[0]["total"]
+    else:
+        total = at_risk_count(cohort, now=now, region=region, school=school)
+    return Page(list(rows), page, per_page, total)
 
 
 CSV_COLUMNS = ("email", "nama", "kode_kabkota", "persen_selesai", "persen_waktu_berjalan", "aktivitas_terakhir")

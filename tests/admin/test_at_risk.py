@@ -87,6 +87,35 @@ def test_page_csv_and_one_reminder_per_day(app, admin, learning, frozen_clock): 
     assert sorted(outbox(app)) == sorted([behind, behind, far])
 
 
+def test_a_typed_page_equals_the_page_reached_by_cursors(app, learning):
+    """Page N typed (OFFSET, with the total in the same statement) lists the rows the pager's cursors reach,
+    with the same total; past the end it is empty and still counts."""
+    cohort_id, *_ = setup(app, learning)
+    for n in range(7):
+        learning.participant(f"guru.idle{n}@guru.sd.belajar.id", cohort_id=cohort_id, kode_kabkota="7371")
+    with app.app_context():
+        db.session.execute(Enrollment.__table__.update().values(status="aktif"))
+        rebuild()
+        db.session.commit()
+        cohort = db.session.get(Cohort, cohort_id)
+        by_cursor, after = [], None
+        while True:
+            page = risk.at_risk_page(cohort, now=NOW, page=len(by_cursor) + 1, per_page=2, after=after)
+            by_cursor.append([row["email"] for row in page.rows])
+            if not page.has_next:
+                break
+            after = page.rows[-1]["id"]
+        assert page.total == 9 and len(by_cursor) == 5
+        with counted(app) as statements:
+            typed = [risk.at_risk_page(cohort, now=NOW, page=n, per_page=2) for n in range(1, 6)]
+        assert [[row["email"] for row in p.rows] for p in typed] == by_cursor
+        assert {p.total for p in typed} == {9}
+        # The curriculum's size (2 statements) and the rows; page 1 (the cheap first rows) counts apart.
+        assert len(statements) == (2 + 1 + 2 + 1) + 4 * (2 + 1), statements
+        past = risk.at_risk_page(cohort, now=NOW, page=7, per_page=2)
+        assert past.rows == [] and past.total == 9
+
+
 def test_the_csv_is_streamed_in_batches_and_spreadsheet_safe(app, admin, learning, monkeypatch):  # noqa: F811
     """The export reads the at-risk rows a batch at a time by e-mail (a statement per batch: its memory is one
     batch), like the participant CSV, and a name that a spreadsheet would run as a formula is made text."""
