@@ -112,7 +112,7 @@ def at_risk_page(cohort: Cohort, *, now: datetime, page: int, region: str | None
         else:
             query = query.where(User.email < email).order_by(None).order_by(User.email.desc())
     elif page > 1:
-        query = query.add_columns(func.count().over().label("total")).offset((page - 1) * per_page)
+        query = _numbered_page(cohort, now=now, region=region, school=school, page=page, per_page=per_page)
     rows = db.session.execute(query).mappings().all()
     if before:
         rows.reverse()
@@ -121,6 +121,18 @@ def at_risk_page(cohort: Cohort, *, now: datetime, page: int, region: str | None
     else:
         total = at_risk_count(cohort, now=now, region=region, school=school)
     return Page(list(rows), page, per_page, total)
+
+
+def _numbered_page(cohort: Cohort, *, now: datetime, region: str | None, school: str | None, page: int,
+                  per_page: int):
+    """Page ``page`` by OFFSET, with the total (a window count). The rows at risk are gathered first (a
+    materialized CTE: the rule over the cohort's rows, then one sort of those few): left to itself, the planner
+    walks every account in e-mail order to feed the window count, as if the LIMIT stopped it early (measured at
+    300,000: 1.6 s for page 20 instead of 0.25 s)."""
+    rows = (at_risk_query(cohort, now=now, region=region, school=school).order_by(None).cte("at_risk")
+            .prefix_with("MATERIALIZED"))
+    return (select(rows, func.count().over().label("total")).order_by(rows.c.email)
+            .offset((page - 1) * per_page).limit(per_page))
 
 
 CSV_COLUMNS = ("email", "nama", "kode_kabkota", "persen_selesai", "persen_waktu_berjalan", "aktivitas_terakhir")
