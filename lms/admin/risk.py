@@ -102,8 +102,11 @@ def at_risk_page(cohort: Cohort, *, now: datetime, page: int, region: str | None
     the total in a second statement. A page found by its number alone (typed, or an old link): by OFFSET, which
     sorts every participant at risk anyway, so the total comes with the rows (a window count) in one statement;
     only a page past the end counts again."""
-    query = at_risk_query(cohort, now=now, region=region, school=school).limit(per_page)
     cursor = after or before
+    if not cursor and page > 1:
+        query = _numbered_page(cohort, now=now, region=region, school=school, page=page, per_page=per_page)
+    else:
+        query = at_risk_query(cohort, now=now, region=region, school=school).limit(per_page)
     if cursor:
         email = (select(User.email).join(Enrollment, Enrollment.user_id == User.id)
                  .where(Enrollment.id == cursor, Enrollment.cohort_id == cohort.id).scalar_subquery())
@@ -111,8 +114,6 @@ def at_risk_page(cohort: Cohort, *, now: datetime, page: int, region: str | None
             query = query.where(User.email > email)
         else:
             query = query.where(User.email < email).order_by(None).order_by(User.email.desc())
-    elif page > 1:
-        query = _numbered_page(cohort, now=now, region=region, school=school, page=page, per_page=per_page)
     rows = db.session.execute(query).mappings().all()
     if before:
         rows.reverse()
