@@ -78,7 +78,7 @@ def main() -> None:
             print(f"  {first.total:,} at risk")
             timed("at-risk page 100", lambda: risk.at_risk_page(cohort, now=now, page=100))
             timed("at-risk page 1, one kab/kota", lambda: risk.at_risk_page(cohort, now=now, page=1, region="7371"))
-            csv = timed("at-risk CSV (all)", lambda: risk.at_risk_csv(cohort, now=now))
+            csv = timed("at-risk CSV (all)", lambda: "".join(risk.at_risk_csv(cohort, now=now)))
             print(f"  {len(csv) / 1e6:.1f} MB")
             timed("province chart (progress report by province)", lambda: reports.progress_report(cohort, "province"))
 

@@ -11,8 +11,12 @@ demo dinas account (Kota Makassar, 7371) get a bearer token and a logged-in sess
 request below is sent once to warm up, then ``--repeat`` times one after another; the table gives the median and
 the 95th percentile (nearest rank) in milliseconds against the target. Every request must answer 200.
 
-The CSV export of the whole DEMO cohort is read as a stream; its time, size and the serving worker's peak RSS
-(VmHWM from /proc) before and after it are printed: a flat peak means the export streams in fixed memory.
+The at-risk list is also asked for by a typed page number (``RISK_PAGE``, or its last page when the list is
+shorter), which has no cursor to continue from.
+
+The CSV export of the whole DEMO cohort and the at-risk CSV are read as streams; their time, size and the serving
+worker's peak RSS (VmHWM from /proc) before and after each are printed: a flat peak means the export streams in
+fixed memory.
 """
 
 from __future__ import annotations
@@ -45,9 +49,11 @@ from bench.harness import (  # noqa: E402
     run_lms,
 )
 from lms import create_app  # noqa: E402
+from lms.admin import risk  # noqa: E402
 from lms.auth import services as auth_services  # noqa: E402
 from lms.auth.models import User  # noqa: E402
 from lms.auth.sessions import SESSION_KEY, start_session  # noqa: E402
+from lms.cohorts import services as cohorts  # noqa: E402
 from lms.core.paging import encode_cursor  # noqa: E402
 from lms.core.time import now_utc  # noqa: E402
 from lms.extensions import db  # noqa: E402
@@ -56,6 +62,8 @@ ADMIN = "admin.demo@belajar.id"
 DINAS = "dinas.demo@belajar.id"
 PER_PAGE = 50
 DEEP_PAGE = 5000
+#: The at-risk page asked for by number (typed; no cursor), or the list's last page if it has fewer.
+RISK_PAGE = 2000
 
 
 def parse_args() -> argparse.Namespace:
@@ -102,9 +110,10 @@ class Visitor:
     cookie: str
 
 
-def visitors(env: dict[str, str]) -> tuple[dict[str, Visitor], str, int]:
+def visitors(env: dict[str, str]) -> tuple[dict[str, Visitor], str, int, int]:
     """Token and session cookie of the admin and the dinas account (made by the app, as the login callback does);
-    the cursor of the DEMO participants list at page ``DEEP_PAGE`` (or its last page) and that page's number."""
+    the cursor of the DEMO participants list at page ``DEEP_PAGE`` (or its last page) and that page's number; the
+    at-risk page to ask for by number (``RISK_PAGE`` or the last)."""
     app = create_app(env=env)
     now = now_utc()
     made = {}
@@ -123,15 +132,18 @@ def visitors(env: dict[str, str]) -> tuple[dict[str, Visitor], str, int]:
         count = db.session.connection().exec_driver_sql(
             "SELECT count(*) FROM enrollments e JOIN cohorts c ON c.id = e.cohort_id WHERE c.code = 'DEMO'").scalar()
         page = max(1, min(DEEP_PAGE, math.ceil(count / PER_PAGE)))
+        at_risk = risk.at_risk_count(cohorts.find_cohort("DEMO"), now=now)
+        risk_page = max(1, min(RISK_PAGE, math.ceil(at_risk / risk.PER_PAGE)))
+        print(f"DEMO: {at_risk:,} participants at risk; typed at-risk page {risk_page}")
         boundary = db.session.connection().exec_driver_sql(
             "SELECT u.email FROM enrollments e JOIN users u ON u.id = e.user_id JOIN cohorts c ON c.id = e.cohort_id "
             f"WHERE c.code = 'DEMO' ORDER BY u.email OFFSET {max(0, (page - 1) * PER_PAGE - 1)} LIMIT 1").scalar()
         db.session.remove()
         db.engine.dispose()
-    return made, encode_cursor([boundary]) if page > 1 else "", page
+    return made, encode_cursor([boundary]) if page > 1 else "", page, risk_page
 
 
-def scenarios(v: dict[str, Visitor], cursor: str, page: int) -> list[tuple[str, str, dict]]:
+def scenarios(v: dict[str, Visitor], cursor: str, page: int, risk_page: int) -> list[tuple[str, str, dict]]:
     admin_api = {"Authorization": f"Bearer {v[ADMIN].token}"}
     admin_page = {"Cookie": v[ADMIN].cookie}
     dinas_api = {"Authorization": f"Bearer {v[DINAS].token}"}
@@ -144,6 +156,7 @@ def scenarios(v: dict[str, Visitor], cursor: str, page: int) -> list[tuple[str, 
     rows += [
         ("page at-risk, first page", "/admin/cohorts/DEMO/berisiko", admin_page),
         ("page at-risk, page 20", "/admin/cohorts/DEMO/berisiko?page=20", admin_page),
+        (f"page at-risk, typed page {risk_page}", f"/admin/cohorts/DEMO/berisiko?page={risk_page}", admin_page),
         ("page drill-down (cohort page, kab/kota 7371)", "/admin/cohorts/DEMO?wilayah=7371", admin_page),
         ("page participant list, after cursor", f"/admin/cohorts/DEMO?page={page}{after}", admin_page),
         ("API enrollments page 1", f"/api/v1/cohorts/DEMO/enrollments?per_page={PER_PAGE}", admin_api),
@@ -183,14 +196,16 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def export_csv(http: requests.Session, base: str, token: str, worker: int, encoding: str) -> tuple:
-    """(seconds, MB sent, rows, worker peak RSS before, after) of the whole DEMO cohort's participant CSV, asked
-    with ``Accept-Encoding: encoding`` (the bytes on the wire are counted, compressed or not)."""
+def export_csv(http: requests.Session, base: str, headers: dict, worker: int, encoding: str,
+               path: str = "/api/v1/cohorts/DEMO/enrollments?format=csv") -> tuple:
+    """(seconds, MB sent, rows, worker peak RSS before, after) of a CSV export (by default the whole DEMO cohort's
+    participants), asked with ``Accept-Encoding: encoding`` (the bytes on the wire are counted, compressed or
+    not)."""
     before = peak_rss_mb(worker)
     start = time.perf_counter()
     size = lines = 0
-    with http.get(f"{base}/api/v1/cohorts/DEMO/enrollments?format=csv", stream=True, timeout=3600,
-                  headers={"Authorization": f"Bearer {token}", "Accept-Encoding": encoding}) as response:
+    with http.get(base + path, stream=True, timeout=3600,
+                  headers={**headers, "Accept-Encoding": encoding}) as response:
         if response.status_code != 200:
             raise SystemExit(f"CSV export: {response.status_code} {response.text[:2000]}")
         for chunk in response.raw.stream(1 << 16, decode_content=False):
@@ -207,13 +222,13 @@ def main() -> None:
         env = production_env(made, instance)
         env["GUNICORN_CMD_ARGS"] = "--timeout 3600"  # the whole-cohort CSV export takes longer than 30 s
         build(made, env, args, fresh)
-        v, cursor, page = visitors(env)
+        v, cursor, page, risk_page = visitors(env)
         server = Server(env, 1, instance / "gunicorn.log")
         try:
             server.wait_healthy()
             http = requests.Session()
             results = []
-            for label, path, headers in scenarios(v, cursor, page):
+            for label, path, headers in scenarios(v, cursor, page, risk_page):
                 samples = timed(http, server.url, path, headers, args.repeat)
                 median, high = statistics.median(samples), p95(samples)
                 results.append((label, len(samples), f"{median:.0f}", f"{high:.0f}", target,
@@ -221,8 +236,13 @@ def main() -> None:
                 print(f"  {label}: median {median:.0f} ms, p95 {high:.0f} ms", flush=True)
             worker = server.worker_pids()[0]
             # Identity first: the worker's peak RSS only grows, so each later line shows what its encoder adds.
-            exports = [(encoding, *export_csv(http, server.url, v[ADMIN].token, worker, encoding))
-                       for encoding in ("identity", "gzip", "br")]
+            token = {"Authorization": f"Bearer {v[ADMIN].token}"}
+            exports = [("identity", *export_csv(http, server.url, token, worker, "identity"))]
+            # Before the compressed ones: the peak RSS only grows, and Brotli's encoder state would hide it.
+            risk_export = export_csv(http, server.url, {"Cookie": v[ADMIN].cookie}, worker, "identity",
+                                     "/admin/cohorts/DEMO/berisiko?format=csv")
+            exports += [(encoding, *export_csv(http, server.url, token, worker, encoding))
+                        for encoding in ("gzip", "br")]
         finally:
             server.stop()
     print(f"\n{args.participants:,} participants in {args.cohorts} cohort(s); {args.repeat} timed requests per row "
@@ -233,6 +253,9 @@ def main() -> None:
     print_table(("Accept-Encoding", "seconds", "MB sent", "worker peak RSS before MB", "after MB"),
                 [(encoding, f"{seconds:.1f}", f"{mb:.1f}", f"{before:.0f}", f"{after:.0f}")
                  for encoding, seconds, mb, _, before, after in exports])
+    seconds, mb, rows, before, after = risk_export
+    print(f"At-risk CSV of DEMO (streamed, identity): {rows:,} rows, {seconds:.1f} s, {mb:.1f} MB; worker peak RSS "
+          f"{before:.0f} -> {after:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -91,7 +91,8 @@ def link_entry(entry: RosterEntry, *, now: datetime) -> Enrollment:
     cohort = db.session.get(Cohort, entry.cohort_id)
     created = db.session.scalar(insert(Enrollment).values(
         user_id=user_id, cohort_id=entry.cohort_id, programme_year=entry.programme_year,
-        status=initial_status(cohort, now), kode_kabkota=entry.kode_kabkota, created_at=now)
+        status=initial_status(cohort, now), kode_kabkota=entry.kode_kabkota, npsn=entry.npsn,
+        created_at=now)
         .on_conflict_do_nothing(index_elements=["user_id", "programme_year"]).returning(Enrollment.id))
     enrollment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == user_id,
                                                             Enrollment.programme_year == entry.programme_year))

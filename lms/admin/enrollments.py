@@ -4,7 +4,7 @@ size. The admin pages, the API and the regional pages read the same functions, w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from sqlalchemy import distinct, func, select
 
@@ -41,7 +41,7 @@ def _conditions(cohort: Cohort, *, status: str | None = None, search: str | None
         conditions.append(in_school(cohort, school))
     if search:
         conditions.append(User.email.like(contains_pattern(search.strip().lower()), escape=LIKE_ESCAPE))
-    return conditions, bool(school or search)
+    return conditions, bool(search)
 
 
 def _count(conditions: list, needs_user: bool):
@@ -88,25 +88,40 @@ def enrollments_csv(cohort: Cohort, *, status: str | None = None, region: str | 
 
 
 def _csv_chunks(conditions: list, total_parts: int, batch: int) -> Iterator[str]:
-    yield _csv_text([CSV_COLUMNS])
+    query = (select(Enrollment.id, User.email, User.name, Enrollment.kode_kabkota, Enrollment.status,
+                    Enrollment.completed_at, Enrollment.extended_until)
+             .join(User, User.id == Enrollment.user_id).where(*conditions))
+
+    def lines(rows: list) -> Iterator[list]:
+        done = parts_done([row.id for row in rows])
+        return ([row.email, row.name or "", row.kode_kabkota or "", row.status, done.get(row.id, 0), total_parts,
+                 round(done.get(row.id, 0) * 100.0 / total_parts, 1) if total_parts else 0.0,
+                 row.completed_at.isoformat() if row.completed_at else "",
+                 row.extended_until.isoformat() if row.extended_until else ""] for row in rows)
+
+    return csv_stream(CSV_COLUMNS, batches_by_key(query, User.email, batch), lines)
+
+
+def batches_by_key(query, key, batch: int = CSV_BATCH) -> Iterator[list]:
+    """The rows of ``query`` in order of ``key`` (a unique column it selects), ``batch`` rows per statement, each
+    statement continuing after the last key read: the memory is one batch, whatever the number of rows."""
     last = None
     while True:
-        query = (select(Enrollment.id, User.email, User.name, Enrollment.kode_kabkota, Enrollment.status,
-                        Enrollment.completed_at, Enrollment.extended_until)
-                 .join(User, User.id == Enrollment.user_id).where(*conditions))
-        if last is not None:
-            query = query.where(User.email > last)
-        rows = db.session.execute(query.order_by(User.email).limit(batch)).all()
+        page = query if last is None else query.where(key > last)
+        rows = db.session.execute(page.order_by(None).order_by(key).limit(batch)).all()
         if not rows:
             return
-        done = parts_done([row.id for row in rows])
-        yield _csv_text([row.email, row.name or "", row.kode_kabkota or "", row.status, done.get(row.id, 0),
-                         total_parts, round(done.get(row.id, 0) * 100.0 / total_parts, 1) if total_parts else 0.0,
-                         row.completed_at.isoformat() if row.completed_at else "",
-                         row.extended_until.isoformat() if row.extended_until else ""] for row in rows)
-        last = rows[-1].email
+        yield rows
         if len(rows) < batch:
             return
+        last = getattr(rows[-1], key.key)
+
+
+def csv_stream(header, batches: Iterator[list], lines: Callable[[list], Iterable]) -> Iterator[str]:
+    """CSV text chunks (spreadsheet-safe): the header, then ``lines(rows)`` of each batch, one chunk per batch."""
+    yield _csv_text([header])
+    for rows in batches:
+        yield _csv_text(lines(rows))
 
 
 def parts_done(enrollment_ids: list[int]) -> dict[int, int]:

@@ -5,8 +5,8 @@ outbox, at most one per participant and day, claimed by an INSERT that the prima
 
 from __future__ import annotations
 
-import io
 import math
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,11 +16,11 @@ from sqlalchemy import case, func, insert, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from lms.admin.enrollments import CSV_BATCH, batches_by_key, csv_stream
 from lms.admin.models import AtRiskReminder
 from lms.admin.reports import in_school, parts_total
 from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment
-from lms.core import csvsafe
 from lms.core.audit import AuditEvent
 from lms.core.errors import Invalid
 from lms.core.formatting import deadline_text
@@ -88,23 +88,25 @@ def at_risk_query(cohort: Cohort, *, now: datetime, region: str | None = None, s
 
 
 def at_risk_count(cohort: Cohort, *, now: datetime, region: str | None = None, school: str | None = None) -> int:
-    """How many are at risk: the rule over the enrollments and their summary rows (the accounts only for a
-    school filter)."""
+    """How many are at risk: the rule over the enrollments and their summary rows."""
     conditions, _, _ = _rule(cohort, now=now, region=region, school=school)
     query = select(func.count()).select_from(Enrollment).join(S, S.enrollment_id == Enrollment.id)
-    if school:
-        query = query.join(User, User.id == Enrollment.user_id)
     return db.session.scalar(query.where(*conditions))
 
 
 def at_risk_page(cohort: Cohort, *, now: datetime, page: int, region: str | None = None,
                  school: str | None = None, per_page: int = PER_PAGE, after: int | None = None,
                  before: int | None = None) -> Page:
-    """One page of the list and the total, in two statements. ``after`` (``before``): the enrollment shown last
-    (first) on the neighbouring page, whose e-mail the page continues from (keyset: page 5,000 costs what page 1
-    costs); without either, the page is found by its number (OFFSET)."""
-    query = at_risk_query(cohort, now=now, region=region, school=school).limit(per_page)
+    """One page of the list and the total. ``after`` (``before``): the enrollment shown last (first) on the
+    neighbouring page, whose e-mail the page continues from (keyset: page 5,000 costs what page 1 costs), and
+    the total in a second statement. A page found by its number alone (typed, or an old link): by OFFSET, which
+    sorts every participant at risk anyway, so the total comes with the rows (a window count) in one statement;
+    only a page past the end counts again."""
     cursor = after or before
+    if not cursor and page > 1:
+        query = _numbered_page(cohort, now=now, region=region, school=school, page=page, per_page=per_page)
+    else:
+        query = at_risk_query(cohort, now=now, region=region, school=school).limit(per_page)
     if cursor:
         email = (select(User.email).join(Enrollment, Enrollment.user_id == User.id)
                  .where(Enrollment.id == cursor, Enrollment.cohort_id == cohort.id).scalar_subquery())
@@ -112,24 +114,44 @@ def at_risk_page(cohort: Cohort, *, now: datetime, page: int, region: str | None
             query = query.where(User.email > email)
         else:
             query = query.where(User.email < email).order_by(None).order_by(User.email.desc())
-    else:
-        query = query.offset((page - 1) * per_page)
     rows = db.session.execute(query).mappings().all()
     if before:
         rows.reverse()
-    return Page(list(rows), page, per_page, at_risk_count(cohort, now=now, region=region, school=school))
+    if not cursor and page > 1 and rows:
+        total = rows[0]["total"]
+    else:
+        total = at_risk_count(cohort, now=now, region=region, school=school)
+    return Page(list(rows), page, per_page, total)
 
 
-def at_risk_csv(cohort: Cohort, *, now: datetime, region: str | None = None, school: str | None = None) -> str:
-    out = io.StringIO()
-    rows = db.session.execute(at_risk_query(cohort, now=now, region=region, school=school)
-                              .execution_options(yield_per=5000)).mappings()
-    csvsafe.write_rows(out, ["email", "nama", "kode_kabkota", "persen_selesai", "persen_waktu_berjalan",
-                             "aktivitas_terakhir"],
-                       ([r["email"], r["name"] or "", r["kode_kabkota"] or "", round(float(r["done_percent"]), 1),
-                         round(min(float(r["elapsed_percent"] or 0), 100.0), 1),
-                         r["last_activity"].isoformat() if r["last_activity"] else ""] for r in rows))
-    return out.getvalue()
+def _numbered_page(cohort: Cohort, *, now: datetime, region: str | None, school: str | None, page: int,
+                  per_page: int):
+    """Page ``page`` by OFFSET, with the total (a window count). The rows at risk are gathered first (a
+    materialized CTE: the rule over the cohort's rows, then one sort of those few): left to itself, the planner
+    walks every account in e-mail order to feed the window count, as if the LIMIT stopped it early (measured at
+    300,000: 1.6 s for page 20 instead of 0.25 s)."""
+    rows = (at_risk_query(cohort, now=now, region=region, school=school).order_by(None).cte("at_risk")
+            .prefix_with("MATERIALIZED"))
+    return (select(rows, func.count().over().label("total")).order_by(rows.c.email)
+            .offset((page - 1) * per_page).limit(per_page))
+
+
+CSV_COLUMNS = ("email", "nama", "kode_kabkota", "persen_selesai", "persen_waktu_berjalan", "aktivitas_terakhir")
+
+
+def at_risk_csv(cohort: Cohort, *, now: datetime, region: str | None = None, school: str | None = None,
+                batch: int | None = None) -> Iterator[str]:
+    """Every participant at risk as CSV text chunks, streamed in batches by e-mail as the participant CSV is
+    (``enrollments.batches_by_key``): the memory is one batch, whatever the cohort. The query is made now, so the
+    chunks need nothing of ``cohort`` after the request's boundary (``stream_with_context``)."""
+    query = at_risk_query(cohort, now=now, region=region, school=school)
+
+    def lines(rows: list):
+        return ([r.email, r.name or "", r.kode_kabkota or "", round(float(r.done_percent), 1),
+                 round(min(float(r.elapsed_percent or 0), 100.0), 1),
+                 r.last_activity.isoformat() if r.last_activity else ""] for r in rows)
+
+    return csv_stream(CSV_COLUMNS, batches_by_key(query, User.email, batch or CSV_BATCH), lines)
 
 
 def remind(cohort: Cohort, enrollment_ids: list[int], *, now: datetime, actor_id: int | None) -> tuple[int, int]:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.utils import secure_filename
 
 from lms.admin import risk, tools
-from lms.admin.views import MAX_PAGE, _helpers, cursor_args
+from lms.admin.views import MAX_PAGE, _helpers, csv_download, cursor_args
 from lms.auth import stash
 from lms.cohorts import services as cohorts
 from lms.core.access import role_required
@@ -95,9 +94,8 @@ def at_risk(code: str):
     filters = _risk_filters()
     region, school = filters["wilayah"] or None, filters["sekolah"] or None
     if request.args.get("format") == "csv":
-        filename = secure_filename(f"berisiko-{cohort.code}.csv")
-        return Response(risk.at_risk_csv(cohort, now=now_utc(), region=region, school=school), mimetype="text/csv",
-                        headers={"Content-Disposition": f"attachment; filename={filename}"})
+        return csv_download(risk.at_risk_csv(cohort, now=now_utc(), region=region, school=school),
+                            f"berisiko-{cohort.code}.csv")
     page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     # The pager's links carry the neighbouring page's edge (an enrollment id), so that a late page costs what the
     # first does; a page number alone (typed, or an old link) still works.

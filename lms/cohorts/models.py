@@ -94,6 +94,8 @@ class Enrollment(db.Model):
         # The grouped progress reports count statuses and completions per kab/kota from this index alone.
         Index("ix_enrollments_cohort_kabkota", "cohort_id", "kode_kabkota",
               postgresql_include=["status", "completed_at"]),
+        # ... and per school, by the NPSN.
+        Index("ix_enrollments_cohort_npsn", "cohort_id", "npsn", postgresql_include=["status", "completed_at"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,6 +106,9 @@ class Enrollment(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="menunggu")
     #: 4-digit Kemendagri code of the participant's kab/kota (its province gives the time zone).
     kode_kabkota: Mapped[str | None] = mapped_column(String(4))
+    #: NPSN of the participant's school: copied from the cohort's roster entry with the kab/kota (Cek NIK link,
+    #: roster import, which also moves it when the entry's school changes); none without a roster entry.
+    npsn: Mapped[str | None] = mapped_column(String(8))
     #: A personal end of the learning window granted by an admin (exclusive instant, UTC).
     extended_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: When every part of every module was first done.

@@ -233,7 +233,7 @@ def initial_status(cohort: Cohort, now: datetime) -> str:
 
 
 def enroll(user: User, cohort: Cohort, *, now: datetime, kode_kabkota: str | None = None,
-           status: str | None = None) -> Enrollment:
+           npsn: str | None = None, status: str | None = None) -> Enrollment:
     """Enroll ``user`` in ``cohort`` (idempotent for the same cohort)."""
     existing = db.session.scalar(select(Enrollment).where(Enrollment.user_id == user.id,
                                                           Enrollment.programme_year == cohort.programme_year))
@@ -245,7 +245,7 @@ def enroll(user: User, cohort: Cohort, *, now: datetime, kode_kabkota: str | Non
     if status is None:
         status = initial_status(cohort, now)
     enrollment = Enrollment(user=user, cohort=cohort, programme_year=cohort.programme_year, status=status,
-                            kode_kabkota=kode_kabkota, created_at=now)
+                            kode_kabkota=kode_kabkota, npsn=npsn, created_at=now)
     db.session.add(enrollment)
     db.session.flush()
     emit("enrollment.created", enrollment=enrollment)

@@ -73,9 +73,12 @@ def load_demo(now: datetime, *, allowed_domains) -> Cohort:
     teacher = auth_services.find_user(DEMO_TEACHER)
     if teacher.name == "":
         teacher.name = "Guru Demo"
-    cohorts.enroll(teacher, demo, now=now, kode_kabkota=DEMO_TEACHER_KABKOTA)
+    cohorts.enroll(teacher, demo, now=now, kode_kabkota=DEMO_TEACHER_KABKOTA, npsn=DEMO_TEACHER_NPSN)
     _demo_roster_entry(demo, teacher, now)
     return demo
+
+
+DEMO_TEACHER_NPSN = "40311234"
 
 
 def _demo_roster_entry(cohort: Cohort, teacher: User, now: datetime) -> None:
@@ -84,7 +87,8 @@ def _demo_roster_entry(cohort: Cohort, teacher: User, now: datetime) -> None:
                                                       RosterEntry.nik_hash == hashed)) is None:
         db.session.add(RosterEntry(cohort_id=cohort.id, programme_year=cohort.programme_year, nik_hash=hashed,
                                    nik_encrypted=encrypt_nik(DEMO_TEACHER_NIK), nama=teacher.name,
-                                   email=teacher.email, npsn="40311234", satuan_pendidikan="SD Negeri 1 Makassar",
+                                   email=teacher.email, npsn=DEMO_TEACHER_NPSN,
+                                   satuan_pendidikan="SD Negeri 1 Makassar",
                                    kode_kabkota=DEMO_TEACHER_KABKOTA, created_at=now, updated_at=now))
 
 

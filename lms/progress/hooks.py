@@ -30,7 +30,7 @@ def install(app: Flask) -> None:
                           ("posttest.attempted", _attempted), ("journal.saved", _journal),
                           ("enrollment.created", summary.add_enrollment),
                           ("cohort.enrollments_created", summary.add_cohort_enrollments),
-                          ("cohort.enrollments_moved", summary.copy_kabkota),
+                          ("cohort.enrollments_moved", summary.copy_place),
                           ("cohort.curriculum_changed", summary.retotal_cohort),
                           ("curriculum.changed", summary.retotal_curriculum)):
         subscribe(app, name, handler)

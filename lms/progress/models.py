@@ -22,6 +22,8 @@ class ProgressSummary(db.Model):
         # The grouped reports and the at-risk list's first filter read a cohort's rows from this index alone.
         Index("ix_progress_summary_cohort_kabkota", "cohort_id", "kode_kabkota",
               postgresql_include=["parts_done", "last_activity_at"]),
+        # The report by school sums parts done per NPSN from this index alone.
+        Index("ix_progress_summary_cohort_npsn", "cohort_id", "npsn", postgresql_include=["parts_done"]),
     )
 
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"), primary_key=True)
@@ -29,6 +31,8 @@ class ProgressSummary(db.Model):
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
     #: The enrollment's kab/kota (copied with it: at enrollment, by the roster import), to group by region.
     kode_kabkota: Mapped[str | None] = mapped_column(String(4))
+    #: The enrollment's school (copied with it, as the kab/kota), to group by school.
+    npsn: Mapped[str | None] = mapped_column(String(8))
     #: Materi of the cohort's curriculum plus two per module (post-test and journal).
     parts_total: Mapped[int] = mapped_column(default=0)
     #: ``materi_done + posttests_done + journals_done``.

@@ -23,8 +23,8 @@ from lms.posttest.models import Attempt
 from lms.progress.models import ProgressSummary
 
 S = ProgressSummary
-COLUMNS = ("cohort_id", "kode_kabkota", "parts_total", "parts_done", "materi_done", "posttests_done", "journals_done",
-           "last_activity_at")
+COLUMNS = ("cohort_id", "kode_kabkota", "npsn", "parts_total", "parts_done", "materi_done", "posttests_done",
+           "journals_done", "last_activity_at")
 
 
 def live(cohort_id: int | None = None):
@@ -56,7 +56,7 @@ def live(cohort_id: int | None = None):
               .where(*([Cohort.id == cohort_id] if cohort_id is not None else [])).group_by(Cohort.id).subquery())
     m, t, j = (func.coalesce(sub.c.n, 0) for sub in (materi, tests, journals))
     return (select(Enrollment.id.label("enrollment_id"), Enrollment.cohort_id.label("cohort_id"),
-                   Enrollment.kode_kabkota.label("kode_kabkota"),
+                   Enrollment.kode_kabkota.label("kode_kabkota"), Enrollment.npsn.label("npsn"),
                    func.coalesce(totals.c.n, 0).label("parts_total"), (m + t + j).label("parts_done"),
                    m.label("materi_done"), t.label("posttests_done"), j.label("journals_done"),
                    last.c.at.label("last_activity_at"))

@@ -8,7 +8,7 @@ from them, in the same transaction, right after the service's own write:
   NOTHING``, the state a version-guarded UPDATE replaced), ``lock_row`` and ``count_first_attempt`` for
   post-tests, whose "first attempt of the module" two concurrent requests could both believe;
 * an enrollment created (one, or set-based by the roster import): ``add_enrollment``, ``add_cohort_enrollments``;
-  its kab/kota changed by the roster import: ``copy_kabkota``;
+  its kab/kota or school changed by the roster import: ``copy_place``;
 * a curriculum edit or a cohort given another curriculum: ``retotal_curriculum``, ``retotal_cohort``, each one
   statement over every enrollment concerned.
 
@@ -58,25 +58,30 @@ def add_enrollment(enrollment: Enrollment) -> None:
     db.session.flush()
     db.session.execute(_insert()(S).values(
         enrollment_id=enrollment.id, cohort_id=enrollment.cohort_id, kode_kabkota=enrollment.kode_kabkota,
+        npsn=enrollment.npsn,
         parts_total=cohort_total(enrollment.cohort_id),
         parts_done=0, materi_done=0, posttests_done=0, journals_done=0).on_conflict_do_nothing())
 
 
 def add_cohort_enrollments(cohort_id: int) -> int:
     """Rows for every enrollment of the cohort that has none (after a set-based creation): one statement."""
-    missing = (select(Enrollment.id, Enrollment.cohort_id, Enrollment.kode_kabkota, cohort_total(cohort_id),
+    missing = (select(Enrollment.id, Enrollment.cohort_id, Enrollment.kode_kabkota, Enrollment.npsn,
+                      cohort_total(cohort_id),
                       literal(0), literal(0), literal(0), literal(0))
                .where(Enrollment.cohort_id == cohort_id, ~exists().where(S.enrollment_id == Enrollment.id)))
     return db.session.execute(insert(S).from_select(
-        ["enrollment_id", "cohort_id", "kode_kabkota", "parts_total", "parts_done", "materi_done", "posttests_done",
-         "journals_done"], missing), execution_options=NO_SYNC).rowcount
+        ["enrollment_id", "cohort_id", "kode_kabkota", "npsn", "parts_total", "parts_done", "materi_done",
+         "posttests_done", "journals_done"], missing), execution_options=NO_SYNC).rowcount
 
 
-def copy_kabkota(cohort_id: int) -> None:
-    """The roster import moved enrollments of the cohort to another kab/kota: their rows follow, one statement."""
+def copy_place(cohort_id: int) -> None:
+    """The roster import moved enrollments of the cohort to another kab/kota or school: their rows follow, one
+    statement."""
     kode = select(Enrollment.kode_kabkota).where(Enrollment.id == S.enrollment_id).scalar_subquery()
-    db.session.execute(update(S).where(S.cohort_id == cohort_id, S.kode_kabkota.is_distinct_from(kode))
-                       .values(kode_kabkota=kode), execution_options=NO_SYNC)
+    npsn = select(Enrollment.npsn).where(Enrollment.id == S.enrollment_id).scalar_subquery()
+    db.session.execute(update(S).where(S.cohort_id == cohort_id,
+                                       or_(S.kode_kabkota.is_distinct_from(kode), S.npsn.is_distinct_from(npsn)))
+                       .values(kode_kabkota=kode, npsn=npsn), execution_options=NO_SYNC)
 
 
 def retotal_cohort(cohort_id: int) -> None:

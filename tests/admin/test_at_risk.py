@@ -3,6 +3,8 @@ through the outbox at most once per day per participant, even with two clicks at
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -10,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.admin import risk
+from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core.audit import AuditEvent
 from lms.curriculum.models import Materi
@@ -18,6 +21,7 @@ from lms.modules.models import MateriProgress
 from lms.notifications.models import OutboxMessage
 from lms.progress.rebuild import rebuild
 from tests.admin.test_views import admin, html  # noqa: F401 - the fixture
+from tests.queries import counted
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)  # the frozen clock: about 71% of the November window elapsed
 AHEAD, BEHIND, FAR = "guru.maju@guru.sd.belajar.id", "guru.lambat@guru.sd.belajar.id", "guru.jauh@guru.sd.belajar.id"
@@ -81,6 +85,53 @@ def test_page_csv_and_one_reminder_per_day(app, admin, learning, frozen_clock): 
     frozen_clock(NOW + timedelta(days=1))
     admin.post("/admin/cohorts/UJI-1/berisiko/ingatkan", data={"ids": [behind]})
     assert sorted(outbox(app)) == sorted([behind, behind, far])
+
+
+def test_a_typed_page_equals_the_page_reached_by_cursors(app, learning):
+    """Page N typed (OFFSET, with the total in the same statement) lists the rows the pager's cursors reach,
+    with the same total; past the end it is empty and still counts."""
+    cohort_id, *_ = setup(app, learning)
+    for n in range(7):
+        learning.participant(f"guru.idle{n}@guru.sd.belajar.id", cohort_id=cohort_id, kode_kabkota="7371")
+    with app.app_context():
+        db.session.execute(Enrollment.__table__.update().values(status="aktif"))
+        rebuild()
+        db.session.commit()
+        cohort = db.session.get(Cohort, cohort_id)
+        by_cursor, after = [], None
+        while True:
+            page = risk.at_risk_page(cohort, now=NOW, page=len(by_cursor) + 1, per_page=2, after=after)
+            by_cursor.append([row["email"] for row in page.rows])
+            if not page.has_next:
+                break
+            after = page.rows[-1]["id"]
+        assert page.total == 9 and len(by_cursor) == 5
+        with counted(app) as statements:
+            typed = [risk.at_risk_page(cohort, now=NOW, page=n, per_page=2) for n in range(1, 6)]
+        assert [[row["email"] for row in p.rows] for p in typed] == by_cursor
+        assert {p.total for p in typed} == {9}
+        # The curriculum's size (2 statements) and the rows; page 1 (the cheap first rows) counts apart.
+        assert len(statements) == (2 + 1 + 2 + 1) + 4 * (2 + 1), statements
+        past = risk.at_risk_page(cohort, now=NOW, page=7, per_page=2)
+        assert past.rows == [] and past.total == 9
+
+
+def test_the_csv_is_streamed_in_batches_and_spreadsheet_safe(app, admin, learning, monkeypatch):  # noqa: F811
+    """The export reads the at-risk rows a batch at a time by e-mail (a statement per batch: its memory is one
+    batch), like the participant CSV, and a name that a spreadsheet would run as a formula is made text."""
+    cohort, ahead, behind, far = setup(app, learning)
+    with app.app_context():
+        db.session.execute(User.__table__.update().where(User.email == FAR).values(name="=HYPERLINK(1)"))
+        db.session.commit()
+    monkeypatch.setattr(risk, "CSV_BATCH", 1)
+    with counted(app) as statements:
+        answer = admin.get("/admin/cohorts/UJI-1/berisiko?format=csv")
+        assert answer.is_streamed and answer.mimetype == "text/csv"
+        rows = list(csv.reader(io.StringIO(answer.get_data(as_text=True))))
+    assert rows[0] == list(risk.CSV_COLUMNS)
+    assert [r[0] for r in rows[1:]] == [FAR, BEHIND] and rows[1][1] == "'=HYPERLINK(1)"
+    # Two rows, one per batch: a third statement finds none left.
+    assert sum("ORDER BY users.email" in s for s in statements) == 3, statements
 
 
 @pytest.mark.postgres

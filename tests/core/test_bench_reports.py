@@ -24,8 +24,10 @@ def test_p95_is_the_nearest_rank():
 def test_every_report_grouping_and_list_is_timed():
     from bench.bench_reports import ADMIN, DINAS, Visitor
 
-    labels = [label for label, _, _ in scenarios({ADMIN: Visitor("a", "c=1"), DINAS: Visitor("d", "c=2")}, "CUR", 5000)]
+    labels = [label for label, _, _ in scenarios({ADMIN: Visitor("a", "c=1"), DINAS: Visitor("d", "c=2")}, "CUR", 5000,
+                                                 2000)]
     for needed in ("group=province", "group=kabkota", "group=school", "at-risk, first page", "at-risk, page 20",
+                   "at-risk, typed page 2000",
                    "drill-down", "enrollments page 1", "page 5000 (offset)", "page 5000 (cursor)"):
         assert any(needed in label for label in labels), needed
 
@@ -40,3 +42,4 @@ def test_a_small_run_end_to_end(postgresql_databases):
     assert "API progress group=school" in done.stdout and "API enrollments page 4 (cursor)" in done.stdout
     assert "CSV export of DEMO (every participant, streamed): 151 rows" in done.stdout
     assert "identity" in done.stdout and "gzip" in done.stdout
+    assert "At-risk CSV of DEMO (streamed, identity)" in done.stdout

@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
 from bench import datagen
+from lms.admin import reports
+from lms.cohorts.models import Cohort
 from lms.extensions import db
 from lms.modules.curriculum_file import import_curriculum
 from lms.progress.models import ProgressSummary
@@ -106,6 +108,7 @@ def test_a_roster_import_moving_participants_moves_their_summary_rows(app, learn
     rows = [list(row) for row in datagen.rows(3)]
     import_roster(app, cohort_id, rows)
     rows[0][5] = rows[1][5]
+    rows[2][3] = rows[1][3]  # another school
     with counted(app) as statements:
         import_roster(app, cohort_id, rows)
     copies = [s for s in writes(statements) if s.lstrip().startswith("UPDATE progress_summary")]
@@ -113,4 +116,8 @@ def test_a_roster_import_moving_participants_moves_their_summary_rows(app, learn
     with app.app_context():
         assert sorted(db.session.scalars(select(ProgressSummary.kode_kabkota))) == sorted([rows[1][5]] * 2 +
                                                                                           [rows[2][5]])
+        assert sorted(db.session.scalars(select(ProgressSummary.npsn))) == sorted([rows[0][3]] + [rows[1][3]] * 2)
         assert differences() == []
+        by_school = reports.progress_report(db.session.get(Cohort, cohort_id), "school")
+        assert [(r.key, r.name, r.participants) for r in by_school] == sorted(
+            [(rows[0][3], rows[0][4], 1), (rows[1][3], rows[1][4], 2)])

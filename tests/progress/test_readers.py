@@ -10,6 +10,7 @@ from lms.cohorts.models import Cohort
 from lms.extensions import db
 from tests.admin.test_views import admin, html  # noqa: F401 - the fixture
 from tests.progress.world import World
+from tests.queries import counted
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 
@@ -28,6 +29,25 @@ def test_the_report_reads_the_parts_done_and_filters_by_region(app, learning, du
         assert reports.progress_report(cohort, "kabkota", region="3273")[0].participants == 4
         assert reports.progress_report(cohort, "province", region="73") == []
         assert reports.progress_report(cohort, "school", region="32")[0].participants == 4
+
+
+def test_the_report_by_school_reads_the_copied_school_without_joining_accounts(app, learning, during):
+    """Schools come from the NPSN kept on the enrollments and their summary rows (placed by the roster import):
+    three grouped statements (counts, parts done, names), none joining the accounts or the roster per
+    participant, whatever the number of schools."""
+    world = World(app, learning, participants=4)
+    for who, npsn in ((0, 2), (1, 2), (2, 1)):
+        world.run(("school", who, 0, npsn))
+    world.run(("materi", 0, 0, 0))
+    with app.app_context():
+        cohort = db.session.get(Cohort, world.cohort_a)
+        with counted(app) as statements:
+            rows = reports.progress_report(cohort, "school")
+        assert [(r.key, r.name, r.participants) for r in rows] == [
+            ("40300001", "SD Negeri 40300001", 1), ("40300002", "SD Negeri 40300002", 2), ("-", "-", 1)]
+        assert rows[1].average_percent == 6.2  # 1 of 8 parts for one of its two participants
+    grouped = [s for s in statements if "GROUP BY" in s]
+    assert len(grouped) == 3 and not [s for s in grouped if "JOIN users" in s or "users.email" in s], statements
 
 
 def test_at_risk_pages_by_cursor_are_the_pages_by_number(app, learning, during):

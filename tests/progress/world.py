@@ -3,12 +3,17 @@ services exactly as the pages and the API run them (each its own transaction, co
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
+import random
 from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from bench.datagen import HEADER, nik_for
 from lms.auth import services as auth_services
+from lms.cohorts import roster
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core.errors import DomainError
@@ -82,6 +87,9 @@ class World:
         if kind == "reimport":  # refused when the curriculum is in use and its shape changes
             import_curriculum(curriculum_data(code="K-C", modules=1 + a % 3, materi=1 + b % 3))
             return
+        if kind == "school":  # the roster places a participant at a school, or moves them to another
+            self._school(who % len(self.enrollments), f"4030000{b % 3}", now)
+            return
         enrollment = db.session.get(Enrollment, self.enrollments[who % len(self.enrollments)])
         structure = self._structure(enrollment)
         if not structure:
@@ -102,10 +110,20 @@ class World:
             cohorts.extend_participant(enrollment, date(2026, 12, 10 + b % 10), reason="Sakit", now=now,
                                        actor_id=None)
 
+    def _school(self, index: int, npsn: str, now) -> None:
+        enrollment = db.session.get(Enrollment, self.enrollments[index])
+        out = io.StringIO()
+        csv.writer(out).writerows([HEADER, [nik_for("3273", index, random.Random(index)), "Guru",
+                                            enrollment.user.email, npsn, f"SD Negeri {npsn}", "3273"]])
+        job = roster.create_import(enrollment.cohort, "roster.csv", now=now)
+        db.session.commit()
+        job = roster.run_import(job, io.BytesIO(out.getvalue().encode()), now=now)
+        assert job.status == "done", roster.errors_of(job, limit=None)
+
     def differences(self):
         with self.app.app_context():
             return differences()
 
 
 KINDS = ("materi",) * 6 + ("attempt",) * 3 + ("draft", "journal", "journal", "journal", "enroll", "recurriculum",
-                                              "reimport", "extend")
+                                              "reimport", "extend", "school", "school")

@@ -98,16 +98,16 @@ def apply_rows(job: RosterImport, cohort: Cohort, now: datetime) -> dict:
         .where(mine, ~exists().where(User.email == rows.email))), execution_options=COUNTED).rowcount
     moved = db.session.execute(update(Enrollment).where(
         Enrollment.cohort_id == cohort.id, Enrollment.user_id == User.id, User.email == rows.email, mine,
-        Enrollment.kode_kabkota.is_distinct_from(rows.kode_kabkota)).values(kode_kabkota=rows.kode_kabkota),
-        execution_options=NO_SYNC).rowcount
+        or_(Enrollment.kode_kabkota.is_distinct_from(rows.kode_kabkota), Enrollment.npsn.is_distinct_from(rows.npsn)))
+        .values(kode_kabkota=rows.kode_kabkota, npsn=rows.npsn), execution_options=NO_SYNC).rowcount
     if moved:
         emit("cohort.enrollments_moved", cohort_id=cohort.id)
     status = initial_status(cohort, now)
     not_enrolled = ~exists().where(Enrollment.user_id == User.id, Enrollment.programme_year == cohort.programme_year)
     enrollments = db.session.execute(insert(Enrollment).from_select(
-        ["user_id", "cohort_id", "programme_year", "status", "kode_kabkota", "created_at"],
+        ["user_id", "cohort_id", "programme_year", "status", "kode_kabkota", "npsn", "created_at"],
         select(User.id, literal(cohort.id), literal(cohort.programme_year), literal(status), rows.kode_kabkota,
-               literal(now, Enrollment.created_at.type))
+               rows.npsn, literal(now, Enrollment.created_at.type))
         .join(User, User.email == rows.email)
         .where(mine, not_enrolled)), execution_options=COUNTED).rowcount
     if enrollments:
