@@ -2,8 +2,8 @@
 proposals), so that a page after a cursor starts with an index lookup instead of reading and sorting the rows
 before it
 
-Revision ID: 0022b
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-11-30 17:40:00.000000
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = "0022b"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """selection entries by e-mail (stored in lower case): a teacher's own determination (every dashboard view's
 status line, the gate, the own page) reads the candidate's few entries through an index, not every run's list
 
-Revision ID: 0022c
-Revises: 0021
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-11-30 17:45:00.000000
 
 """
@@ -10,8 +10,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = "0022c"
-down_revision = "0021"
+revision = "0024"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

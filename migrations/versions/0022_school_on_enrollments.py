@@ -1,7 +1,7 @@
 """school (NPSN) on enrollments and progress summary rows: the report by school groups two indexes, as the reports
 by kab/kota do, instead of joining the accounts and the roster
 
-Revision ID: 0022a
+Revision ID: 0022
 Revises: 0021
 Create Date: 2026-11-30 17:45:00.000000
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0022a"
+revision = "0022"
 down_revision = "0021"
 branch_labels = None
 depends_on = None
