@@ -33,6 +33,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import wrk  # noqa: E402
 from bench.bench_ukppg import (  # noqa: E402
     CHECK_SESSIONS,
     DUPLICATES,
@@ -43,21 +44,10 @@ from bench.bench_ukppg import (  # noqa: E402
     production_env,
 )
 from bench.harness import DEFAULT_URL, fresh_database, instance_dir, print_table, run_lms  # noqa: E402
-from bench.wrk import (  # noqa: E402
-    Answer,
-    Request,
-    WrkResult,
-    cpu_seconds,
-    json_body,
-    lua_script,
-    parse_wrk,
-    tree_pids,
-    wrk_command,
-)
 
 #: The answers a registration may get; anything else fails the run.
-ANSWERS = (Answer("created", 201), Answer("seat_full", 409, '"seat_full"'),
-           Answer("already", 409, '"already_registered"'))
+ANSWERS = (wrk.Answer("created", 201), wrk.Answer("seat_full", 409, '"seat_full"'),
+           wrk.Answer("already", 409, '"already_registered"'))
 
 
 def parse_args() -> argparse.Namespace:
@@ -76,18 +66,18 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def rush_requests(tokens: list[str], plans, order) -> list[Request]:
+def rush_requests(tokens: list[str], plans, order) -> list[wrk.Request]:
     """Each participant's registration in arrival order; a double submitter's request twice in a row."""
     out = []
     for i in order:
-        request = Request("POST", "/api/v1/ukppg/registrations",
-                          {"Authorization": f"Bearer {tokens[i]}", "Content-Type": "application/json"},
-                          json_body({"session_id": plans[i].first}))
+        request = wrk.Request("POST", "/api/v1/ukppg/registrations",
+                              {"Authorization": f"Bearer {tokens[i]}", "Content-Type": "application/json"},
+                              wrk.json_body({"session_id": plans[i].first}))
         out.extend([request, request] if plans[i].double else [request])
     return out
 
 
-def checks(url: str, result: WrkResult, connections: int) -> list[str]:
+def checks(url: str, result: wrk.WrkResult, connections: int) -> list[str]:
     with psycopg.connect(url) as conn:
         sessions = conn.execute(CHECK_SESSIONS).fetchall()
         duplicates = conn.execute(DUPLICATES).fetchone()[0]
@@ -131,22 +121,22 @@ def main() -> None:
         try:
             print(f"gunicorn -w {args.workers}: healthy after {server.wait_healthy():.1f} s")
             with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-                script.write(lua_script(requests, answers=ANSWERS, shares=True))
-            pids = tree_pids(server.process.pid)
+                script.write(wrk.lua_script(requests, answers=ANSWERS, shares=True))
+            pids = wrk.tree_pids(server.process.pid)
             load_before = os.getloadavg()[0]
-            app_before, pg_before = cpu_seconds(pids), cpu_seconds(backend_pids(db.url))
-            command = wrk_command(server.url, script.name, threads=args.threads, connections=args.connections,
-                                  duration=args.duration, timeout=30)
+            app_before, pg_before = wrk.cpu_seconds(pids), wrk.cpu_seconds(backend_pids(db.url))
+            command = wrk.wrk_command(server.url, script.name, threads=args.threads, connections=args.connections,
+                                      duration=args.duration, timeout=30)
             start = time.perf_counter()
             output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
             wall = time.perf_counter() - start
-            app_cpu = cpu_seconds(pids) - app_before
-            pg_cpu = cpu_seconds(backend_pids(db.url)) - pg_before
+            app_cpu = wrk.cpu_seconds(pids) - app_before
+            pg_cpu = wrk.cpu_seconds(backend_pids(db.url)) - pg_before
             load_after = os.getloadavg()[0]
             os.unlink(script.name)
         finally:
             server.stop()
-        result = parse_wrk(output)
+        result = wrk.parse_wrk(output)
         n, answers = result.requests, result.answers
         print(f"\nrush: {args.participants:,} participants ({len(requests) - args.participants:,} double), "
               f"{args.seats:,} seats in {args.sessions} sessions ({args.popular} popular); gunicorn -w {args.workers}, "
