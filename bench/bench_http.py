@@ -211,7 +211,7 @@ def report(measured: list[Measured], args: argparse.Namespace) -> None:
     for m in measured:
         r = m.result
         per = 1000 / r.requests if r.requests else float("nan")
-        rows.append((m.scenario.name, f"{r.rps:,.0f}", f"{r.p50_ms:.1f}", f"{r.p99_ms:.1f}", f"{r.non2xx:,}",
+        rows.append((m.scenario.name, f"{r.rps:,.0f}", f"{r.p50_ms:.1f}", f"{r.p99_ms:.1f}", f"{r.unexpected:,}",
                      f"{r.rps / bare:.2f}×" if bare else "-", f"{m.app_cpu * per:.2f}", f"{m.db_cpu * per:.2f}"))
     print(f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency; gunicorn -w {args.workers} "
           f"(sync) for each server; {os.cpu_count()} cores; load average now {os.getloadavg()[0]:.1f}")
@@ -287,9 +287,9 @@ def main() -> None:
             for s in scenarios(bare, app, visitors):
                 m = measure(s, args, bench_db.url, Path(folder))
                 measured.append(m)
-                print(f"  {s.name}: {m.result.rps:,.0f} req/s, {m.result.non2xx} non-2xx")
-                if m.result.non2xx or m.result.socket_errors:
-                    failed.append(f"{s.name}: {m.result.non2xx} non-2xx, {m.result.socket_errors} socket errors; "
+                print(f"  {s.name}: {m.result.rps:,.0f} req/s, {m.result.unexpected} non-2xx")
+                if m.result.unexpected or m.result.socket_errors:
+                    failed.append(f"{s.name}: {m.result.unexpected} non-2xx, {m.result.socket_errors} socket errors; "
                                   f"first error: {m.result.first_error[:600]}")
         finally:
             app.stop()

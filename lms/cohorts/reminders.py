@@ -14,11 +14,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, exists, func, insert, literal, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment, Reminder
+from lms.core.db import dialect_insert
 from lms.core.formatting import deadline_text
 from lms.core.regions import timezone_for
 from lms.extensions import db
@@ -37,7 +36,7 @@ def effective_close():
 
 def send_reminders(*, now: datetime) -> dict[str, int]:
     """Claim the milestones due at ``now`` and queue one message per participant; returns counts."""
-    insert_fn = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert_fn = dialect_insert(db.session)
     run_id = uuid.uuid4().hex
     close = effective_close()
     counts = {}

@@ -17,10 +17,9 @@ from datetime import datetime
 
 from sqlalchemy import JSON, cast, func, literal, update
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lms.cohorts.models import Enrollment
+from lms.core.db import dialect_insert
 from lms.curriculum.models import Module
 from lms.extensions import db
 from lms.journal.models import JournalEntry
@@ -47,7 +46,7 @@ def save_draft(enrollment: Enrollment, module: Module, answers: dict[str, str], 
                     updated_at=now, version=JournalEntry.version + 1)
             .returning(JournalEntry), execution_options={**options, "synchronize_session": False})
     dialect = db.session.get_bind().dialect.name
-    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(JournalEntry).values(
+    insert = dialect_insert(db.session)(JournalEntry).values(
         enrollment_id=enrollment.id, module_id=module.id, draft_answers=answers, status="draft", updated_at=now,
         version=1)
     if version == 0:

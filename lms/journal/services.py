@@ -8,12 +8,11 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lms.cohorts.errors import NotUnlocked
 from lms.cohorts.models import Enrollment
 from lms.cohorts.services import require_open
+from lms.core.db import dialect_insert
 from lms.core.errors import DomainError, Invalid
 from lms.core.events import emit
 from lms.curriculum.models import Module
@@ -175,7 +174,7 @@ def _insert_entry(enrollment: Enrollment, module: Module, answers: dict[str, str
                   now: datetime) -> JournalEntry | None:
     """Create the entry at version 1 and return it; None when another request created it first (unique
     constraint)."""
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(db.session)
     values = {"enrollment_id": enrollment.id, "module_id": module.id, "draft_answers": answers, "status": "draft",
               "updated_at": now, "version": 1}
     if submitted:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lms.cohorts.errors import NotUnlocked
 from lms.cohorts.models import Enrollment
 from lms.cohorts.services import WindowState, require_open, window_state
+from lms.core.db import dialect_insert
 from lms.core.errors import NotFound
 from lms.core.events import emit
 from lms.curriculum.models import Materi, Module
@@ -44,7 +43,7 @@ def complete_materi(enrollment: Enrollment, materi: Materi, *, now: datetime) ->
     require_open(enrollment, now)
     if not module_state(compute_progress(enrollment), materi.module).unlocked:
         raise NotUnlocked()
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(db.session)
     inserted = db.session.execute(insert(MateriProgress).values(enrollment_id=enrollment.id, materi_id=materi.id,
                                                                 done_at=now).on_conflict_do_nothing()
                                   .returning(MateriProgress.materi_id)).first()

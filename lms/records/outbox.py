@@ -15,9 +15,8 @@ from datetime import datetime, timedelta
 import requests
 from flask import current_app
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from lms.core.db import dialect_insert
 from lms.extensions import db
 from lms.records.models import XapiStatement
 
@@ -37,7 +36,7 @@ def enqueue(enrollment_id: int | None, items: list[tuple[str, dict]], *, now: da
     One INSERT whatever the number of statements; returns how many were new."""
     if not items:
         return 0
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(db.session)
     rows = [{"statement_id": body["id"], "key": key, "enrollment_id": enrollment_id, "statement": body,
              "created_at": now, "attempts": 0} for key, body in items]
     table = XapiStatement.__table__

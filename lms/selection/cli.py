@@ -118,41 +118,35 @@ def publish_command(run_id: int, code: str, allow_placeholder: bool) -> None:
     click.echo(f"run {run_id} published to {code}: {job.stats}")
 
 
-@selection_cli.command("assign-region")
-@click.argument("email")
-@click.argument("kode_kabkota")
-def assign_region_command(email: str, kode_kabkota: str) -> None:
-    """Let a dinas user act for a kab/kota (grants the dinas role if needed)."""
-    now = now_utc()
-    try:
-        user = auth_services.get_or_create_account(email, now=now,
-                                                   allowed_domains=current_app.config["ALLOWED_EMAIL_DOMAINS"])
-        auth_services.grant_role(user, "dinas", now=now)
-    except DomainError as exc:
-        raise click.ClickException(str(exc.message)) from exc
-    removal.assign_region(user, kode_kabkota)
-    db.session.commit()
-    click.echo(f"{user.email}: dinas for {kode_kabkota}")
+def _area_command(name: str, role: str, metavar: str, doc: str, *, what: str = "", check=None) -> None:
+    """``lms selection NAME EMAIL CODE``, one implementation for each kind of region: tie an account to a region
+    (``DinasRegion``), granting ``role`` if needed; ``check`` refuses a code (it returns why) before anything is
+    written."""
+
+    @selection_cli.command(name, help=doc)
+    @click.argument("email")
+    @click.argument("code", metavar=metavar)
+    def command(email: str, code: str) -> None:
+        if check and (problem := check(code)):
+            raise click.ClickException(problem)
+        now = now_utc()
+        try:
+            user = auth_services.get_or_create_account(email, now=now,
+                                                       allowed_domains=current_app.config["ALLOWED_EMAIL_DOMAINS"])
+            auth_services.grant_role(user, role, now=now)
+        except DomainError as exc:
+            raise click.ClickException(str(exc.message)) from exc
+        removal.assign_region(user, code)
+        db.session.commit()
+        click.echo(f"{user.email}: {role} for {what}{code}")
 
 
-
-@selection_cli.command("assign-province")
-@click.argument("email")
-@click.argument("kode_provinsi")
-def assign_province_command(email: str, kode_provinsi: str) -> None:
-    """Let an LPMP user read the progress reports of a province (grants the lpmp role if needed)."""
-    if kode_provinsi not in PROVINCES:
-        raise click.ClickException(f"unknown province code {kode_provinsi!r} (2 digits, e.g. 73)")
-    now = now_utc()
-    try:
-        user = auth_services.get_or_create_account(email, now=now,
-                                                   allowed_domains=current_app.config["ALLOWED_EMAIL_DOMAINS"])
-        auth_services.grant_role(user, "lpmp", now=now)
-    except DomainError as exc:
-        raise click.ClickException(str(exc.message)) from exc
-    removal.assign_region(user, kode_provinsi)
-    db.session.commit()
-    click.echo(f"{user.email}: lpmp for province {kode_provinsi}")
+_area_command("assign-region", "dinas", "KODE_KABKOTA",
+              "Let a dinas user act for a kab/kota (grants the dinas role if needed).")
+_area_command("assign-province", "lpmp", "KODE_PROVINSI",
+              "Let an LPMP user read the progress reports of a province (grants the lpmp role if needed).",
+              what="province ",
+              check=lambda code: None if code in PROVINCES else f"unknown province code {code!r} (2 digits, e.g. 73)")
 
 
 @selection_cli.command("explain")
