@@ -13,8 +13,6 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, insert, literal, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lms.admin.enrollments import CSV_BATCH, batches_by_key, csv_stream
 from lms.admin.models import AtRiskReminder
@@ -22,6 +20,7 @@ from lms.admin.reports import in_school, parts_total
 from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core.audit import AuditEvent
+from lms.core.db import dialect_insert
 from lms.core.errors import Invalid
 from lms.core.formatting import deadline_text
 from lms.core.paging import Page
@@ -163,7 +162,7 @@ def remind(cohort: Cohort, enrollment_ids: list[int], *, now: datetime, actor_id
     if len(ids) > MAX_REMIND:
         raise Invalid(details={"ids": str(_l("Paling banyak %(n)s peserta sekaligus.", n=MAX_REMIND))})
     day = now.astimezone(ZoneInfo(cohort.timezone)).date()
-    insert_fn = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert_fn = dialect_insert(db.session)
     chosen = (select(Enrollment.id, literal(day, AtRiskReminder.day.type), literal(now, AtRiskReminder.sent_at.type),
                      literal(actor_id, AtRiskReminder.sent_by_id.type))
               .where(Enrollment.id.in_(ids), Enrollment.cohort_id == cohort.id, Enrollment.status == "aktif"))

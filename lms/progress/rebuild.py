@@ -10,11 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import distinct, func, literal, or_, select, type_coerce, union_all
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lms.cohorts.models import Cohort, Enrollment
-from lms.core.db import UTCDateTime
+from lms.core.db import UTCDateTime, dialect_insert
 from lms.curriculum.models import Materi, Module
 from lms.extensions import db
 from lms.journal.models import JournalEntry
@@ -69,7 +67,7 @@ def live(cohort_id: int | None = None):
 def rebuild(cohort_id: int | None = None) -> int:
     """Recompute every row (of ``cohort_id``, or all) from the raw rows: one INSERT .. ON CONFLICT DO UPDATE.
     Returns the number of rows written."""
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(db.session)
     source = live(cohort_id).subquery()
     statement = insert(S).from_select(["enrollment_id", *COLUMNS],
                                       select(source).where(literal(True)))

@@ -21,10 +21,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import case, distinct, exists, func, insert, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lms.cohorts.models import Cohort, Enrollment
+from lms.core.db import dialect_insert
 from lms.curriculum.models import Materi, Module
 from lms.extensions import db
 from lms.posttest.models import Attempt
@@ -49,14 +48,10 @@ def cohort_total(cohort_id):
             .scalar_subquery())
 
 
-def _insert():
-    return pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def add_enrollment(enrollment: Enrollment) -> None:
     """The row of a new enrollment (nothing done yet); idempotent."""
     db.session.flush()
-    db.session.execute(_insert()(S).values(
+    db.session.execute(dialect_insert(db.session)(S).values(
         enrollment_id=enrollment.id, cohort_id=enrollment.cohort_id, kode_kabkota=enrollment.kode_kabkota,
         npsn=enrollment.npsn,
         parts_total=cohort_total(enrollment.cohort_id),

@@ -48,7 +48,7 @@ def test_parameters_and_bodies_are_declared(client):
     repoint = doc["paths"]["/tickets/{ticket_id}/repoint"]["get"]
     assert {p["name"] for p in repoint["parameters"]} == {"entry_id", "email"}
     queue = doc["paths"]["/tickets"]["get"]
-    assert {p["name"] for p in queue["parameters"]} == {"all", "status", "category", "q", "page"}
+    assert {p["name"] for p in queue["parameters"]} == {"all", "status", "category", "q", "page", "after"}
 
 
 def test_the_api_modules_parse_nothing_by_hand_and_views_do_not_commit():
