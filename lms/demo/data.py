@@ -14,7 +14,7 @@ from lms.auth.models import User
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import Cohort, Enrollment
 from lms.cohorts.roster_models import RosterEntry
-from lms.core.nik import encrypt_nik, nik_hash
+from lms.core.nik import encrypt_nik, nik_encryptor, nik_hash
 from lms.curriculum.models import Curriculum, Materi, Module
 from lms.extensions import db
 from lms.journal.models import JournalEntry
@@ -49,6 +49,9 @@ DEMO_TEACHER_NIK = "7371015505900001"
 #: Makassar (WITA), so that the dashboard shows the deadline in WIB and in the teacher's own zone.
 DEMO_TEACHER_KABKOTA = "7371"
 SYNTHETIC_KABKOTA = ("3171", "3273", "3578", "5171", "6471", "7371", "8171", "9171", "1171", "5371")
+#: Synthetic participants per school, on average: a cohort of 300,000 spans about 30,000 schools, as a real one
+#: spans tens of thousands, so that the report by school has as many rows to group and name.
+TEACHERS_PER_SCHOOL = 10
 
 
 def demo_curriculum_source() -> str:
@@ -134,8 +137,12 @@ def more_demo_cohorts(demo: Cohort, count: int) -> list[Cohort]:
 
 
 def generate_participants(cohort: Cohort, count: int, *, now: datetime, seed: int = 2024, batch: int = 5000) -> int:
-    """Add ``count`` synthetic participants to ``cohort`` with varied progress (for benchmarks)."""
+    """Add ``count`` synthetic participants to ``cohort`` with varied progress (for benchmarks), each with a roster
+    entry (a synthetic NIK, hashed and encrypted as an import stores it) at one of ``count / TEACHERS_PER_SCHOOL``
+    schools, whose kab/kota is the participant's."""
     rng = random.Random(seed)
+    schools = max(1, count // TEACHERS_PER_SCHOOL)
+    encrypt = nik_encryptor()
     start = db.session.scalar(select(func.count(User.id)))
     materi = db.session.execute(select(Materi.id, Module.id).join(Module)
                                 .where(Module.curriculum_id == cohort.curriculum_id)
@@ -148,17 +155,31 @@ def generate_participants(cohort: Cohort, count: int, *, now: datetime, seed: in
         emails = [f"peserta{n:07d}@guru.sd.belajar.id" for n in numbers]
         db.session.execute(insert(User), [{"email": e, "name": f"Peserta {n}", "created_at": now, "active": True}
                                           for e, n in zip(emails, numbers, strict=True)])
-        ids = db.session.scalars(select(User.id).where(User.email.in_(emails))).all()
+        ids = dict(db.session.execute(select(User.email, User.id).where(User.email.in_(emails))).all())
+        places = [_synthetic_school(rng.randrange(schools)) for _ in emails]
         db.session.execute(insert(Enrollment), [
-            {"user_id": uid, "cohort_id": cohort.id, "programme_year": cohort.programme_year,
-             "status": cohorts.initial_status(cohort, now),
-             "kode_kabkota": rng.choice(SYNTHETIC_KABKOTA), "created_at": now} for uid in ids])
+            {"user_id": ids[email], "cohort_id": cohort.id, "programme_year": cohort.programme_year,
+             "status": cohorts.initial_status(cohort, now), "kode_kabkota": kode, "npsn": npsn, "created_at": now}
+            for email, (npsn, _, kode) in zip(emails, places, strict=True)])
+        db.session.execute(insert(RosterEntry), [
+            {"cohort_id": cohort.id, "programme_year": cohort.programme_year, "nik_hash": nik_hash(nik),
+             "nik_encrypted": encrypt(nik), "nama": f"Peserta {n}", "email": email, "npsn": npsn,
+             "satuan_pendidikan": school, "kode_kabkota": kode, "created_at": now, "updated_at": now}
+            for n, email, (npsn, school, kode) in zip(numbers, emails, places, strict=True)
+            for nik in (f"{kode}99{n:010d}",)])
+        ids = list(ids.values())
         enrollments = db.session.execute(select(Enrollment.id).where(Enrollment.user_id.in_(ids))).scalars().all()
         _synthetic_progress(enrollments, materi, module_ids, rng, now)
         made += size
     db.session.flush()
     rebuild(cohort.id)  # the rows above were written directly: their summary rows, set-based
     return made
+
+
+def _synthetic_school(school: int) -> tuple[str, str, str]:
+    """(NPSN, name, kab/kota) of synthetic school number ``school``."""
+    kode = SYNTHETIC_KABKOTA[school % len(SYNTHETIC_KABKOTA)]
+    return f"{80000000 + school:08d}", f"SD Sintetis {school} {kode}", kode
 
 
 def _synthetic_progress(enrollments, materi, module_ids, rng, now) -> None:

@@ -7,7 +7,10 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
+from lms.auth.models import User
 from lms.cohorts.models import Cohort, Enrollment
+from lms.cohorts.roster_models import RosterEntry
+from lms.core.nik import decrypt_nik
 from lms.extensions import db
 from lms.modules.models import MateriProgress
 
@@ -71,6 +74,17 @@ def test_demo_generates_synthetic_participants(app, runner):
         per_enrollment = db.session.execute(select(MateriProgress.enrollment_id, func.count())
                                             .group_by(MateriProgress.enrollment_id)).all()
         assert len({count for _, count in per_enrollment}) > 3  # varied progress
+        # Each is on the roster at a school of its own kab/kota (about ten to a school), as an import places it.
+        placed = db.session.execute(
+            select(Enrollment.npsn, Enrollment.kode_kabkota, RosterEntry.npsn, RosterEntry.kode_kabkota,
+                   RosterEntry.nik_encrypted)
+            .join(User, User.id == Enrollment.user_id).join(RosterEntry, RosterEntry.email == User.email)
+            .where(User.email.like("peserta%"))).all()
+        assert len(placed) == 300
+        assert all(e_npsn == r_npsn and e_kode == r_kode for e_npsn, e_kode, r_npsn, r_kode, _ in placed)
+        assert 20 <= len({row[0] for row in placed}) <= 30
+        assert decrypt_nik(placed[0][4]).startswith(placed[0][1])
+    assert runner.invoke(args=["progress", "verify"]).exit_code == 0
 
 
 def test_demo_spreads_participants_over_several_cohorts(app, runner):
