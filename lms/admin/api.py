@@ -204,10 +204,13 @@ def post_extension(body: dict, code: str):
 @bp.alt_response(200, schema={"type": "string"}, content_type="text/csv", success=True,
                  description="The same rows as CSV (format=csv)")
 @errors(bp, 401, 403, 404)
-def get_progress_report(code: str, group: str, output: str):
+def get_progress_report(code: str, group: str, output: str, after: str | None = None):
     cohort = services.find_cohort(code)
-    rows = reports.progress_report(cohort, group)
+    rows, next_after = reports.report_rows(cohort, group, after=after, whole=output == "csv")
     if output == "csv":
         return Response(reports.report_csv(rows, group), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename=progres-{cohort.code}-{group}.csv"})
-    return {"cohort": cohort.code, "group": group, "rows": [r.as_dict() for r in rows]}
+    following = (url_for("api.get_progress_report", code=cohort.code, group=group, after=next_after)
+                 if next_after else None)
+    return {"cohort": cohort.code, "group": group, "rows": [r.as_dict() for r in rows], "next_cursor": next_after,
+            "next": following}

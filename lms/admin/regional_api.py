@@ -38,6 +38,7 @@ class RegionalCohorts(Schema):
 
 class RegionalProgressQuery(RegionQuery):
     group = fields.String(load_default="kabkota", validate=validate.OneOf(regional.GROUPS))
+    after = schemas.school_cursor()
     output = fields.String(data_key="format", load_default="json", validate=validate.OneOf(("json", "csv")))
 
 
@@ -89,14 +90,17 @@ def regional_cohorts(region: str | None = None):
 @bp.alt_response(200, schema={"type": "string"}, content_type="text/csv", success=True,
                  description="The same rows as CSV (format=csv)")
 @errors(bp, 401, 403, 404)
-def regional_progress(code: str, group: str, output: str, region: str | None = None):
+def regional_progress(code: str, group: str, output: str, region: str | None = None, after: str | None = None):
     _, region = _region(region)
     cohort = regional.find_cohort(code)
-    rows = reports.progress_report(cohort, group, region=region)
+    rows, next_after = reports.report_rows(cohort, group, region, after=after, whole=output == "csv")
     if output == "csv":
         return Response(reports.report_csv(rows, group), mimetype="text/csv", headers={
             "Content-Disposition": f"attachment; filename=progres-{cohort.code}-{region or 'semua'}-{group}.csv"})
-    return {"cohort": cohort.code, "group": group, "region": region, "rows": [r.as_dict() for r in rows]}
+    following = (url_for("api.regional_progress", code=cohort.code, group=group, region=region, after=next_after)
+                 if next_after else None)
+    return {"cohort": cohort.code, "group": group, "region": region, "rows": [r.as_dict() for r in rows],
+            "next_cursor": next_after, "next": following}
 
 
 @bp.get("/regional/cohorts/<code>/enrollments")

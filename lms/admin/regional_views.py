@@ -42,13 +42,16 @@ def progress(code: str):
     scope, region = _scope_and_region()
     cohort = regional.find_cohort(code)
     group = request.args.get("group") if request.args.get("group") in regional.GROUPS else "kabkota"
-    rows = reports.progress_report(cohort, group, region=region)
-    if request.args.get("format") == "csv":
+    export = request.args.get("format") == "csv"
+    rows, next_after = reports.report_rows(cohort, group, region, after=request.args.get("after"), whole=export)
+    if export:
         filename = secure_filename(f"progres-{cohort.code}-{region or 'semua'}-{group}.csv")
         return Response(reports.report_csv(rows, group), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={filename}"})
     return render_template("admin/regional_progress.html", cohort=cohort, scope=scope, region=region, group=group,
-                           rows=rows, groups={g: GROUP_LABELS[g] for g in regional.GROUPS}, statuses=STATUSES)
+                           rows=rows, groups={g: GROUP_LABELS[g] for g in regional.GROUPS}, statuses=STATUSES,
+                           next_after=next_after, paged=bool(request.args.get("after")),
+                           schools_per_page=reports.SCHOOLS_PER_PAGE)
 
 
 @bp.get("/<code>/peserta")

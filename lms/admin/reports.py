@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 
 from lms.cohorts.models import STATUSES, Cohort, Enrollment
@@ -48,8 +50,21 @@ def in_school(cohort: Cohort, npsn: str):
     return Enrollment.npsn == npsn
 
 
+#: Schools per page of the report by school: a cohort spans tens of thousands of schools, more than a page or an
+#: answer should carry (the CSV export carries them all). Pages follow the NPSN, after a cursor.
+SCHOOLS_PER_PAGE = 200
+
+
+@dataclass
+class SchoolPage:
+    rows: list[ReportRow]
+    #: The NPSN to continue after, or None on the last page (which also holds the participants without a school).
+    next_after: str | None
+
+
 def progress_report(cohort: Cohort, group: str, region: str | None = None) -> list[ReportRow]:
-    """The cohort's progress per group, from the read model (``progress_summary``). ``region``: a province
+    """The cohort's progress per group, from the read model (``progress_summary``), every group at once (the
+    report by school of a whole cohort is for the CSV export: pages read ``school_page``). ``region``: a province
     (2 digits) or kab/kota (4 digits) code prefix of the participants' kab/kota.
 
     Two grouped statements per kab/kota (per school: per NPSN), each over one table's index (statuses and
@@ -57,17 +72,63 @@ def progress_report(cohort: Cohort, group: str, region: str | None = None) -> li
     the schools from the cohort's roster."""
     if group not in GROUPS:
         raise Invalid(details={"group": ", ".join(GROUPS)})
-    total = parts_total(cohort) or 1
     by_school = group == "school"
     place, summary_place = (Enrollment.npsn, S.npsn) if by_school else (Enrollment.kode_kabkota, S.kode_kabkota)
+    groups = _grouped(cohort, group, place, summary_place, region, [], [])
+    return _rows(cohort, group, groups, _school_names(cohort, region) if by_school else {})
+
+
+#: A school page's cursor: the NPSN it continues after.
+SCHOOL_CURSOR = re.compile(r"[0-9A-Za-z]{1,16}")
+
+
+def report_rows(cohort: Cohort, group: str, region: str | None = None, *, after: str | None = None,
+                whole: bool = False) -> tuple[list[ReportRow], str | None]:
+    """What a report page or answer shows: every group, or by school one page of schools (``whole``: all of them,
+    for the CSV export); with the cursor of the next page, if any."""
+    if group == "school" and not whole:
+        page = school_page(cohort, region, after=after)
+        return page.rows, page.next_after
+    return progress_report(cohort, group, region), None
+
+
+def school_page(cohort: Cohort, region: str | None = None, *, after: str | None = None,
+                limit: int | None = None) -> SchoolPage:
+    """One page of the report by school: the ``limit`` schools after NPSN ``after``, in NPSN order. Each statement
+    reads only the page's schools through the (cohort, NPSN) indexes, so any page costs what the first does; the
+    last page adds the participants whose school is not known ("-")."""
+    if after is not None and not SCHOOL_CURSOR.fullmatch(after):
+        raise Invalid(details={"after": str(_l("Lanjutan halaman tidak valid: NPSN sekolah terakhir yang tampil."))})
+    after, limit = after or "", limit or SCHOOLS_PER_PAGE
+    counted = (select(Enrollment.npsn).where(Enrollment.cohort_id == cohort.id, Enrollment.npsn > after,
+                                             *_in_region(Enrollment.kode_kabkota, region))
+               .group_by(Enrollment.npsn).order_by(Enrollment.npsn).limit(limit + 1))
+    npsns = list(db.session.scalars(counted))
+    more = len(npsns) > limit
+    npsns = npsns[:limit]
+    groups: dict[str, list] = {}
+    if npsns:
+        groups = _grouped(cohort, "school", Enrollment.npsn, S.npsn, region,
+                          [Enrollment.npsn.between(npsns[0], npsns[-1])], [S.npsn.between(npsns[0], npsns[-1])])
+    if not more:
+        groups.update(_grouped(cohort, "school", Enrollment.npsn, S.npsn, region, [Enrollment.npsn.is_(None)],
+                               [S.npsn.is_(None)]))
+    names = _school_names(cohort, region, npsns) if npsns else {}
+    return SchoolPage(_rows(cohort, "school", groups, names), npsns[-1] if more else None)
+
+
+def _grouped(cohort: Cohort, group: str, place, summary_place, region: str | None, where: list,
+             summary_where: list) -> dict[str, list]:
+    """Per group key: [participants, complete, parts done, [participants per status]]."""
     statuses = [func.sum(case((Enrollment.status == s, 1), else_=0)) for s in STATUSES]
     counts = (select(place, func.count(), func.sum(case((Enrollment.completed_at.is_not(None), 1), else_=0)),
                      *statuses)
-              .where(Enrollment.cohort_id == cohort.id, *_in_region(Enrollment.kode_kabkota, region))
+              .where(Enrollment.cohort_id == cohort.id, *_in_region(Enrollment.kode_kabkota, region), *where)
               .group_by(place))
     done = dict(db.session.execute(
         select(summary_place, func.sum(S.parts_done))
-        .where(S.cohort_id == cohort.id, *_in_region(S.kode_kabkota, region)).group_by(summary_place)).all())
+        .where(S.cohort_id == cohort.id, *_in_region(S.kode_kabkota, region), *summary_where)
+        .group_by(summary_place)).all())
     groups: dict[str, list] = {}
     for kode, participants, complete, *by_status in db.session.execute(counts):
         key = _key(group, cohort, kode)
@@ -76,11 +137,15 @@ def progress_report(cohort: Cohort, group: str, region: str | None = None) -> li
         sums[1] += int(complete or 0)
         sums[2] += int(done.get(kode) or 0)
         sums[3] = [a + int(b or 0) for a, b in zip(sums[3], by_status, strict=True)]
-    names = _school_names(cohort, region) if by_school else {}
+    return groups
+
+
+def _rows(cohort: Cohort, group: str, groups: dict[str, list], names: dict[str, str]) -> list[ReportRow]:
+    total = parts_total(cohort) or 1
     report = []
     for key in sorted(groups, key=lambda k: (k == "-", k)):
         participants, complete, parts_done, by_status = groups[key]
-        name = names.get(key, "-") if by_school else _label(group, cohort, {"key": None if key == "-" else key})
+        name = names.get(key, "-") if group == "school" else _label(group, cohort, {"key": None if key == "-" else key})
         report.append(ReportRow(key, name, participants, dict(zip(STATUSES, by_status, strict=True)), complete,
                                 round(parts_done * 100.0 / total / participants, 1)))
     return report
@@ -94,12 +159,13 @@ def _key(group: str, cohort: Cohort, kode: str | None) -> str:
     return kode[:2] if group == "province" else kode
 
 
-def _school_names(cohort: Cohort, region: str | None) -> dict[str, str]:
-    """The name of each school of the cohort's roster (in ``region``), as the roster spells it (the first, when
-    it varies)."""
+def _school_names(cohort: Cohort, region: str | None, npsns: list[str] | None = None) -> dict[str, str]:
+    """The name of each school of the cohort's roster (in ``region``; of ``npsns`` only, when given), as the roster
+    spells it (the first, when it varies)."""
+    only = [RosterEntry.npsn.in_(npsns)] if npsns is not None else []
     return dict(db.session.execute(
         select(RosterEntry.npsn, func.min(RosterEntry.satuan_pendidikan))
-        .where(RosterEntry.cohort_id == cohort.id, *_in_region(RosterEntry.kode_kabkota, region))
+        .where(RosterEntry.cohort_id == cohort.id, *_in_region(RosterEntry.kode_kabkota, region), *only)
         .group_by(RosterEntry.npsn)).all())
 
 

@@ -174,8 +174,16 @@ class ExtensionOut(Schema):
     granted_at = fields.String(required=True, metadata={"format": "date-time"})
 
 
+def school_cursor() -> fields.String:
+    return fields.String(validate=validate.Regexp(reports.SCHOOL_CURSOR), metadata={"description": (
+        f"group=school only: the report by school comes in pages of {reports.SCHOOLS_PER_PAGE} schools in NPSN "
+        "order; pass the previous answer's next_cursor (the last NPSN shown) to read the next page. "
+        "The CSV export (format=csv) holds every school.")})
+
+
 class ProgressQuery(Schema):
     group = fields.String(load_default="province", validate=validate.OneOf(reports.GROUPS))
+    after = school_cursor()
     output = fields.String(data_key="format", load_default="json", validate=validate.OneOf(("json", "csv")))
 
 
@@ -195,3 +203,5 @@ class ProgressReport(Schema):
     cohort = fields.String(required=True)
     group = fields.String(required=True)
     rows = fields.List(fields.Nested(ProgressRow), required=True)
+    next_cursor = fields.String(allow_none=True, metadata={"description": "group=school: the next page's after"})
+    next = fields.String(allow_none=True, metadata={"description": "group=school: the next page's address"})

@@ -284,13 +284,15 @@ def roster_template() -> Response:
 def progress(code: str):
     cohort = cohorts.find_cohort(code)
     group = request.args.get("group", "cohort")
-    rows = reports.progress_report(cohort, group)
-    if request.args.get("format") == "csv":
+    export = request.args.get("format") == "csv"
+    rows, next_after = reports.report_rows(cohort, group, after=request.args.get("after"), whole=export)
+    if export:
         filename = secure_filename(f"progres-{cohort.code}-{group}.csv")
         return Response(reports.report_csv(rows, group), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={filename}"})
     return render_template("admin/progress.html", cohort=cohort, group=group, rows=rows, groups=GROUP_LABELS,
-                           statuses=STATUSES)
+                           statuses=STATUSES, next_after=next_after, paged=bool(request.args.get("after")),
+                           schools_per_page=reports.SCHOOLS_PER_PAGE)
 
 
 @bp.get("/outbox")
