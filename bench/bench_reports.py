@@ -64,6 +64,8 @@ PER_PAGE = 50
 DEEP_PAGE = 5000
 #: The at-risk page asked for by number (typed; no cursor), or the list's last page if it has fewer.
 RISK_PAGE = 2000
+#: The cursor of a late page of the report by school (see ``scenarios``).
+LATE_SCHOOL = "80029000"
 
 
 def parse_args() -> argparse.Namespace:
@@ -153,6 +155,12 @@ def scenarios(v: dict[str, Visitor], cursor: str, page: int, risk_page: int) -> 
             for g in ("province", "kabkota", "school")]
     rows += [(f"page progress group={g}", f"/admin/cohorts/DEMO/progress?group={g}", admin_page)
              for g in ("province", "kabkota", "school")]
+    # The report by school is paged by NPSN; a page near the end of DEMO's synthetic schools (one per ten of its
+    # participants, NPSN 80000000 + n: 30,000 at 300,000), after a cursor.
+    rows += [("API progress group=school, late page", f"/api/v1/cohorts/DEMO/progress?group=school&after={LATE_SCHOOL}",
+              admin_api),
+             ("page progress group=school, late page", f"/admin/cohorts/DEMO/progress?group=school&after={LATE_SCHOOL}",
+              admin_page)]
     rows += [
         ("page at-risk, first page", "/admin/cohorts/DEMO/berisiko", admin_page),
         ("page at-risk, page 20", "/admin/cohorts/DEMO/berisiko?page=20", admin_page),
