@@ -35,6 +35,24 @@ def counted(app):
 
 
 @contextmanager
+def sent(app, containing: str):
+    """Collect (statement, parameters) of the statements containing ``containing`` sent while the block runs."""
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if containing in statement:
+            seen.append((statement, parameters))
+
+    with _listening(app, "before_cursor_execute", record):
+        yield seen
+
+
+def explain(statement: str, parameters) -> str:
+    """PostgreSQL's plan of a statement as it was sent (inside an app context)."""
+    return "\n".join(row[0] for row in db.session.connection().exec_driver_sql("EXPLAIN " + statement, parameters))
+
+
+@contextmanager
 def commits(app):
     """Collect the COMMITs sent while the block runs."""
     seen = []

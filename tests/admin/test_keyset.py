@@ -8,14 +8,14 @@ import io
 import re
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from lms.admin import enrollments
 from lms.cohorts.models import Cohort
 from lms.core.paging import encode_cursor
 from lms.extensions import db
 from tests.learning import log_in
-from tests.queries import counted, writes
+from tests.queries import counted, explain, sent, writes
 
 ADMIN = "admin.satu@belajar.id"
 EMAILS = [f"guru{i:02d}.{chr(97 + i % 7)}@guru.sd.belajar.id" for i in range(23)]
@@ -161,23 +161,11 @@ def test_a_later_page_is_found_through_the_email_index(pg_app, pg_learning):
         db.session.execute(text("ANALYZE users; ANALYZE enrollments"))
         db.session.commit()
         cohort = db.session.get(Cohort, cohort_id)
-        seen = []
-
-        def keep(conn, cursor, statement, parameters, context, executemany):
-            if "ORDER BY users.email" in statement:
-                seen.append((statement, parameters))
-
-        engine = db.engine
-        event.listen(engine, "before_cursor_execute", keep)
-        try:
+        with sent(pg_app, "ORDER BY users.email") as seen:
             page = enrollments.enrollments_page(cohort, per_page=50,
                                                 after=encode_cursor(["p015000@guru.sd.belajar.id"]))
-        finally:
-            event.remove(engine, "before_cursor_execute", keep)
         assert page.rows[0]["email"] == "p015001@guru.sd.belajar.id" and page.total == 20000
-        statement, parameters = seen[-1]
-        plan = "\n".join(row[0] for row in db.session.connection().exec_driver_sql(
-            "EXPLAIN " + statement, parameters))
+        plan = explain(*seen[-1])
     assert "Index Scan" in plan and "users" in plan, plan
     assert "Sort" not in plan, plan
     # Only the total (an aggregate over the cohort, alias enrollments_1) may read the table whole.

@@ -8,14 +8,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, insert, select, text, update
+from sqlalchemy import insert, select, text, update
 
 from lms.extensions import db
 from lms.selection import announcement, listing
 from lms.selection.models import RemovalProposal, SelectionEntry, SelectionRun
 from tests.keyset import BAD_CURSORS, walk_cursors, walk_links, walk_offsets
 from tests.learning import log_in
-from tests.queries import counted
+from tests.queries import counted, explain, sent
 from tests.selection.test_determination import published  # noqa: F401 (fixture)
 from tests.selection.test_removal import NOW
 
@@ -187,21 +187,9 @@ def test_a_later_announcement_page_is_found_through_the_index(app, published):  
         db.session.execute(text("ANALYZE selection_entries"))
         db.session.commit()
         from lms.core.paging import encode_cursor
-        seen = []
-
-        def keep(conn, cursor, statement, parameters, context, executemany):
-            if "ORDER BY selection_entries.quota_group" in statement:
-                seen.append((statement, parameters))
-
-        engine = db.engine
-        event.listen(engine, "before_cursor_execute", keep)
-        try:
+        with sent(app, "ORDER BY selection_entries.quota_group") as seen:
             page = _lines(run)(per_page=50, page=900, after=encode_cursor(["11", 45000, 144000]))
-        finally:
-            event.remove(engine, "before_cursor_execute", keep)
         assert page.rows[0].nama == "Calon 44001" and page.total >= 60000
-        statement, parameters = seen[-1]
-        plan = "\n".join(row[0] for row in db.session.connection().exec_driver_sql(
-            "EXPLAIN " + statement, parameters))
+        plan = explain(*seen[-1])
     assert "Index Scan using ix_selection_entries_run_group_rank" in plan, plan
     assert "Sort" not in plan, plan
