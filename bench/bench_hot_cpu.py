@@ -34,16 +34,13 @@ import sys
 import time
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import bare_app  # noqa: E402
-from bench.bench_http import make_visitors  # noqa: E402
-from bench.bench_ukppg import production_env  # noqa: E402
-from bench.harness import DEFAULT_URL, fresh_database, instance_dir, print_table, run_lms  # noqa: E402
-from lms import create_app  # noqa: E402
+from bench.bench_http import in_process  # noqa: E402
+from bench.harness import DEFAULT_URL, print_table  # noqa: E402
 from lms.extensions import db  # noqa: E402
 
 WARMUP = 60
@@ -141,20 +138,10 @@ def measure(app, bare, visitors, args) -> None:
 
 def main() -> None:
     args = parse_args()
-    with fresh_database(args.database_url, keep=args.keep, prefix="lms_bench_hotcpu") as bench_db, \
-            instance_dir() as instance:
-        env = production_env(bench_db, instance)
-        for setup in (["db", "upgrade"], ["demo", "--participants", str(args.participants)]):
-            print(f"lms {' '.join(setup)}: {run_lms(setup, env).check().seconds:.1f} s")
-        with psycopg.connect(bench_db.url, autocommit=True) as conn:
-            conn.execute("VACUUM ANALYZE")
-        visitors = make_visitors(env, args.sample, args.seed)
+    with in_process(args, "lms_bench_hotcpu") as (bench_db, app, visitors):
         os.environ["BARE_DATABASE_URL"] = bench_db.url
-        app = create_app(env=env)
         logging.getLogger("lms.access").disabled = True  # one JSON line per request: not what is measured
         measure(app, bare_app.create_app(), visitors, args)
-        with app.app_context():
-            db.engine.dispose()
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +94,26 @@ class Visitors:
     journal_tokens: list[str]
     journal_module: int
     journal_answers: dict[str, str]
+
+
+@contextmanager
+def in_process(args: argparse.Namespace, prefix: str) -> Iterator[tuple[object, object, Visitors]]:
+    """For the in-process benchmarks: a fresh database (migrated, ``lms demo --participants N``, VACUUM ANALYZE),
+    visitors for ``--sample`` of its participants, and the app in production mode: yields (database, app, visitors)
+    and disposes of the app's connections at the end."""
+    with fresh_database(args.database_url, keep=args.keep, prefix=prefix) as bench_db, instance_dir() as instance:
+        env = production_env(bench_db, instance)
+        for setup in (["db", "upgrade"], ["demo", "--participants", str(args.participants)]):
+            print(f"lms {' '.join(setup)}: {run_lms(setup, env).check().seconds:.1f} s")
+        with psycopg.connect(bench_db.url, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
+        visitors = make_visitors(env, args.sample, args.seed)
+        app = create_app(env=env)
+        try:
+            yield bench_db, app, visitors
+        finally:
+            with app.app_context():
+                db.engine.dispose()
 
 
 def make_visitors(env: dict[str, str], sample: int, seed: int) -> Visitors:

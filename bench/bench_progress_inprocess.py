@@ -26,15 +26,12 @@ import sys
 import time
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_http import make_visitors  # noqa: E402
-from bench.bench_ukppg import production_env  # noqa: E402
-from bench.harness import DEFAULT_URL, fresh_database, instance_dir, print_table, run_lms  # noqa: E402
-from lms import create_app  # noqa: E402
+from bench.bench_http import in_process  # noqa: E402
+from bench.harness import DEFAULT_URL, print_table  # noqa: E402
 from lms.extensions import db  # noqa: E402
 
 WARMUP = 50
@@ -167,21 +164,11 @@ def dump_cost(rounds: int = 500, modules: int = 40) -> None:
 
 def main() -> None:
     args = parse_args()
-    with fresh_database(args.database_url, keep=args.keep, prefix="lms_bench_inproc") as bench_db, \
-            instance_dir() as instance:
-        env = production_env(bench_db, instance)
-        for setup in (["db", "upgrade"], ["demo", "--participants", str(args.participants)]):
-            print(f"lms {' '.join(setup)}: {run_lms(setup, env).check().seconds:.1f} s")
-        with psycopg.connect(bench_db.url, autocommit=True) as conn:
-            conn.execute("VACUUM ANALYZE")
-        visitors = make_visitors(env, args.sample, args.seed)
-        app = create_app(env=env)
+    with in_process(args, "lms_bench_inproc") as (_, app, visitors):
         if args.profile:
             profile(app, visitors, args.requests)
         else:
             measure(app, visitors, args.requests)
-        with app.app_context():
-            db.engine.dispose()
     dump_cost()
 
 
