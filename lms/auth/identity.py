@@ -11,6 +11,7 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.auth.models import ApiToken, User, UserRole, UserSession
+from lms.core.prepared import Prepared
 from lms.core.rows import RowShape, adopt
 from lms.extensions import db
 
@@ -18,17 +19,18 @@ _TOKEN_SHAPE = RowShape(ApiToken, User)
 _USER_SHAPE = RowShape(User)
 
 #: The token, its user, and one row per role of the user (none: one row with a null role); built once.
-_TOKEN_USER = (select(*_TOKEN_SHAPE.columns(), UserRole.role)
-               .join(User, User.id == ApiToken.user_id)
-               .outerjoin(UserRole, UserRole.user_id == User.id)
-               .where(ApiToken.token_hash == bindparam("token_hash")))
+_TOKEN_USER = Prepared(select(*_TOKEN_SHAPE.columns(), UserRole.role)
+                       .join(User, User.id == ApiToken.user_id)
+                       .outerjoin(UserRole, UserRole.user_id == User.id)
+                       .where(ApiToken.token_hash == bindparam("token_hash")))
 
 #: The active user of a live browser session, with one row per role; built once.
-_SESSION_USER = (select(*_USER_SHAPE.columns(), UserRole.role)
-                 .join(UserSession, and_(UserSession.user_id == User.id, UserSession.id == bindparam("session_id"),
-                                         UserSession.revoked_at.is_(None)))
-                 .outerjoin(UserRole, UserRole.user_id == User.id)
-                 .where(User.id == bindparam("user_id"), User.active.is_(True)))
+_SESSION_USER = Prepared(select(*_USER_SHAPE.columns(), UserRole.role)
+                         .join(UserSession, and_(UserSession.user_id == User.id,
+                                                 UserSession.id == bindparam("session_id"),
+                                                 UserSession.revoked_at.is_(None)))
+                         .outerjoin(UserRole, UserRole.user_id == User.id)
+                         .where(User.id == bindparam("user_id"), User.active.is_(True)))
 
 
 def _with_roles(session, user: User, rows, column: int) -> User:
@@ -41,7 +43,7 @@ def _with_roles(session, user: User, rows, column: int) -> User:
 def token_with_user(token_hash: str) -> ApiToken | None:
     """The token of this hash with ``token.user`` and the user's roles loaded, or None (one statement)."""
     session = db.session()
-    rows = session.connection().execute(_TOKEN_USER, {"token_hash": token_hash}).all()
+    rows = _TOKEN_USER.rows(session, {"token_hash": token_hash})
     if not rows:
         return None
     token, user = _TOKEN_SHAPE.adopt(session, rows[0])
@@ -54,7 +56,7 @@ def token_with_user(token_hash: str) -> ApiToken | None:
 def live_session_user(user_id: int, session_hash: str) -> User | None:
     """The active user of the live session of this hash, with its roles loaded, or None (one statement)."""
     session = db.session()
-    rows = session.connection().execute(_SESSION_USER, {"user_id": user_id, "session_id": session_hash}).all()
+    rows = _SESSION_USER.rows(session, {"user_id": user_id, "session_id": session_hash})
     if not rows:
         return None
     (user,) = _USER_SHAPE.adopt(session, rows[0])

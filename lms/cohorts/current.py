@@ -16,6 +16,7 @@ from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.cohorts.models import Cohort, Enrollment
+from lms.core.prepared import Prepared
 from lms.core.rows import RowShape
 from lms.curriculum.models import Curriculum
 from lms.extensions import db
@@ -41,7 +42,7 @@ def _statement():
         .order_by(Enrollment.programme_year.desc(), Cohort.learning_opens_at.desc())
         .limit(1)
     )
-    return shape, statement
+    return shape, Prepared(statement)
 
 
 def _link(instance, key: str, value) -> None:
@@ -52,7 +53,7 @@ def _link(instance, key: str, value) -> None:
 def load_current_enrollment(user_id: int) -> Enrollment | None:
     shape, statement = _statement()
     session = db.session()
-    row = session.connection().execute(statement, {"user_id": user_id}).first()
+    row = statement.first(session, {"user_id": user_id})
     if row is None:
         return None
     enrollment, cohort, curriculum, registration, exam_session, site = shape.adopt(session, row)

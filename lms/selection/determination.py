@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from lms.core.nik import nik_hash
+from lms.core.prepared import Prepared
 from lms.core.regions import kabkota_name, province_name
 from lms.extensions import db
 from lms.selection.models import SelectionEntry, SelectionQuota, SelectionRun
@@ -88,8 +89,8 @@ def determination_for(email: str | None) -> Determination:
 
 
 #: Only the status of that entry, as a Core statement built once (the dashboard's headline, every page view).
-_LATEST_STATUS = _latest_published(select(SelectionEntry.status)
-                                   .join(SelectionRun, SelectionRun.id == SelectionEntry.run_id))
+_LATEST_STATUS = Prepared(_latest_published(select(SelectionEntry.status)
+                                            .join(SelectionRun, SelectionRun.id == SelectionEntry.run_id)))
 
 
 def headline_for(email: str | None) -> str | None:
@@ -97,7 +98,8 @@ def headline_for(email: str | None) -> str | None:
     in none): what ``determination_for(email).headline`` says, in one narrow statement without the explanation."""
     if not email:
         return None
-    status = db.session.connection().execute(_LATEST_STATUS, {"email": email.strip().lower()}).scalar()
+    row = _LATEST_STATUS.first(db.session(), {"email": email.strip().lower()})
+    status = row[0] if row else None
     return str(HEADLINES[status]) if status in HEADLINES else None
 
 

@@ -1,0 +1,109 @@
+"""The hottest reads, run on the driver's own cursor: a Core SELECT compiled once per dialect.
+
+``session.connection().execute(select)`` costs, per execution, SQLAlchemy's execution context, its cursor result
+(which asks psycopg for ``cursor.description``: a ``Column`` object per selected column), and the event and
+compiled-cache bookkeeping — on the progress read, more CPU than PostgreSQL spends running the three statements.
+A ``Prepared`` statement keeps the parts of that which matter and drops the rest:
+
+- compiled once per dialect, with the statement's own bind and result processors (``UTCDateTime``, booleans and
+  dates on SQLite, ...), so its rows hold exactly the values ``execute`` would give;
+- run in the request's transaction: on the DBAPI connection under ``session.connection()`` (the session's pending
+  changes flushed first, as the ORM would);
+- the engine's ``before_cursor_execute`` and ``after_cursor_execute`` listeners are called as for any statement
+  (statement counts in tests, the request boundary's bookkeeping), and a driver error goes through SQLAlchemy's own
+  handling (a dropped connection invalidates the pool and surfaces as ``DBAPIError`` with
+  ``connection_invalidated``), so a failure looks exactly as it would through ``execute``.
+
+Only SELECTs with named scalar bind parameters (no expanding ``IN``, no literal execution): the statements every
+request sends, with a fixed shape. Rows are plain tuples, in the order of the selected columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+__all__ = ["Prepared"]
+
+
+class _Compiled:
+    __slots__ = ("sql", "names", "defaults", "binders", "positional", "processors")
+
+    def __init__(self, statement: Select, dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        if compiled.literal_execute_params or compiled.post_compile_params:
+            raise ValueError("a prepared statement takes scalar bind parameters only")
+        self.sql: str = compiled.string
+        self.positional = compiled.positiontup is not None
+        self.names: list[str] = list(compiled.positiontup if self.positional else compiled.bind_names.values())
+        # The values bound in the statement itself (a LIMIT, a literal), which the caller's parameters complete.
+        self.defaults: dict[str, Any] = compiled.construct_params(_check=False)
+        processors = compiled._bind_processors
+        self.binders: list[tuple[str, Callable]] = [(name, processors[name]) for name in dict.fromkeys(self.names)
+                                                    if name in processors]
+        result = [entry.type._cached_result_processor(dialect, None) for entry in compiled._result_columns]
+        self.processors: list[tuple[int, Callable]] | None = (
+            [(i, p) for i, p in enumerate(result) if p is not None] or None)
+
+    def parameters(self, given: Mapping[str, Any]):
+        values = {**self.defaults, **given}
+        if self.binders:
+            for name, process in self.binders:
+                values[name] = process(values[name])
+        if self.positional:
+            return tuple(values[name] for name in self.names)
+        return values
+
+
+class Prepared:
+    """A Core SELECT, compiled once per dialect, run on the driver's cursor in the session's transaction."""
+
+    __slots__ = ("statement", "_compiled")
+
+    def __init__(self, statement: Select) -> None:
+        self.statement = statement
+        self._compiled: dict[str, _Compiled] = {}
+
+    def _for(self, dialect) -> _Compiled:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = _Compiled(self.statement, dialect)
+        return compiled
+
+    def rows(self, session: Session, parameters: Mapping[str, Any]) -> list[Sequence[Any]]:
+        """Every row, as tuples in the order of the selected columns."""
+        if session.new or session.dirty or session.deleted:
+            session.flush()
+        connection = session.connection()
+        compiled = self._for(connection.dialect)
+        sql, values = compiled.sql, compiled.parameters(parameters)
+        cursor = None
+        try:
+            cursor = connection.connection.dbapi_connection.cursor()
+            events = connection._has_events or connection.engine._has_events
+            if events:
+                connection.dispatch.before_cursor_execute(connection, cursor, sql, values, None, False)
+            cursor.execute(sql, values)
+            if events:
+                connection.dispatch.after_cursor_execute(connection, cursor, sql, values, None, False)
+            rows = cursor.fetchall()
+            cursor.close()
+        except Exception as exc:  # noqa: BLE001 - re-raised by SQLAlchemy, wrapped as execute would
+            connection._handle_dbapi_exception(exc, sql, values, cursor, None)
+        if compiled.processors:
+            rows = [_processed(row, compiled.processors) for row in rows]
+        return rows
+
+    def first(self, session: Session, parameters: Mapping[str, Any]) -> Sequence[Any] | None:
+        rows = self.rows(session, parameters)
+        return rows[0] if rows else None
+
+
+def _processed(row: Sequence[Any], processors: list[tuple[int, Callable]]) -> list[Any]:
+    row = list(row)
+    for i, process in processors:
+        row[i] = process(row[i])
+    return row
