@@ -2,7 +2,7 @@
 two trees run at the same time on a loaded machine.
 
     python bench/bench_hot_cpu.py [--participants 1000] [--sample 100] [--requests 400] [--rounds 3]
-                                  [--top SCENARIO] [--database-url URL] [--keep]
+                                  [--top SCENARIO [--callers PATTERN]] [--database-url URL] [--keep]
 
 A fresh database (migrated, ``lms demo --participants N``, VACUUM ANALYZE) and a random sample of the synthetic
 participants with a bearer token and a logged-in session cookie (``bench_http.make_visitors``). The scenarios, sent
@@ -54,6 +54,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds (3; the lowest is printed)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--top", help="print the CPU profile of this scenario (bare, progress, dashboard, draft)")
+    parser.add_argument("--callers", help="with --top: also print who calls the functions matching this pattern")
     parser.add_argument("--database-url", default=DEFAULT_URL, help=f"server to create the database on ({DEFAULT_URL})")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     return parser.parse_args()
@@ -126,6 +127,8 @@ def measure(app, bare, visitors, args) -> None:
         if args.top and name.startswith(args.top):
             stats.sort_stats("tottime").print_stats(45)
             stats.sort_stats("cumulative").print_stats(70)
+            if args.callers:
+                stats.print_callers(args.callers)
     event.remove(engine, "before_cursor_execute", on_statement)
     floor = min(cpu["bare: GET /users/{id}"])
     print(f"\n{args.requests} requests per scenario and round, {args.rounds} rounds (lowest shown), "

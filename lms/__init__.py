@@ -38,6 +38,7 @@ from lms.core import input as request_input
 from lms.core import time as clock
 from lms.core.db import render_migration_item
 from lms.core.errors import register_error_handlers, register_outage_handlers
+from lms.core.flaskapp import App
 from lms.core.formatting import register_filters
 from lms.core.security import register_security_headers
 from lms.core.transfer import init_transfer
@@ -85,7 +86,7 @@ def create_app(overrides: Mapping | None = None, *, env: Mapping[str, str] | Non
     """Build the app: config -> extensions -> blueprints -> celery."""
     environ = os.environ if env is None else env
     # LMS_INSTANCE_PATH moves the instance folder (SQLite file, keys, embedded broker) elsewhere.
-    app = Flask(__name__, instance_path=environ.get("LMS_INSTANCE_PATH") or None, instance_relative_config=True)
+    app = App(__name__, instance_path=environ.get("LMS_INSTANCE_PATH") or None, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(load_config(Path(app.instance_path), environ))
     app.config.update(records_settings.load(Path(app.instance_path), environ))

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import inspect
-from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 __all__ = ["RowShape", "adopt", "set_committed_value"]
 
@@ -79,7 +79,8 @@ def adopt(session: Session, cls: type, **values: Any):
 
 
 def _adopt(session: Session, mapper, pk: tuple, items, *, refresh: bool = False):
-    existing = session.identity_map.get(mapper.identity_key_from_primary_key(pk))
+    key = mapper.identity_key_from_primary_key(pk)
+    existing = session.identity_map.get(key)
     if existing is not None:
         # Expired columns (by a commit) are filled from the row, as an ORM load does; with ``refresh``, all of them.
         unloaded = inspect(existing).unloaded
@@ -90,6 +91,11 @@ def _adopt(session: Session, mapper, pk: tuple, items, *, refresh: bool = False)
         return existing
     instance = mapper.class_manager.new_instance()
     instance.__dict__.update(items)
-    make_transient_to_detached(instance)
-    session.add(instance)
+    state = instance_state(instance)
+    state.key = key
+    state._commit_all(state.dict)  # every selected column is committed state, as make_transient_to_detached does
+    state._expire_attributes(state.dict, state.unloaded)  # the rest loads on first access
+    # Attached as ``session.add`` attaches a detached instance, without its cascade over relationships (none is
+    # set yet: the caller sets them with ``set_committed_value``).
+    session._update_impl(state)
     return instance
