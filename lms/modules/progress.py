@@ -7,6 +7,7 @@ reads only the participant's own rows: materi done, post-test attempts and journ
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import Integer, String, bindparam, cast, func, literal_column, null, select, union_all
 
@@ -50,9 +51,14 @@ class ModuleState:
     #: The journal's prompts, from the cached curriculum structure (``lms.modules.cache.PromptInfo``).
     prompts: tuple = ()
 
+    # The materi and their ``done`` are fixed once the state is built (``compute_progress``): counted once.
+    @cached_property
+    def materi_done_count(self) -> int:
+        return sum(m.done for m in self.materi)
+
     @property
     def materi_done(self) -> bool:
-        return all(m.done for m in self.materi)
+        return self.materi_done_count == len(self.materi)
 
     @property
     def posttest_done(self) -> bool:
@@ -80,7 +86,7 @@ class ModuleState:
 
     @property
     def parts_done(self) -> int:
-        return sum(m.done for m in self.materi) + self.posttest_done + self.journal_done
+        return self.materi_done_count + self.posttest_done + self.journal_done
 
 
 @dataclass
