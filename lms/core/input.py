@@ -139,12 +139,18 @@ def _check_urlencoded(raw: bytes, part: str) -> None:
         raise InvalidInput(details={part: str(_l("Teks bukan UTF-8 yang valid."))}) from exc
 
 
+_UNPREFIXED_HEADERS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
+
+
 def check_request_text() -> None:
     """before_request: the query string, an urlencoded or multipart form and the headers are clean text."""
     if request.query_string:
         _check_urlencoded(request.query_string, "query")
-    for name, value in request.headers.items():
-        if "\x00" in value or "\x00" in name:
+    # The headers straight from the WSGI environ (``HTTP_*``, and the two without the prefix), without building
+    # Werkzeug's header objects on every request.
+    for name, value in request.environ.items():
+        if (name.startswith("HTTP_") or name in _UNPREFIXED_HEADERS) and isinstance(value, str) and (
+                "\x00" in value or "\x00" in name):
             raise InvalidInput(details={"headers": str(_l("Teks tidak boleh berisi karakter NUL."))})
     if request.mimetype == "application/x-www-form-urlencoded":
         _check_urlencoded(request.get_data(cache=True), "form")

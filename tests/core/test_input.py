@@ -99,6 +99,9 @@ def test_nul_and_invalid_utf8_in_the_query_string_are_422(world):
 def test_nul_in_a_header_is_422(world):
     response = world.client.get("/api/v1/me/progress", headers={**world.headers, "Accept-Language": "id\x00"})
     assert_error(response, 422, "invalid")
+    # Content-Type travels without the HTTP_ prefix of the other headers
+    response = world.client.get("/api/v1/me/progress", headers={**world.headers, "Content-Type": "text/plain\x00"})
+    assert_error(response, 422, "invalid")
 
 
 def test_html_form_with_nul_or_invalid_utf8_is_422_and_creates_nothing(app, learning, during):
