@@ -9,13 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.auth.domains import domain_allowed, email_allowed, email_domain
 from lms.auth.identity import token_with_user
 from lms.auth.models import ApiToken, Identity, User, UserRole
 from lms.core import audit
 from lms.core.access import ROLES
+from lms.core.boundary import bookkeeping
 from lms.core.errors import DomainError, Invalid, NotFound
 from lms.extensions import db
 
@@ -198,11 +200,16 @@ def record_token_use(row: ApiToken, *, now: datetime) -> None:
     stale = now - TOKEN_USE_RESOLUTION
     if row.last_used_at is not None and row.last_used_at >= stale:
         return  # recent enough: no statement at all
-    db.session.execute(
-        update(ApiToken)
-        .where(ApiToken.id == row.id, or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < stale))
-        .values(last_used_at=now)
-        .execution_options(synchronize_session=False))
+    # Bookkeeping: a refusal that changes nothing else keeps it (and ends with COMMIT, see lms.core.boundary).
+    bookkeeping(db.session.connection(), _RECORD_USE, {"token_id": row.id, "stale": stale, "now": now})
+    set_committed_value(row, "last_used_at", now)
+
+
+#: The token's last use, unless a concurrent request recorded a recent one; built once.
+_RECORD_USE = (update(ApiToken)
+               .where(ApiToken.id == bindparam("token_id"),
+                      or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < bindparam("stale")))
+               .values(last_used_at=bindparam("now")))
 
 
 def revoke_tokens(user: User, *, now: datetime, token_id: int | None = None, actor_id: int | None = None) -> int:

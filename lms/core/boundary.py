@@ -10,7 +10,8 @@ request handler). Views and services flush; they do not commit.
 - A response with status >= 400, and an exception (rendered by the app's error handlers as JSON or HTML), rolls
   back. A refusal therefore changes nothing, whatever the view flushed before it refused. (A refusal whose
   statements changed no row at all — every UPDATE/INSERT/DELETE reported 0 rows, nothing pending in the session —
-  ends with COMMIT instead, for the reason below; there is nothing to undo.)
+  ends with COMMIT instead, for the reason below; there is nothing to undo. A ``bookkeeping`` write, such as a
+  token's last use, does not count as a change there: it is kept with such a refusal.)
 - A view whose refusal still keeps what it wrote (a journal draft saved although its submission is refused) calls
   ``keep_writes_on_refusal()`` just before returning that refusal: the boundary then commits it too.
 - A refusal answered with a redirect (a form post, POST-redirect-GET) calls ``discard_writes()`` first: the redirect
@@ -77,6 +78,16 @@ def _clear(session: Session) -> None:
         return  # a savepoint released or rolled back: the request's transaction (and its writes) goes on
     session.info.pop(_WROTE, None)
     session.info.pop(_KEEP, None)
+
+
+def bookkeeping(connection, statement, parameters) -> None:
+    """Send a write that records how the app was used (a token's last use), not what the request changes: it does
+    not count as a change, so a refusal that changed nothing else still ends with ``COMMIT`` and keeps it (and the
+    connection's prepared statements), while a refusal that changed something rolls it back with the rest."""
+    changed = connection.info.get(_CHANGED)
+    connection.execute(statement, parameters)
+    if not changed:
+        connection.info.pop(_CHANGED, None)
 
 
 def keep_writes_on_refusal() -> None:

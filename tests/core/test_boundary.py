@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import request
 from sqlalchemy import event, select, text
 
 from lms.auth.models import ApiToken, User
+from lms.auth.services import authenticate_token
 from lms.core.errors import Invalid
 from lms.core.time import now_utc
 from lms.extensions import db
@@ -152,3 +154,34 @@ def test_a_refusal_that_changed_no_row_keeps_the_prepared_statements(pg_app):
     assert any("tidak@ada.id" in s or "FROM users" in s for s in prepared), prepared
     assert client.post("/_uji/ubah-lalu-tolak").status_code == 409
     assert subjects(pg_app) == []  # the refused change is gone
+
+
+def test_a_refusal_keeps_the_token_use_it_recorded_unless_it_changed_something(pg_app, pg_learning, during):
+    """The token's last use is bookkeeping: a refusal that changed nothing else ends with COMMIT and keeps it (a
+    ROLLBACK would drop it and the connection's prepared statements); a refusal that changed something rolls both
+    back."""
+    @pg_app.get("/_uji/tolak")
+    def refuse_without_change():
+        assert authenticate_token(request.headers["X-Token"], now=now_utc()) is not None
+        return {"code": "seat_full"}, 409
+
+    @pg_app.get("/_uji/ubah-lalu-tolak")
+    def refuse_after_a_change():
+        assert authenticate_token(request.headers["X-Token"], now=now_utc()) is not None
+        db.session.add(_user("ditolak"))
+        db.session.flush()
+        return {"code": "conflict"}, 409
+
+    pg_learning.participant(cohort_id=pg_learning.cohort(curriculum_id=pg_learning.curriculum()))
+    client = pg_app.test_client()
+
+    def last_used():
+        with pg_app.app_context():
+            return db.session.scalar(select(ApiToken.last_used_at).order_by(ApiToken.id.desc()).limit(1))
+
+    seen = commits(pg_app)
+    assert client.get("/_uji/tolak", headers={"X-Token": pg_learning.token()}).status_code == 409
+    assert last_used() == DURING and seen, "the refusal's transaction committed, with the token's use"
+    assert client.get("/_uji/ubah-lalu-tolak", headers={"X-Token": pg_learning.token()}).status_code == 409
+    assert last_used() is None  # a new token: its use went with the refusal's change
+    assert "ditolak" not in subjects(pg_app)
