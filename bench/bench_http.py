@@ -35,6 +35,7 @@ import psycopg
 import requests
 from flask import session
 from flask_login import login_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -143,10 +144,13 @@ def make_visitors(env: dict[str, str], sample: int, seed: int) -> Visitors:
         serializer = app.session_interface.get_signing_serializer(app)
         cookies = []
         for user, secret in zip(users, secrets_, strict=True):
-            # What the login callback leaves in the session (Flask-Login's _id is bound to the client address).
+            # What the login callback leaves in the session (Flask-Login's _id is bound to the client address), and
+            # the form token the first page after it adds (every page's CSRF meta tag): the cookie a browser holds
+            # from then on. Without it every request would be "the first page", re-signing the cookie each time.
             with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}):
                 session[SESSION_KEY] = secret
                 login_user(user)
+                generate_csrf()
                 cookies.append(f"{app.config['SESSION_COOKIE_NAME']}={serializer.dumps(dict(session))}")
         visitors = Visitors(user_ids, tokens, cookies, journal_tokens, first.id,
                             {str(p): ANSWER for p in prompts})
@@ -189,6 +193,9 @@ def check_once(s: Scenario) -> None:
                                 allow_redirects=False)
     if not 200 <= response.status_code < 300:
         raise SystemExit(f"{s.name}: {response.status_code} {response.text[:1000]}")
+    if "Set-Cookie" in response.headers:  # the visitor's cookie is not what a browser would hold by now
+        raise SystemExit(f"{s.name}: the answer sets a cookie ({response.headers['Set-Cookie'][:80]}…): each "
+                         "request would measure a first visit")
 
 
 @dataclass
