@@ -146,10 +146,10 @@ def test_the_staged_row_of_a_known_nik_has_no_ciphertext(app, learning, monkeypa
     staged = []
     real_apply = roster.applying.apply_rows
 
-    def look(job, cohort, now):
+    def look(job, cohort, now, todo):
         staged.extend(db.session.execute(select(RosterImportRow.line, RosterImportRow.nik_encrypted)
                                          .order_by(RosterImportRow.line)).all())
-        return real_apply(job, cohort, now)
+        return real_apply(job, cohort, now, todo)
 
     monkeypatch.setattr(roster.applying, "apply_rows", look)
     new = good(1, start=50)[0]

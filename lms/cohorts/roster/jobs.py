@@ -104,7 +104,7 @@ def server_failure(job: RosterImport) -> bool:
 
 
 def _check_and_apply(job: RosterImport, cohort: Cohort, now: datetime) -> RosterImport:
-    applying.check_across_rows(job, cohort)
+    todo = applying.check_across_rows(job, cohort)
     job.error_count = db.session.scalar(select(func.count()).where(RosterImportRow.import_id == job.id,
                                                                    RosterImportRow.error.is_not(None)))
     if job.error_count:
@@ -112,7 +112,7 @@ def _check_and_apply(job: RosterImport, cohort: Cohort, now: datetime) -> Roster
         db.session.execute(delete(RosterImportRow).where(RosterImportRow.import_id == job.id,
                                                          RosterImportRow.error.is_(None)))
         return _finish(job, "failed", now)
-    job.stats = applying.apply_rows(job, cohort, now)
+    job.stats = applying.apply_rows(job, cohort, now, todo)
     db.session.execute(delete(RosterImportRow).where(RosterImportRow.import_id == job.id))
     audit.record("roster.import", "cohort", cohort.code, actor_id=job.created_by_id, now=now,
                  data={"import_id": job.id, "rows": job.rows_total, **job.stats})
