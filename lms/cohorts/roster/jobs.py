@@ -3,9 +3,10 @@
 Three phases:
 1. stream the CSV into the staging table ``roster_import_rows`` in batches, checking each row on its own
    (committed batch by batch, so progress shows; the roster itself is untouched) — ``staging``;
-2. check the rows against each other and against the other cohorts of the programme year, in SQL;
-3. if no row is bad, apply the staging rows to roster entries, accounts and enrollments in one transaction
-   — ``applying``.
+2. check the rows against each other and against the other cohorts of the programme year, in SQL, counting
+   what the apply has to do;
+3. if no row is bad, apply the staging rows to roster entries, accounts and enrollments — ``applying``; phases 2
+   and 3 are one transaction (the counts of phase 2 decide which statements phase 3 sends).
 The runner commits between phases itself: it is a job, called by the CLI, the API and the Celery task.
 """
 
