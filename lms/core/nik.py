@@ -58,7 +58,7 @@ def nik_hash(nik: str, key: bytes | None = None) -> str:
 
 
 def nik_hasher(key: bytes | None = None) -> Callable[[str], str]:
-    """``nik_hash`` for many NIKs in a row (a roster file): the same hex digest, a quarter of the cost per NIK."""
+    """``nik_hash`` for many NIKs in a row (a roster file): the same hex digest at about half the CPU per NIK."""
     digest = hmac_sha256(key or current_app.config["NIK_HMAC_KEY"])
     return lambda nik: digest(nik.encode()).hex()
 
@@ -93,8 +93,8 @@ def fernet(key: bytes | None = None) -> Fernet:
 
 def nik_encryptor(key: bytes | None = None) -> Callable[[Sequence[str]], list[str]]:
     """Fernet tokens for a batch of NIKs at once: the same token format (version, timestamp, random IV,
-    AES-128-CBC with PKCS7 padding, HMAC-SHA256), readable by ``Fernet.decrypt``, at about a tenth of the cost
-    per NIK of ``Fernet.encrypt``.
+    AES-128-CBC with PKCS7 padding, HMAC-SHA256), readable by ``Fernet.decrypt``, at well under half the CPU per
+    NIK of ``Fernet.encrypt`` (30 000 NIKs in batches of 5000: 0.09 s against 0.23 s).
 
     CBC is computed for the whole batch with one AES call per block position: each NIK's first block is XORed
     with its own random IV and the next block with the previous block's ciphertext (``C_j = AES(P_j ^ C_j-1)``,

@@ -7,7 +7,7 @@ with one multi-row INSERT. Both share the row check (``reading.check_row``).
 A NIK already on the roster of the programme year is not encrypted again: the apply phase only ever writes
 ``nik_encrypted`` for a new entry, so the batch's NIK hashes are looked up first (one indexed query per batch; or,
 when the year held at most one batch of entries as the import began, in a set read once) and only the unknown
-ones pay for Fernet (``nik_encryptor``: the batch's tokens at once, about a tenth of the cost of
+ones pay for Fernet (``nik_encryptor``: the batch's tokens at once, well under half the CPU of
 ``Fernet.encrypt``). The batch then goes to COPY as one preformatted text. Memory holds one batch at a time,
 whatever the file's size.
 """
