@@ -161,12 +161,13 @@ def generate_participants(cohort: Cohort, count: int, *, now: datetime, seed: in
             {"user_id": ids[email], "cohort_id": cohort.id, "programme_year": cohort.programme_year,
              "status": cohorts.initial_status(cohort, now), "kode_kabkota": kode, "npsn": npsn, "created_at": now}
             for email, (npsn, _, kode) in zip(emails, places, strict=True)])
+        niks = [f"{kode}99{n:010d}" for n, (_, _, kode) in zip(numbers, places, strict=True)]
         db.session.execute(insert(RosterEntry), [
             {"cohort_id": cohort.id, "programme_year": cohort.programme_year, "nik_hash": nik_hash(nik),
-             "nik_encrypted": encrypt(nik), "nama": f"Peserta {n}", "email": email, "npsn": npsn,
+             "nik_encrypted": token, "nama": f"Peserta {n}", "email": email, "npsn": npsn,
              "satuan_pendidikan": school, "kode_kabkota": kode, "created_at": now, "updated_at": now}
-            for n, email, (npsn, school, kode) in zip(numbers, emails, places, strict=True)
-            for nik in (f"{kode}99{n:010d}",)])
+            for n, email, (npsn, school, kode), nik, token in zip(numbers, emails, places, niks, encrypt(niks),
+                                                                  strict=True)])
         ids = list(ids.values())
         enrollments = db.session.execute(select(Enrollment.id).where(Enrollment.user_id.in_(ids))).scalars().all()
         _synthetic_progress(enrollments, materi, module_ids, rng, now)

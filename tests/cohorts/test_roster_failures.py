@@ -89,8 +89,8 @@ def test_failure_in_the_apply_phase(app, learning, monkeypatch):
     before = totals(app)
     real_apply = applying.apply_rows
 
-    def apply_then_fail(job, cohort, now):
-        real_apply(job, cohort, now)  # entries, accounts and enrollments written, not committed
+    def apply_then_fail(job, cohort, now, todo):
+        real_apply(job, cohort, now, todo)  # entries, accounts and enrollments written, not committed
         raise Boom("lost connection")
 
     monkeypatch.setattr(applying, "apply_rows", apply_then_fail)

@@ -3,9 +3,10 @@
 Three phases:
 1. stream the CSV into the staging table ``roster_import_rows`` in batches, checking each row on its own
    (committed batch by batch, so progress shows; the roster itself is untouched) — ``staging``;
-2. check the rows against each other and against the other cohorts of the programme year, in SQL;
-3. if no row is bad, apply the staging rows to roster entries, accounts and enrollments in one transaction
-   — ``applying``.
+2. check the rows against each other and against the other cohorts of the programme year, in SQL, counting
+   what the apply has to do;
+3. if no row is bad, apply the staging rows to roster entries, accounts and enrollments — ``applying``; phases 2
+   and 3 are one transaction (the counts of phase 2 decide which statements phase 3 sends).
 The runner commits between phases itself: it is a job, called by the CLI, the API and the Celery task.
 """
 
@@ -104,7 +105,7 @@ def server_failure(job: RosterImport) -> bool:
 
 
 def _check_and_apply(job: RosterImport, cohort: Cohort, now: datetime) -> RosterImport:
-    applying.check_across_rows(job, cohort)
+    todo = applying.check_across_rows(job, cohort)
     job.error_count = db.session.scalar(select(func.count()).where(RosterImportRow.import_id == job.id,
                                                                    RosterImportRow.error.is_not(None)))
     if job.error_count:
@@ -112,7 +113,7 @@ def _check_and_apply(job: RosterImport, cohort: Cohort, now: datetime) -> Roster
         db.session.execute(delete(RosterImportRow).where(RosterImportRow.import_id == job.id,
                                                          RosterImportRow.error.is_(None)))
         return _finish(job, "failed", now)
-    job.stats = applying.apply_rows(job, cohort, now)
+    job.stats = applying.apply_rows(job, cohort, now, todo)
     db.session.execute(delete(RosterImportRow).where(RosterImportRow.import_id == job.id))
     audit.record("roster.import", "cohort", cohort.code, actor_id=job.created_by_id, now=now,
                  data={"import_id": job.id, "rows": job.rows_total, **job.stats})

@@ -10,8 +10,6 @@ from __future__ import annotations
 import calendar
 import codecs
 import csv
-import hashlib
-import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 
 from lms.auth.domains import domain_allowed, normalize_domain
 from lms.core.csvsafe import PREFIX, restore_cell
-from lms.core.nik import nik_problem
+from lms.core.nik import nik_hasher, nik_problem
 from lms.core.regions import kabkota_table
 
 COLUMNS = ("nik", "nama", "email", "npsn", "satuan_pendidikan", "kode_kabkota")
@@ -111,6 +109,8 @@ class RowContext:
     domains: dict[str, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        #: NIK -> its ``nik_hash``, the key's HMAC states set up once
+        self.hash_nik = nik_hasher(self.hmac_key)
         positions = [self.index[c] for c in COLUMNS]
         #: fields -> the six values, in ``COLUMNS`` order
         self.pick = itemgetter(*positions)
@@ -141,8 +141,7 @@ def check_row(line: int, fields: list[str], ctx: RowContext) -> CheckedRow:
     if (_nik_ok(nik, ctx) and 0 < len(nama) <= 200 and _email_ok(email, ctx)
             and len(npsn) == 8 and npsn.isascii() and npsn.isalnum() and 0 < len(satuan) <= 200
             and kode in ctx.kabkota):
-        digest = hmac.digest(ctx.hmac_key, nik.encode(), hashlib.sha256).hex()
-        return (line, nik, digest, nama, email, npsn, satuan, kode, None)
+        return (line, nik, ctx.hash_nik(nik), nama, email, npsn, satuan, kode, None)
     return (line, None, None, None, None, None, None, None, _problems(nik, nama, email, npsn, satuan, kode, ctx))
 
 
