@@ -41,7 +41,7 @@ from lms.core.errors import register_error_handlers, register_outage_handlers
 from lms.core.flaskapp import App
 from lms.core.formatting import register_filters
 from lms.core.security import register_security_headers
-from lms.core.templating import LocaleEnvironment
+from lms.core.templating import LocaleEnvironment, install_url_cache
 from lms.core.transfer import init_transfer
 from lms.core.views import bp as core_bp
 from lms.dashboard.landing import home_for, participant_zone
@@ -110,6 +110,7 @@ def create_app(overrides: Mapping | None = None, *, env: Mapping[str, str] | Non
                   progress_cli):
         app.cli.add_command(group)
     _wire_domains(app)
+    install_url_cache(app)
     celery_init_app(app)
     return app
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 
+from flask.globals import _cv_request
 from flask.templating import Environment
 from flask_babel import get_locale, get_translations
 from jinja2 import nodes
@@ -114,3 +115,56 @@ class LocaleEnvironment(Environment):
         if env is not self:
             return env.from_string(source, globals, template_class)
         return super().from_string(source, globals, template_class)
+
+
+#: URLs kept per process by ``install_url_cache`` before the cache starts over (module and materi links included).
+URL_CACHE_SIZE = 4096
+#: Marks a ``url_defaults`` function whose additions depend only on the endpoint and values (not on the request or
+#: the time): URLs built with it may be kept.
+STABLE_URL_DEFAULTS = "lms_stable_url_defaults"
+
+
+def install_url_cache(app) -> None:
+    """Templates build their links through a per-process cache: a page builds about twenty, mostly the same on every
+    request (navigation, static files with their content hash, the participant's modules), each a pass through
+    Werkzeug's URL builder.
+
+    Only relative URLs inside a request are kept, keyed by the script root of the request (``SCRIPT_NAME``), the
+    endpoint and the values; ``_external``, ``_anchor``, ``_scheme``, ``_method``, blueprint-relative endpoints
+    (``.name``) and unhashable values go to ``url_for`` every time, and so does everything while any
+    ``url_defaults`` function of the app is not marked ``STABLE_URL_DEFAULTS`` (the static-file hash is, except in
+    debug mode, where files are re-read when they change)."""
+    build = app.url_for
+    cache: dict = {}
+    stable = []  # once known for good: the app takes no new url_defaults after its first request
+
+    def url_for(endpoint: str, /, **values) -> str:
+        req_ctx = _cv_request.get(None)
+        adapter = req_ctx.url_adapter if req_ctx is not None else None
+        if adapter is None or endpoint[:1] == ".":
+            return build(endpoint, **values)
+        if not stable:
+            if not _stable_url_defaults(app):
+                return build(endpoint, **values)
+            if getattr(app, "_got_first_request", False):
+                stable.append(True)
+        try:
+            key = (adapter.script_name, endpoint, *values.items())
+            found = cache.get(key)
+        except TypeError:  # an unhashable value
+            return build(endpoint, **values)
+        if found is None:
+            if any(name[:1] == "_" for name in values):
+                return build(endpoint, **values)
+            found = build(endpoint, **values)
+            if len(cache) >= URL_CACHE_SIZE:
+                cache.clear()
+            cache[key] = found
+        return found
+
+    app.jinja_env.globals["url_for"] = url_for
+
+
+def _stable_url_defaults(app) -> bool:
+    return all(getattr(function, STABLE_URL_DEFAULTS, False)
+               for functions in app.url_default_functions.values() for function in functions)

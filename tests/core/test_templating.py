@@ -3,8 +3,9 @@ reads as before in both languages, values are escaped as before, and no translat
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, render_template_string
+from flask import Blueprint, render_template, render_template_string, request, url_for
 from flask_babel import force_locale
+from werkzeug.routing import MapAdapter
 
 from lms.core.i18n import LANG_COOKIE
 
@@ -81,3 +82,63 @@ def test_other_calls_are_translated_at_render_time_as_before(make_app):
         "variable": "Log out", "own": "KELUAR", "percent": "Learning progress 50%% 100%",
         "raw": "Not yet completed: <b>.",
     }
+
+
+def _count_builds(monkeypatch) -> list:
+    built = []
+    original = MapAdapter.build
+
+    def counting(self, endpoint, *args, **kwargs):
+        built.append(endpoint)
+        return original(self, endpoint, *args, **kwargs)
+
+    monkeypatch.setattr(MapAdapter, "build", counting)
+    return built
+
+
+LINKS = ("{{ url_for('core.home') }} {{ url_for('static', filename='app.css') }} "
+         "{{ url_for('core.home', _external=True) }} {{ url_for('core.home', q=n) }}")
+
+
+def test_template_links_are_built_once_per_script_root_and_values(make_app, monkeypatch):
+    app = make_app()
+
+    @app.get("/_uji/tautan")
+    def links():
+        return render_template_string(LINKS, n=request.args["n"])
+
+    with app.test_request_context("/"):
+        css = url_for("static", filename="app.css")
+    client = app.test_client()
+    built = _count_builds(monkeypatch)
+    assert client.get("/_uji/tautan?n=1").text.split()[0] == "/"
+    first = len(built)
+    pages = [client.get("/_uji/tautan?n=1", base_url="http://a.example").text,
+             client.get("/_uji/tautan?n=2", base_url="http://b.example").text,
+             client.get("/_uji/tautan?n=2", base_url="http://b.example/a").text]
+    assert [page.split() for page in pages] == [
+        ["/", css, "http://a.example/", "/?q=1"],
+        ["/", css, "http://b.example/", "/?q=2"],
+        ["/a/", f"/a{css}", "http://b.example/a/", "/a/?q=2"],
+    ]
+    # Kept: the first two links and /?q=1 again; built again: every external link, /?q=2 once, the other root's.
+    assert built[first:] == ["core.home", "core.home", "core.home"] + ["core.home", "static", "core.home",
+                                                                       "core.home"]
+
+
+def test_template_links_are_not_kept_while_a_url_default_may_change(make_app, monkeypatch):
+    app = make_app()
+    calls = []
+
+    @app.url_defaults
+    def _count(endpoint, values):
+        if endpoint == "core.home":
+            calls.append(endpoint)
+            values["n"] = len(calls)
+
+    @app.get("/_uji/tautan-berubah")
+    def links():
+        return render_template_string("{{ url_for('core.home') }}")
+
+    client = app.test_client()
+    assert [client.get("/_uji/tautan-berubah").text for _ in range(2)] == ["/?n=1", "/?n=2"]
