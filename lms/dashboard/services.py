@@ -39,7 +39,7 @@ class ModuleRow(NamedTuple):
 
 
 def module_row(module: ModuleState) -> ModuleRow:
-    read = sum(m.done for m in module.materi)
+    read = module.materi_done_count
     total = len(module.materi)
     posttest_done = module.attempts > 0
     journal_done = module.journal_status == "submitted"
