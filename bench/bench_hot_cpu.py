@@ -62,6 +62,10 @@ def parse_args() -> argparse.Namespace:
 
 def senders(app, bare, visitors) -> dict:
     client = app.test_client()
+    # No User-Agent, as wrk sends none and as the cookies were made (bench_http.make_visitors): the identifier
+    # Flask-Login bound each session to then matches, as a browser's does, instead of every view marking the session
+    # not fresh and writing the cookie back.
+    client.environ_base.pop("HTTP_USER_AGENT", None)
     bare_client = bare.test_client()
     cookie_name = app.config["SESSION_COOKIE_NAME"]
     draft = {"answers": visitors.journal_answers, "submit": False}

@@ -33,7 +33,7 @@ from pathlib import Path
 import brotli
 import psycopg
 import requests
-from flask import session
+from flask import g, session
 from flask_login import login_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
@@ -150,6 +150,9 @@ def make_visitors(env: dict[str, str], sample: int, seed: int) -> Visitors:
             with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}):
                 session[SESSION_KEY] = secret
                 login_user(user)
+                # The token is cached in ``g``, which every participant's request context here shares: start
+                # afresh, or only the first participant's cookie would hold one.
+                g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
                 generate_csrf()
                 cookies.append(f"{app.config['SESSION_COOKIE_NAME']}={serializer.dumps(dict(session))}")
         visitors = Visitors(user_ids, tokens, cookies, journal_tokens, first.id,

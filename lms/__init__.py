@@ -41,6 +41,7 @@ from lms.core.errors import register_error_handlers, register_outage_handlers
 from lms.core.flaskapp import App
 from lms.core.formatting import register_filters
 from lms.core.security import register_security_headers
+from lms.core.templating import LocaleEnvironment, install_url_cache
 from lms.core.transfer import init_transfer
 from lms.core.views import bp as core_bp
 from lms.dashboard.landing import home_for, participant_zone
@@ -87,6 +88,7 @@ def create_app(overrides: Mapping | None = None, *, env: Mapping[str, str] | Non
     environ = os.environ if env is None else env
     # LMS_INSTANCE_PATH moves the instance folder (SQLite file, keys, embedded broker) elsewhere.
     app = App(__name__, instance_path=environ.get("LMS_INSTANCE_PATH") or None, instance_relative_config=True)
+    app.jinja_environment = LocaleEnvironment  # before anything creates app.jinja_env
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(load_config(Path(app.instance_path), environ))
     app.config.update(records_settings.load(Path(app.instance_path), environ))
@@ -108,6 +110,7 @@ def create_app(overrides: Mapping | None = None, *, env: Mapping[str, str] | Non
                   progress_cli):
         app.cli.add_command(group)
     _wire_domains(app)
+    install_url_cache(app)
     celery_init_app(app)
     return app
 

@@ -25,6 +25,8 @@ from pathlib import Path
 from flask import Flask, Response, abort, request
 from flask_compress import Compress
 
+from lms.core.templating import STABLE_URL_DEFAULTS
+
 COMPRESS_MIMETYPES = ["text/html", "application/json", "text/csv", "text/css", "application/javascript",
                       "text/javascript"]
 #: One year: the longest lifetime caches honour. Only for a URL whose hash matches the content served.
@@ -104,6 +106,9 @@ def _hash_static_urls(app: Flask, hashes: StaticHashes) -> None:
             version = hashes.version(values["filename"])
             if version:
                 values[VERSION_ARG] = version
+
+    # The hash of a file is read once, so URLs built with it may be kept (lms/core/templating.py); not in debug mode.
+    setattr(_static_version, STABLE_URL_DEFAULTS, not hashes.reload)
 
     def serve_static(filename: str) -> Response:
         found = hashes.file(filename)
