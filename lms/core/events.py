@@ -28,7 +28,7 @@ KNOWN = {
     # roster; a cohort given another curriculum; a curriculum's modules or materi changed.
     "materi.newly_done": ("enrollment", "materi", "now"),
     "posttest.attempting": ("enrollment", "module", "now"),
-    "journal.saved": ("enrollment", "module", "entry", "submitted", "now"),
+    "journal.saved": ("enrollment", "module_id", "entry", "submitted", "now"),
     "enrollment.created": ("enrollment",),
     "cohort.enrollments_created": ("cohort_id",),
     "cohort.enrollments_moved": ("cohort_id",),

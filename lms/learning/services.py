@@ -18,15 +18,26 @@ from lms.extensions import db
 
 #: The key, in ``app.extensions``, of ``compute_progress(enrollment) -> Progress`` (``lms.modules.progress``).
 PROGRESS = "lms.progress"
+#: The key of ``journal_gate(enrollment, module_id) -> JournalGate | None`` (``lms.modules.gate``).
+JOURNAL_GATE = "lms.journal_gate"
 
 
-def install_progress(app: Flask, compute: Callable[[Enrollment], Any]) -> None:
+def install_progress(app: Flask, compute: Callable[[Enrollment], Any],
+                     journal_gate: Callable[[Enrollment, int], Any] | None = None) -> None:
     app.extensions[PROGRESS] = compute
+    if journal_gate is not None:
+        app.extensions[JOURNAL_GATE] = journal_gate
 
 
 def progress_of(enrollment: Enrollment):
     """The participant's progress (``lms.modules.progress.Progress``), from the read model the app installed."""
     return current_app.extensions[PROGRESS](enrollment)
+
+
+def journal_gate(enrollment: Enrollment, module_id: int):
+    """The module's journal gate (``lms.modules.gate.JournalGate``: its prompts, and its unlock rule as a SQL
+    condition), from the cached curriculum structure; None when the module is not in the participant's curriculum."""
+    return current_app.extensions[JOURNAL_GATE](enrollment, module_id)
 
 
 def get_module(enrollment: Enrollment, module_id: int) -> Module:

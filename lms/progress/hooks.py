@@ -21,7 +21,7 @@ def _attempted(enrollment, module, attempt, now) -> None:
     summary.count_first_attempt(enrollment.id, module.id)
 
 
-def _journal(enrollment, module, entry, submitted, now) -> None:
+def _journal(enrollment, module_id, entry, submitted, now) -> None:
     summary.record_activity(enrollment.id, now=now, journals=int(submitted))
 
 
