@@ -121,8 +121,8 @@ def get_journal(module_id: int):
         description="409 `version_conflict`: the journal was saved since `version` (nothing written). "
                     "422 with `draft_saved: true`: a submission with too-short answers; the draft is saved.")
 @api_participant_required
-@bp.arguments(schemas.JournalIn)
-@bp.arguments(IdempotencyHeader, location="headers", as_kwargs=True)
+@bp.arguments(schemas.JournalIn())  # instances: parsed without building a schema per request
+@bp.arguments(IdempotencyHeader(), location="headers", as_kwargs=True)
 @bp.response(200, schemas.Journal, headers=REPLAYED_HEADER)
 @errors(bp, 401, 403, 404, 423)
 @bp.alt_response(409, schema=Error, description="not_unlocked: the post-test is not done yet; version_conflict: "
