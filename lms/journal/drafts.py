@@ -9,7 +9,9 @@
   missing entry.
 
 ``<unlocked>`` is the module's journal gate (``lms.modules.gate``, reached through ``lms.learning``): a condition on
-the participant's own rows, so a locked journal writes nothing and the caller finds out why only then.
+the participant's own rows, so a locked journal writes nothing and the caller finds out why only then. On
+PostgreSQL the read model's last-activity ``UPDATE`` (``lms.progress.summary.ACTIVITY``, reached through
+``lms.learning``) rides along as a data-modifying CTE, applied only when the write returned a row.
 
 Each is a single statement on the row, so two concurrent saves of the same version can never both succeed, and
 concurrent saves without a version both land (each merges into the row as the other left it). A draft never
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Integer, bindparam, cast, func, literal_column, select, update
+from sqlalchemy import JSON, Integer, bindparam, cast, exists, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -69,26 +71,43 @@ def _build(dialect: str, kind: str, condition):
     return statement.returning(*RETURNED)
 
 
-def _statement(dialect: str, kind: str, condition):
-    key = (dialect, kind, id(condition))
+def _with_activity(write, activity):
+    """PostgreSQL: the write and, when it wrote a row, the read model's activity ``UPDATE``, as one statement
+    (data-modifying CTEs); it answers the write's row."""
+    saved = write.cte("saved")
+    touched = activity.where(exists(select(literal_column("1")).select_from(saved))).cte("touched")
+    return select(*saved.c).add_cte(touched)
+
+
+def _statement(dialect: str, kind: str, condition, activity):
+    key = (dialect, kind, id(condition), id(activity))
     statement = _statements.get(key)
     if statement is None:
-        statement = _statements[key] = _build(dialect, kind, condition)
+        statement = _build(dialect, kind, condition)
+        if activity is not None:
+            statement = _with_activity(statement, activity)
+        _statements[key] = statement
     return statement
 
 
 def save_draft(enrollment_id: int, module_id: int, answers: dict[str, str], *, version: int | None, now: datetime,
-               gate) -> Row | None:
+               gate, activity=None) -> tuple[Row | None, bool]:
     """The entry as saved (a row of ``RETURNED``), or None when nothing was written: ``version`` is not the stored
-    one, or the gate (``lms.modules.gate.JournalGate``) is closed."""
+    one, or the gate (``lms.modules.gate.JournalGate``) is closed. With ``activity`` (the read model's statement,
+    ``lms.learning.activity_statement``), on PostgreSQL the same statement records the activity of a save that
+    wrote; the second value says whether it did so."""
     session = db.session()
     if session.new or session.dirty or session.deleted:
         session.flush()  # a Core statement on the connection: the ORM's autoflush, done here
     connection = session.connection()
+    dialect = connection.dialect.name
+    if dialect != "postgresql":
+        activity = None  # SQLite has no data-modifying CTEs: the read model's own statement follows
     kind = "version" if version else ("new" if version == 0 else "merge")
     params = {"b_enrollment": enrollment_id, "b_module": module_id, "b_answers": answers, "b_now": now,
-              "gate_enrollment": enrollment_id, **gate.params}
+              "gate_enrollment": enrollment_id, "now": now, **gate.params}
     if version:
         params["b_version"] = version
-    return connection.execute(_statement(connection.dialect.name, kind, gate.condition), params).first()
+    row = connection.execute(_statement(dialect, kind, gate.condition, activity), params).first()
+    return row, row is not None and activity is not None
 

@@ -19,7 +19,7 @@ from lms.curriculum.models import Module
 from lms.extensions import db
 from lms.journal import drafts
 from lms.journal.models import MAX_ANSWER_LENGTH, JournalEntry, Prompt
-from lms.learning.services import journal_gate, progress_of, record_completion, require_readable
+from lms.learning.services import activity_statement, journal_gate, progress_of, record_completion, require_readable
 
 #: Saves without a version merge into the newest draft; they retry when a concurrent save moved it.
 _ATTEMPTS = 3
@@ -144,11 +144,13 @@ def save_draft(enrollment: Enrollment, module_id: int, answers: Mapping, *, now:
     except Invalid:
         _require_unlocked(enrollment, module_id)
         raise
-    saved = drafts.save_draft(enrollment.id, module_id, clean, version=version, now=now, gate=gate)
+    saved, recorded = drafts.save_draft(enrollment.id, module_id, clean, version=version, now=now, gate=gate,
+                                        activity=activity_statement())
     if saved is None:
         _require_unlocked(enrollment, module_id)
         raise VersionConflict()
-    emit("journal.saved", enrollment=enrollment, module_id=module_id, entry=saved, submitted=False, now=now)
+    emit("journal.saved", enrollment=enrollment, module_id=module_id, entry=saved, submitted=False,
+         activity_recorded=recorded, now=now)
     return SaveResult(JournalView(list(gate.prompts), saved), False)
 
 
@@ -191,7 +193,7 @@ def save_journal(enrollment: Enrollment, module: Module, answers: Mapping, *, su
     # The write above replaced exactly the state read (version-guarded, or a fresh insert): a first submission
     # counts once, whatever the concurrent saves; any save is activity (the entry's ``updated_at``).
     emit("journal.saved", enrollment=enrollment, module_id=module.id, entry=saved,
-         submitted=saved.status == "submitted" and not was_submitted, now=now)
+         submitted=saved.status == "submitted" and not was_submitted, activity_recorded=False, now=now)
     if submit and not errors:
         emit("journal.submitted", enrollment=enrollment, module=module, entry=saved, now=now)
         record_completion(enrollment, now=now)  # only a submission can complete a module: a draft changes nothing

@@ -20,6 +20,8 @@ from lms.extensions import db
 PROGRESS = "lms.progress"
 #: The key of ``journal_gate(enrollment, module_id) -> JournalGate | None`` (``lms.modules.gate``).
 JOURNAL_GATE = "lms.journal_gate"
+#: The key of the read model's statement that records a participant's activity (``lms.progress.summary.ACTIVITY``).
+ACTIVITY = "lms.activity_statement"
 
 
 def install_progress(app: Flask, compute: Callable[[Enrollment], Any],
@@ -32,6 +34,17 @@ def install_progress(app: Flask, compute: Callable[[Enrollment], Any],
 def progress_of(enrollment: Enrollment):
     """The participant's progress (``lms.modules.progress.Progress``), from the read model the app installed."""
     return current_app.extensions[PROGRESS](enrollment)
+
+
+def install_activity(app: Flask, statement) -> None:
+    """The read model's ``UPDATE`` that records activity at ``:now`` for the enrollment ``:b_enrollment``: a write
+    on PostgreSQL may carry it as a CTE of its own statement (the draft autosave) instead of a second statement."""
+    app.extensions[ACTIVITY] = statement
+
+
+def activity_statement():
+    """The installed activity statement, or None (no read model)."""
+    return current_app.extensions.get(ACTIVITY)
 
 
 def journal_gate(enrollment: Enrollment, module_id: int):

@@ -99,7 +99,7 @@ def _later(at):
 _AT = bindparam("now", type_=S.last_activity_at.type)
 #: The activity statements, built once: the last activity alone (a draft saved, a post-test about to be written),
 #: and with counts added (``:materi``, ``:journals``).
-_ACTIVITY = update(S.__table__).where(S.enrollment_id == bindparam("b_enrollment")).values(
+ACTIVITY = _ACTIVITY = update(S.__table__).where(S.enrollment_id == bindparam("b_enrollment")).values(
     last_activity_at=_later(_AT))
 _ACTIVITY_COUNTED = _ACTIVITY.values(
     materi_done=S.materi_done + bindparam("materi"), journals_done=S.journals_done + bindparam("journals"),
