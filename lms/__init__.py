@@ -54,6 +54,7 @@ from lms.journal.views import bp as journal_bp
 from lms.learning.services import install_progress
 from lms.modules import api as modules_api  # noqa: F401
 from lms.modules.cli import curriculum_cli
+from lms.modules.gate import journal_gate
 from lms.modules.offline import bp as offline_bp
 from lms.modules.progress import compute_progress
 from lms.modules.views import bp as learning_bp
@@ -119,7 +120,7 @@ def _wire_domains(app: Flask) -> None:
     """What a lower package looks up from a higher one, set here so that imports point one way."""
     register_renderer(app, "reminder", render_reminder)
     register_renderer(app, "at_risk", render_at_risk)
-    install_progress(app, compute_progress)
+    install_progress(app, compute_progress, journal_gate)
     progress_hooks.install(app)
     observability.register_scrape_gauges(app, outbox_gauges)
     records_hooks.install(app)

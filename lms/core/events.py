@@ -23,12 +23,13 @@ KNOWN = {
     "enrollment.completed": ("enrollment", "progress", "now"),
     "ukppg.registered": ("enrollment", "registration", "now"),
     # Progress counts (kept by ``lms.progress`` in the same transaction): a materi newly done (not a repeat); a
-    # post-test attempt about to be written; a journal saved (``submitted``: this save submitted it first);
+    # post-test attempt about to be written; a journal saved (``submitted``: this save submitted it first;
+    # ``activity_recorded``: its statement already recorded the activity in the read model);
     # enrollments created (one, or a cohort's set-based); a cohort's enrollments moved to another kab/kota by the
     # roster; a cohort given another curriculum; a curriculum's modules or materi changed.
     "materi.newly_done": ("enrollment", "materi", "now"),
     "posttest.attempting": ("enrollment", "module", "now"),
-    "journal.saved": ("enrollment", "module", "entry", "submitted", "now"),
+    "journal.saved": ("enrollment", "module_id", "entry", "submitted", "activity_recorded", "now"),
     "enrollment.created": ("enrollment",),
     "cohort.enrollments_created": ("cohort_id",),
     "cohort.enrollments_moved": ("cohort_id",),

@@ -1,28 +1,44 @@
-"""A journal draft saved in one statement, the version check included (the autosave path).
+"""A journal draft saved in one statement, the version check and the unlock rule included (the autosave path).
 
-- no ``version`` (merge into whatever is newest): ``INSERT ... ON CONFLICT DO UPDATE`` whose update merges the sent
-  answers into the stored draft in SQL (answers for prompts not sent are kept) and bumps the version;
-- ``version`` 0 (the client saw no entry): ``INSERT ... ON CONFLICT DO NOTHING``: an entry saved meanwhile is a
-  conflict;
-- ``version`` n: ``UPDATE ... WHERE version = n``: a save made since is a conflict, and so is a missing entry.
+- no ``version`` (merge into whatever is newest): ``INSERT ... SELECT ... WHERE <unlocked> ON CONFLICT DO UPDATE``
+  whose update merges the sent answers into the stored draft in SQL (answers for prompts not sent are kept) and
+  bumps the version;
+- ``version`` 0 (the client saw no entry): the same ``INSERT`` with ``ON CONFLICT DO NOTHING``: an entry saved
+  meanwhile is a conflict;
+- ``version`` n: ``UPDATE ... WHERE version = n AND <unlocked>``: a save made since is a conflict, and so is a
+  missing entry.
+
+``<unlocked>`` is the module's journal gate (``lms.modules.gate``, reached through ``lms.learning``): a condition on
+the participant's own rows, so a locked journal writes nothing and the caller finds out why only then. On
+PostgreSQL the read model's last-activity ``UPDATE`` (``lms.progress.summary.ACTIVITY``, reached through
+``lms.learning``) rides along as a data-modifying CTE, applied only when the write returned a row.
 
 Each is a single statement on the row, so two concurrent saves of the same version can never both succeed, and
 concurrent saves without a version both land (each merges into the row as the other left it). A draft never
-changes the status or the submitted answers.
+changes the status or the submitted answers. The statements are built once per database dialect and gate
+condition, and sent as Core statements on the session's connection (the ORM's execution path cost about as much
+CPU as the statement); the row they return stands for the entry (its columns by name).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, cast, func, literal, update
+from sqlalchemy import JSON, Integer, bindparam, cast, exists, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Row
 
-from lms.cohorts.models import Enrollment
-from lms.core.db import dialect_insert
-from lms.curriculum.models import Module
+from lms.core.db import UTCDateTime
 from lms.extensions import db
 from lms.journal.models import JournalEntry
+
+T = JournalEntry.__table__
+#: What a saved draft answers with (``JournalView`` reads these by name).
+RETURNED = (T.c.id, T.c.version, T.c.status, T.c.draft_answers, T.c.submitted_answers, T.c.updated_at)
+
+_statements: dict[tuple, object] = {}
 
 
 def _merged(dialect: str, stored, sent):
@@ -32,28 +48,66 @@ def _merged(dialect: str, stored, sent):
     return func.json_patch(stored, sent)  # SQLite; answers are strings, never null, so nothing is removed
 
 
-def save_draft(enrollment: Enrollment, module: Module, answers: dict[str, str], *, version: int | None,
-               now: datetime) -> JournalEntry | None:
-    """The entry as saved, or None when ``version`` is not the stored one (nothing written)."""
-    options = {"populate_existing": True}
-    if version:
-        return db.session.scalar(
-            update(JournalEntry)
-            .where(JournalEntry.enrollment_id == enrollment.id, JournalEntry.module_id == module.id,
-                   JournalEntry.version == version)
-            .values(draft_answers=_merged(db.session.get_bind().dialect.name, JournalEntry.draft_answers,
-                                          literal(answers, JSON)),
-                    updated_at=now, version=JournalEntry.version + 1)
-            .returning(JournalEntry), execution_options={**options, "synchronize_session": False})
-    dialect = db.session.get_bind().dialect.name
-    insert = dialect_insert(db.session)(JournalEntry).values(
-        enrollment_id=enrollment.id, module_id=module.id, draft_answers=answers, status="draft", updated_at=now,
-        version=1)
-    if version == 0:
-        statement = insert.on_conflict_do_nothing(index_elements=["enrollment_id", "module_id"])
+def _build(dialect: str, kind: str, condition):
+    answers = bindparam("b_answers", type_=JSON)
+    now = bindparam("b_now", type_=UTCDateTime())
+    mine = (T.c.enrollment_id == bindparam("b_enrollment"), T.c.module_id == bindparam("b_module"))
+    if kind == "version":
+        return (update(T).where(*mine, T.c.version == bindparam("b_version"), condition)
+                .values(draft_answers=_merged(dialect, T.c.draft_answers, answers), updated_at=now,
+                        version=T.c.version + 1)
+                .returning(*RETURNED))
+    row = select(cast(bindparam("b_enrollment"), Integer), cast(bindparam("b_module"), Integer), answers,
+                 literal_column("'draft'"), now, literal_column("1")).where(condition)
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(T).from_select(
+        ["enrollment_id", "module_id", "draft_answers", "status", "updated_at", "version"], row)
+    if kind == "new":
+        statement = statement.on_conflict_do_nothing(index_elements=["enrollment_id", "module_id"])
     else:
-        statement = insert.on_conflict_do_update(
+        statement = statement.on_conflict_do_update(
             index_elements=["enrollment_id", "module_id"],
-            set_={"draft_answers": _merged(dialect, JournalEntry.draft_answers, insert.excluded.draft_answers),
-                  "updated_at": now, "version": JournalEntry.version + 1})
-    return db.session.scalar(statement.returning(JournalEntry), execution_options=options)
+            set_={"draft_answers": _merged(dialect, T.c.draft_answers, statement.excluded.draft_answers),
+                  "updated_at": statement.excluded.updated_at, "version": T.c.version + 1})
+    return statement.returning(*RETURNED)
+
+
+def _with_activity(write, activity):
+    """PostgreSQL: the write and, when it wrote a row, the read model's activity ``UPDATE``, as one statement
+    (data-modifying CTEs); it answers the write's row."""
+    saved = write.cte("saved")
+    touched = activity.where(exists(select(literal_column("1")).select_from(saved))).cte("touched")
+    return select(*saved.c).add_cte(touched)
+
+
+def _statement(dialect: str, kind: str, condition, activity):
+    key = (dialect, kind, id(condition), id(activity))
+    statement = _statements.get(key)
+    if statement is None:
+        statement = _build(dialect, kind, condition)
+        if activity is not None:
+            statement = _with_activity(statement, activity)
+        _statements[key] = statement
+    return statement
+
+
+def save_draft(enrollment_id: int, module_id: int, answers: dict[str, str], *, version: int | None, now: datetime,
+               gate, activity=None) -> tuple[Row | None, bool]:
+    """The entry as saved (a row of ``RETURNED``), or None when nothing was written: ``version`` is not the stored
+    one, or the gate (``lms.modules.gate.JournalGate``) is closed. With ``activity`` (the read model's statement,
+    ``lms.learning.activity_statement``), on PostgreSQL the same statement records the activity of a save that
+    wrote; the second value says whether it did so."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # a Core statement on the connection: the ORM's autoflush, done here
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if dialect != "postgresql":
+        activity = None  # SQLite has no data-modifying CTEs: the read model's own statement follows
+    kind = "version" if version else ("new" if version == 0 else "merge")
+    params = {"b_enrollment": enrollment_id, "b_module": module_id, "b_answers": answers, "b_now": now,
+              "gate_enrollment": enrollment_id, "now": now, **gate.params}
+    if version:
+        params["b_version"] = version
+    row = connection.execute(_statement(dialect, kind, gate.condition, activity), params).first()
+    return row, row is not None and activity is not None
+

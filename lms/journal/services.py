@@ -13,13 +13,13 @@ from lms.cohorts.errors import NotUnlocked
 from lms.cohorts.models import Enrollment
 from lms.cohorts.services import require_open
 from lms.core.db import dialect_insert
-from lms.core.errors import DomainError, Invalid
+from lms.core.errors import DomainError, Invalid, NotFound
 from lms.core.events import emit
 from lms.curriculum.models import Module
 from lms.extensions import db
 from lms.journal import drafts
 from lms.journal.models import MAX_ANSWER_LENGTH, JournalEntry, Prompt
-from lms.learning.services import module_state, progress_of, record_completion, require_readable
+from lms.learning.services import activity_statement, journal_gate, progress_of, record_completion, require_readable
 
 #: Saves without a version merge into the newest draft; they retry when a concurrent save moved it.
 _ATTEMPTS = 3
@@ -73,7 +73,13 @@ def _entry(enrollment: Enrollment, module: Module, *, fresh: bool = False) -> Jo
 def check_journal_open(enrollment: Enrollment, module: Module, *, now: datetime):
     """Refuse unless the journal may be written; returns the module's state in the participant's progress."""
     require_readable(enrollment, now)
-    state = module_state(progress_of(enrollment), module)
+    return _require_unlocked(enrollment, module.id)
+
+
+def _require_unlocked(enrollment: Enrollment, module_id: int):
+    state = progress_of(enrollment).module(module_id)
+    if state is None:
+        raise NotFound()
     if not state.journal_unlocked:
         raise NotUnlocked(_l("Kerjakan post-test modul ini sebelum menulis jurnal pembelajaran."))
     return state
@@ -120,6 +126,34 @@ def submission_errors(prompts: list[Prompt], answers: Mapping[str, str]) -> dict
     return errors
 
 
+def save_draft(enrollment: Enrollment, module_id: int, answers: Mapping, *, now: datetime,
+               version: int | None = None) -> SaveResult:
+    """Save the typed text as the draft (the autosave): ``save_journal`` without ``submit``, in one statement.
+
+    The module's prompts and its unlock rule come from the journal gate (cached with the curriculum structure, no
+    statement); the write itself carries the rule as a condition (``drafts``). Only when it wrote nothing, or the
+    input is refused, is the participant's progress computed, to say why: a locked journal first (as a read would
+    say), then the version conflict or the invalid input.
+    """
+    gate = journal_gate(enrollment, module_id)
+    if gate is None:
+        raise NotFound()
+    require_open(enrollment, now)
+    try:
+        clean = _clean(gate.prompts, answers)
+    except Invalid:
+        _require_unlocked(enrollment, module_id)
+        raise
+    saved, recorded = drafts.save_draft(enrollment.id, module_id, clean, version=version, now=now, gate=gate,
+                                        activity=activity_statement())
+    if saved is None:
+        _require_unlocked(enrollment, module_id)
+        raise VersionConflict()
+    emit("journal.saved", enrollment=enrollment, module_id=module_id, entry=saved, submitted=False,
+         activity_recorded=recorded, now=now)
+    return SaveResult(JournalView(list(gate.prompts), saved), False)
+
+
 def save_journal(enrollment: Enrollment, module: Module, answers: Mapping, *, submit: bool, now: datetime,
                  version: int | None = None) -> SaveResult:
     """Save the typed text as the draft; with ``submit``, also submit it if every answer is long enough.
@@ -129,15 +163,11 @@ def save_journal(enrollment: Enrollment, module: Module, answers: Mapping, *, su
     statement, so two saves of the same version can never both succeed. Without ``version`` the save merges
     into whatever is newest.
     """
+    if not submit:
+        return save_draft(enrollment, module.id, answers, now=now, version=version)
     require_open(enrollment, now)
     prompts = _prompts(check_journal_open(enrollment, module, now=now), module)
     clean = _clean(prompts, answers)
-    if not submit:  # a draft autosave: one statement, whatever is stored
-        saved = drafts.save_draft(enrollment, module, clean, version=version, now=now)
-        if saved is None:
-            raise VersionConflict()
-        emit("journal.saved", enrollment=enrollment, module=module, entry=saved, submitted=False, now=now)
-        return SaveResult(JournalView(prompts, saved), False)
     errors: dict[str, str] = {}
     saved: JournalEntry | None = None
     for _attempt in range(_ATTEMPTS):
@@ -162,8 +192,8 @@ def save_journal(enrollment: Enrollment, module: Module, answers: Mapping, *, su
         raise VersionConflict()
     # The write above replaced exactly the state read (version-guarded, or a fresh insert): a first submission
     # counts once, whatever the concurrent saves; any save is activity (the entry's ``updated_at``).
-    emit("journal.saved", enrollment=enrollment, module=module, entry=saved,
-         submitted=saved.status == "submitted" and not was_submitted, now=now)
+    emit("journal.saved", enrollment=enrollment, module_id=module.id, entry=saved,
+         submitted=saved.status == "submitted" and not was_submitted, activity_recorded=False, now=now)
     if submit and not errors:
         emit("journal.submitted", enrollment=enrollment, module=module, entry=saved, now=now)
         record_completion(enrollment, now=now)  # only a submission can complete a module: a draft changes nothing

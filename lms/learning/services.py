@@ -18,15 +18,39 @@ from lms.extensions import db
 
 #: The key, in ``app.extensions``, of ``compute_progress(enrollment) -> Progress`` (``lms.modules.progress``).
 PROGRESS = "lms.progress"
+#: The key of ``journal_gate(enrollment, module_id) -> JournalGate | None`` (``lms.modules.gate``).
+JOURNAL_GATE = "lms.journal_gate"
+#: The key of the read model's statement that records a participant's activity (``lms.progress.summary.ACTIVITY``).
+ACTIVITY = "lms.activity_statement"
 
 
-def install_progress(app: Flask, compute: Callable[[Enrollment], Any]) -> None:
+def install_progress(app: Flask, compute: Callable[[Enrollment], Any],
+                     journal_gate: Callable[[Enrollment, int], Any] | None = None) -> None:
     app.extensions[PROGRESS] = compute
+    if journal_gate is not None:
+        app.extensions[JOURNAL_GATE] = journal_gate
 
 
 def progress_of(enrollment: Enrollment):
     """The participant's progress (``lms.modules.progress.Progress``), from the read model the app installed."""
     return current_app.extensions[PROGRESS](enrollment)
+
+
+def install_activity(app: Flask, statement) -> None:
+    """The read model's ``UPDATE`` that records activity at ``:now`` for the enrollment ``:b_enrollment``: a write
+    on PostgreSQL may carry it as a CTE of its own statement (the draft autosave) instead of a second statement."""
+    app.extensions[ACTIVITY] = statement
+
+
+def activity_statement():
+    """The installed activity statement, or None (no read model)."""
+    return current_app.extensions.get(ACTIVITY)
+
+
+def journal_gate(enrollment: Enrollment, module_id: int):
+    """The module's journal gate (``lms.modules.gate.JournalGate``: its prompts, and its unlock rule as a SQL
+    condition), from the cached curriculum structure; None when the module is not in the participant's curriculum."""
+    return current_app.extensions[JOURNAL_GATE](enrollment, module_id)
 
 
 def get_module(enrollment: Enrollment, module_id: int) -> Module:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask
 
 from lms.core.events import subscribe
+from lms.learning.services import install_activity
 from lms.progress import summary
 
 
@@ -21,11 +22,14 @@ def _attempted(enrollment, module, attempt, now) -> None:
     summary.count_first_attempt(enrollment.id, module.id)
 
 
-def _journal(enrollment, module, entry, submitted, now) -> None:
+def _journal(enrollment, module_id, entry, submitted, activity_recorded, now) -> None:
+    if activity_recorded and not submitted:
+        return  # the save's own statement carried ``summary.ACTIVITY`` (lms.learning.install_activity)
     summary.record_activity(enrollment.id, now=now, journals=int(submitted))
 
 
 def install(app: Flask) -> None:
+    install_activity(app, summary.ACTIVITY)
     for name, handler in (("materi.newly_done", _materi), ("posttest.attempting", _attempting),
                           ("posttest.attempted", _attempted), ("journal.saved", _journal),
                           ("enrollment.created", summary.add_enrollment),

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, distinct, exists, func, insert, literal, or_, select, update
+from sqlalchemy import bindparam, case, distinct, exists, func, insert, literal, or_, select, update
 
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core.db import dialect_insert
@@ -92,20 +92,32 @@ def retotal_curriculum(curriculum_id: int) -> None:
                        .values(parts_total=curriculum_total(curriculum_id)), execution_options=NO_SYNC)
 
 
-def _later(now: datetime):
-    at = literal(now, S.last_activity_at.type)
+def _later(at):
     return case((or_(S.last_activity_at.is_(None), S.last_activity_at < at), at), else_=S.last_activity_at)
+
+
+_AT = bindparam("now", type_=S.last_activity_at.type)
+#: The activity statements, built once: the last activity alone (a draft saved, a post-test about to be written),
+#: and with counts added (``:materi``, ``:journals``).
+ACTIVITY = _ACTIVITY = update(S.__table__).where(S.enrollment_id == bindparam("b_enrollment")).values(
+    last_activity_at=_later(_AT))
+_ACTIVITY_COUNTED = _ACTIVITY.values(
+    materi_done=S.materi_done + bindparam("materi"), journals_done=S.journals_done + bindparam("journals"),
+    parts_done=S.parts_done + bindparam("materi") + bindparam("journals"))
 
 
 def record_activity(enrollment_id: int, *, now: datetime, materi: int = 0, journals: int = 0) -> None:
     """Activity at ``now``, adding ``materi`` materi and ``journals`` submitted journals done (0 or 1 each, as
-    the caller's own write changed them): one UPDATE, which also locks the row until the transaction ends."""
-    values = {"last_activity_at": _later(now)}
+    the caller's own write changed them): one UPDATE, which also locks the row until the transaction ends. A Core
+    statement on the session's connection (it runs on every autosave); the session's pending changes first."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    params = {"b_enrollment": enrollment_id, "now": now}
     if materi or journals:
-        values.update(materi_done=S.materi_done + materi, journals_done=S.journals_done + journals,
-                      parts_done=S.parts_done + materi + journals)
-    db.session.execute(update(S).where(S.enrollment_id == enrollment_id).values(**values),
-                       execution_options=NO_SYNC)
+        session.connection().execute(_ACTIVITY_COUNTED, {**params, "materi": materi, "journals": journals})
+    else:
+        session.connection().execute(_ACTIVITY, params)
 
 
 def lock_row(enrollment_id: int, *, now: datetime) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 
 from lms.api.auth import api_role_required
 from lms.api.blueprint import bp
@@ -47,8 +47,8 @@ def get_sessions():
 @bp.post("/ukppg/registrations")
 @bp.doc(tags=["ukppg"], summary="Register for a session (a seat is taken atomically)")
 @api_participant_required
-@bp.arguments(schemas.SessionChoice)
-@bp.arguments(schemas.IdempotencyHeader, location="headers", as_kwargs=True)
+@bp.arguments(schemas.SessionChoice())  # instances: parsed without building a schema per request
+@bp.arguments(schemas.IdempotencyHeader(), location="headers", as_kwargs=True)
 @bp.response(201, schemas.UkppgRegistration, headers={"Idempotent-Replayed": {
     "description": "true when the answer is the stored first answer of this Idempotency-Key",
     "schema": {"type": "string", "enum": ["true"]}}})
@@ -64,7 +64,13 @@ def post_registration(body: dict, key: str | None = None):
 
     answer, replayed = idempotency.run_once(g.enrollment.user_id, key, scope="ukppg.register",
                                             payload={"session_id": session_id}, now=now, action=register)
-    return answer.body, answer.status, ({"Idempotent-Replayed": "true"} if replayed else {})
+    # Prepared: ``registration_json`` emits exactly the fields of ``schemas.UkppgRegistration`` (which still declares
+    # the answer), so the schema's dump would only copy it (tests/ukppg/test_statement_count.py compares the two).
+    response = current_app.json.response(answer.body)
+    response.status_code = answer.status
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 @bp.get("/ukppg/registrations/me")

@@ -25,8 +25,9 @@ from lms.core import audit, csvsafe
 from lms.core.errors import DomainError, NotFound
 from lms.core.events import emit
 from lms.core.regions import WIB, province_of, timezone_for, zone_label
-from lms.core.rows import RowShape, set_committed_value
+from lms.core.rows import RowShape, adopt, set_committed_value
 from lms.extensions import db
+from lms.ukppg import seat_statement
 from lms.ukppg.models import ExamSession, ExamSite, Registration
 
 
@@ -208,11 +209,17 @@ def _give_back(session_id: int) -> None:
 def register(enrollment: Enrollment, session_id: int, *, now: datetime) -> Registration:
     """Take a seat and record the registration. The participant's active registration comes with the enrollment
     (``current_enrollment`` joins it); a concurrent registration of the same participant is caught by the unique
-    index, and the refusal rolls the whole request back, the seat included (the request boundary)."""
+    index, and the refusal rolls the whole request back, the seat included (the request boundary). On PostgreSQL
+    the seat, the registration, its number and the audit row are one statement (``seat_statement``)."""
     require_can_register(enrollment, now=now)
     if enrollment.registration is not None:
         raise AlreadyRegistered()
-    session = _take_seat(session_id, today=local_today(enrollment, now))
+    today = local_today(enrollment, now)
+    if db.session.get_bind().dialect.name == "postgresql":
+        registration = _register_at_once(enrollment, session_id, today=today, now=now)
+        emit("ukppg.registered", enrollment=enrollment, registration=registration, now=now)
+        return registration
+    session = _take_seat(session_id, today=today)
     registration = Registration(enrollment_id=enrollment.id, session_id=session_id, created_at=now, session=session)
     db.session.add(registration)
     try:
@@ -226,6 +233,36 @@ def register(enrollment: Enrollment, session_id: int, *, now: datetime) -> Regis
                  data={"session_id": session_id, "number": registration.number})
     db.session.flush()
     emit("ukppg.registered", enrollment=enrollment, registration=registration, now=now)
+    return registration
+
+
+def _register_at_once(enrollment: Enrollment, session_id: int, *, today: date, now: datetime) -> Registration:
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # a Core statement on the connection: the ORM's autoflush, done here
+    connection = session.connection()
+    try:
+        row = seat_statement.take_seat_and_register(
+            connection, session_id=session_id, today=today, enrollment_id=enrollment.id,
+            actor_id=enrollment.user_id, prefix=f"UKPPPG-{enrollment.programme_year}-", now=now)
+    except IntegrityError as exc:
+        # A concurrent request registered this participant first: nothing of this one may stay.
+        session.rollback()
+        raise AlreadyRegistered() from exc
+    if row is None:  # nothing written: say why
+        day = seat_statement.session_day(connection, session_id)
+        if day is None:
+            raise NotFound(_l("Sesi UKPPPG tidak ditemukan."))
+        if day < today:
+            raise SessionPast()
+        raise SeatFull()
+    taken, site = _SEAT.adopt(session, row, refresh=True)
+    if "site" not in taken.__dict__:
+        set_committed_value(taken, "site", site)
+    registration = adopt(session, Registration, id=row.registration_id, enrollment_id=enrollment.id,
+                         session_id=session_id, number=row.number, created_at=now, changed_at=None,
+                         cancelled_at=None)
+    set_committed_value(registration, "session", taken)
     return registration
 
 
