@@ -37,6 +37,7 @@ from flask import g, session
 from flask_login import login_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
+from urllib3.util import SKIP_HEADER
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -192,8 +193,10 @@ def scenarios(bare: Server, app: Server, v: Visitors) -> list[Scenario]:
 def check_once(s: Scenario) -> None:
     """One request of the scenario through `requests`: a refusal fails at once, with its body."""
     r = s.requests[0]
-    response = requests.request(r.method, s.server.url + r.path, headers=r.headers, data=r.body, timeout=30,
-                                allow_redirects=False)
+    # No User-Agent, as wrk sends none: the cookies were made without one (Flask-Login binds a session to it), and
+    # urllib3 adds its own unless told to skip it.
+    response = requests.request(r.method, s.server.url + r.path, headers={"User-Agent": SKIP_HEADER, **r.headers},
+                                data=r.body, timeout=30, allow_redirects=False)
     if not 200 <= response.status_code < 300:
         raise SystemExit(f"{s.name}: {response.status_code} {response.text[:1000]}")
     if "Set-Cookie" in response.headers:  # the visitor's cookie is not what a browser would hold by now
