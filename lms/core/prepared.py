@@ -26,7 +26,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-__all__ = ["Prepared"]
+__all__ = ["Prepared", "flushed_connection"]
+
+
+def flushed_connection(session: Session):
+    """The session's connection for a Core statement, its pending ORM changes flushed first: what the ORM's
+    autoflush does before an ORM statement, done for statements that skip the ORM's execution path."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection()
 
 
 class _Compiled:
@@ -75,9 +83,7 @@ class Prepared:
 
     def rows(self, session: Session, parameters: Mapping[str, Any]) -> list[Sequence[Any]]:
         """Every row, as tuples in the order of the selected columns."""
-        if session.new or session.dirty or session.deleted:
-            session.flush()
-        connection = session.connection()
+        connection = flushed_connection(session)
         compiled = self._for(connection.dialect)
         sql, values = compiled.sql, compiled.parameters(parameters)
         cursor = None

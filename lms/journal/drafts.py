@@ -31,6 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Row
 
 from lms.core.db import UTCDateTime
+from lms.core.prepared import flushed_connection
 from lms.extensions import db
 from lms.journal.models import JournalEntry
 
@@ -96,10 +97,7 @@ def save_draft(enrollment_id: int, module_id: int, answers: dict[str, str], *, v
     one, or the gate (``lms.modules.gate.JournalGate``) is closed. With ``activity`` (the read model's statement,
     ``lms.learning.activity_statement``), on PostgreSQL the same statement records the activity of a save that
     wrote; the second value says whether it did so."""
-    session = db.session()
-    if session.new or session.dirty or session.deleted:
-        session.flush()  # a Core statement on the connection: the ORM's autoflush, done here
-    connection = session.connection()
+    connection = flushed_connection(db.session())
     dialect = connection.dialect.name
     if dialect != "postgresql":
         activity = None  # SQLite has no data-modifying CTEs: the read model's own statement follows

@@ -24,6 +24,7 @@ from sqlalchemy import bindparam, case, distinct, exists, func, insert, literal,
 
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core.db import dialect_insert
+from lms.core.prepared import flushed_connection
 from lms.curriculum.models import Materi, Module
 from lms.extensions import db
 from lms.posttest.models import Attempt
@@ -110,14 +111,12 @@ def record_activity(enrollment_id: int, *, now: datetime, materi: int = 0, journ
     """Activity at ``now``, adding ``materi`` materi and ``journals`` submitted journals done (0 or 1 each, as
     the caller's own write changed them): one UPDATE, which also locks the row until the transaction ends. A Core
     statement on the session's connection (it runs on every autosave); the session's pending changes first."""
-    session = db.session()
-    if session.new or session.dirty or session.deleted:
-        session.flush()
+    connection = flushed_connection(db.session())
     params = {"b_enrollment": enrollment_id, "now": now}
     if materi or journals:
-        session.connection().execute(_ACTIVITY_COUNTED, {**params, "materi": materi, "journals": journals})
+        connection.execute(_ACTIVITY_COUNTED, {**params, "materi": materi, "journals": journals})
     else:
-        session.connection().execute(_ACTIVITY, params)
+        connection.execute(_ACTIVITY, params)
 
 
 def lock_row(enrollment_id: int, *, now: datetime) -> None:

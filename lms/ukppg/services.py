@@ -24,6 +24,7 @@ from lms.cohorts.models import Cohort, Enrollment
 from lms.core import audit, csvsafe
 from lms.core.errors import DomainError, NotFound
 from lms.core.events import emit
+from lms.core.prepared import flushed_connection
 from lms.core.regions import WIB, province_of, timezone_for, zone_label
 from lms.core.rows import RowShape, adopt, set_committed_value
 from lms.extensions import db
@@ -177,9 +178,7 @@ def _take_seat(session_id: int, *, today: date) -> ExamSession:
     """One conditional UPDATE: a seat is taken only while one is left and the session has not passed. Returns the
     session as updated, with its site (``UPDATE ... RETURNING``: no second read)."""
     session = db.session()
-    if session.new or session.dirty or session.deleted:
-        session.flush()  # a Core statement on the connection: the ORM's autoflush, done here
-    row = session.connection().execute(
+    row = flushed_connection(session).execute(
         update(ExamSession.__table__)
         .where(ExamSession.id == session_id, ExamSession.seats_taken < ExamSession.seats,
                ExamSession.date >= today)
@@ -238,9 +237,7 @@ def register(enrollment: Enrollment, session_id: int, *, now: datetime) -> Regis
 
 def _register_at_once(enrollment: Enrollment, session_id: int, *, today: date, now: datetime) -> Registration:
     session = db.session()
-    if session.new or session.dirty or session.deleted:
-        session.flush()  # a Core statement on the connection: the ORM's autoflush, done here
-    connection = session.connection()
+    connection = flushed_connection(session)
     try:
         row = seat_statement.take_seat_and_register(
             connection, session_id=session_id, today=today, enrollment_id=enrollment.id,
