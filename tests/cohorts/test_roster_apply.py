@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from lms.auth.models import User
 from lms.cohorts.models import Enrollment
@@ -108,3 +108,28 @@ def test_an_email_already_registered_for_another_nik(world):
 
 def test_same_nik_with_another_email_is_left_to_the_helpdesk(world):
     test_roster.test_same_nik_with_another_email_is_left_to_the_helpdesk(*world)
+
+
+@pytest.mark.postgres
+def test_a_large_first_import_refreshes_the_statistics_its_foreign_keys_are_planned_with(pg_app, pg_learning,
+                                                                                         monkeypatch):
+    """Statistics taken while the tables were nearly empty (autovacuum on a new installation) made each foreign-key
+    look-up of the progress rows scan all of ``enrollments``: quadratic in the import's size. The apply refreshes
+    the statistics of the accounts and enrollments it has just written before the rows that refer to them."""
+    monkeypatch.setattr("lms.cohorts.roster.applying.RESTATE_ROWS", 40)  # "many", at a test's size
+    cohort_id = pg_learning.cohort()
+    with pg_app.app_context():
+        db.session.execute(text("ANALYZE users"))
+        db.session.execute(text("ANALYZE enrollments"))
+        db.session.commit()
+    with counted(pg_app) as statements:
+        assert run(pg_app, cohort_id, csv_bytes(good(50)))["status"] == "done"
+    assert [s for s in statements if s.startswith("ANALYZE") and "roster_import" not in s] == [
+        "ANALYZE users", "ANALYZE enrollments"]
+    with pg_app.app_context():
+        tuples = dict(db.session.execute(text(
+            "SELECT relname, reltuples FROM pg_class WHERE relname IN ('users', 'enrollments')")).all())
+    assert tuples["users"] >= 50 and tuples["enrollments"] >= 50, tuples
+    with counted(pg_app) as small:
+        assert run(pg_app, cohort_id, csv_bytes(good(55)[50:]))["status"] == "done"  # 5 new: not "many"
+    assert not [s for s in small if s.startswith("ANALYZE") and "roster_import" not in s]
