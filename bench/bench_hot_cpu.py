@@ -34,13 +34,11 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import event
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import bare_app  # noqa: E402
 from bench.bench_http import in_process  # noqa: E402
-from bench.harness import DEFAULT_URL, print_table  # noqa: E402
+from bench.harness import DEFAULT_URL, counting_statements, print_table  # noqa: E402
 from lms.extensions import db  # noqa: E402
 
 WARMUP = 60
@@ -99,26 +97,21 @@ def measure(app, bare, visitors, args) -> None:
     sends = senders(app, bare, visitors)
     with app.app_context():
         engine = db.engine
-    count = {"n": 0}
-
-    def on_statement(*_args):
-        count["n"] += 1
-
-    event.listen(engine, "before_cursor_execute", on_statement)
-    for name, send in sends.items():
-        for i in range(WARMUP):
-            response = send(i)
-            assert 200 <= response.status_code < 300, (name, response.status_code, response.data[:300])
-    cpu = {name: [] for name in sends}
-    statements = dict.fromkeys(sends, 0)
-    for _round in range(args.rounds):
+    with counting_statements(engine) as count:
         for name, send in sends.items():
-            count["n"] = 0
-            start = time.thread_time()
-            for i in range(args.requests):
-                send(i)
-            cpu[name].append((time.thread_time() - start) * 1000 / args.requests)
-            statements[name] = count["n"] / args.requests
+            for i in range(WARMUP):
+                response = send(i)
+                assert 200 <= response.status_code < 300, (name, response.status_code, response.data[:300])
+        cpu = {name: [] for name in sends}
+        statements = dict.fromkeys(sends, 0)
+        for _round in range(args.rounds):
+            for name, send in sends.items():
+                count["n"] = 0
+                start = time.thread_time()
+                for i in range(args.requests):
+                    send(i)
+                cpu[name].append((time.thread_time() - start) * 1000 / args.requests)
+                statements[name] = count["n"] / args.requests
     calls = {}
     for name, send in sends.items():
         profiler = cProfile.Profile(time.thread_time)
@@ -133,7 +126,6 @@ def measure(app, bare, visitors, args) -> None:
             stats.sort_stats("cumulative").print_stats(70)
             if args.callers:
                 stats.print_callers(args.callers)
-    event.remove(engine, "before_cursor_execute", on_statement)
     floor = min(cpu["bare: GET /users/{id}"])
     print(f"\n{args.requests} requests per scenario and round, {args.rounds} rounds (lowest shown), "
           f"load average {os.getloadavg()[0]:.1f}, tree {Path(__file__).resolve().parent.parent}:")

@@ -31,12 +31,11 @@ import time
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_ukppg import generate, production_env  # noqa: E402
-from bench.harness import DEFAULT_URL, fresh_database, instance_dir, print_table, run_lms  # noqa: E402
+from bench.bench_ukppg import rush_world  # noqa: E402
+from bench.harness import DEFAULT_URL, counting_statements, print_table  # noqa: E402
 from lms import create_app  # noqa: E402
 from lms.extensions import db  # noqa: E402
 
@@ -95,12 +94,7 @@ def rush(client, tokens, picks, order, count, profile=None):
 
 def main() -> None:
     args = parse_args()
-    with fresh_database(args.database_url, keep=args.keep, prefix="lms_bench_rushcpu") as bench_db, \
-            instance_dir() as instance:
-        env = production_env(bench_db, instance)
-        for setup in (["db", "upgrade"], ["demo"]):
-            print(f"lms {' '.join(setup)}: {run_lms(setup, env).check().seconds:.1f} s")
-        tokens, sessions = generate(bench_db.url, args.participants, args.seats, args.sessions)
+    with rush_world(args, "lms_bench_rushcpu") as (bench_db, _instance, env, tokens, sessions):
         rng = random.Random(args.seed)
         picks = choices(args.participants, sessions, rng)
         order = list(range(args.participants))
@@ -110,19 +104,13 @@ def main() -> None:
         client = app.test_client()
         with app.app_context():
             engine = db.engine
-        count = {"n": 0}
-
-        def on_statement(*_args):
-            count["n"] += 1
-
-        event.listen(engine, "before_cursor_execute", on_statement)
-        for i in order[:50]:  # warm-up: the tokens' first use is recorded, connections opened
-            client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens[i]}"})
-        cpu, statements = rush(client, tokens, picks, order, count)
-        reset(bench_db.url)
-        profiles: dict[str, list] = {}
-        rush(client, tokens, picks, order, count, profile=profiles)
-        event.remove(engine, "before_cursor_execute", on_statement)
+        with counting_statements(engine) as count:
+            for i in order[:50]:  # warm-up: the tokens' first use is recorded, connections opened
+                client.get("/api/v1/me", headers={"Authorization": f"Bearer {tokens[i]}"})
+            cpu, statements = rush(client, tokens, picks, order, count)
+            reset(bench_db.url)
+            profiles: dict[str, list] = {}
+            rush(client, tokens, picks, order, count, profile=profiles)
         rows = []
         for kind, values in cpu.items():
             if not values:

@@ -27,6 +27,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -500,18 +501,25 @@ def print_slow_statements(statements: list[tuple[float, float, str]], at_least: 
         print(f"  {started:7.1f} s  {seconds:6.1f} s  {text}")
 
 
-def main() -> None:
-    args = parse_args()
-    failed: list[str] = []
-    with fresh_database(args.database_url, keep=args.keep, prefix="lms_bench_ukppg") as db, \
-            instance_dir() as instance:
+@contextmanager
+def rush_world(args: argparse.Namespace, prefix: str, *, timeout: float = 900.0):
+    """A fresh database with the demo data and the rush's participants and sessions (``generate``): yields the
+    database, the instance folder, the production environment, the tokens and the sessions."""
+    with fresh_database(args.database_url, keep=args.keep, prefix=prefix) as db, instance_dir() as instance:
         env = production_env(db, instance)
         for setup in (["db", "upgrade"], ["demo"]):
-            print(f"lms {' '.join(setup)}: {run_lms(setup, env, timeout=args.timeout).check().seconds:.1f} s")
+            print(f"lms {' '.join(setup)}: {run_lms(setup, env, timeout=timeout).check().seconds:.1f} s")
         start = time.perf_counter()
         tokens, sessions = generate(db.url, args.participants, args.seats, args.sessions)
         print(f"generated {args.participants:,} participants with tokens and {args.sessions} sessions "
               f"({args.seats:,} seats) in {time.perf_counter() - start:.1f} s (SQL)")
+        yield db, instance, env, tokens, sessions
+
+
+def main() -> None:
+    args = parse_args()
+    failed: list[str] = []
+    with rush_world(args, "lms_bench_ukppg", timeout=args.timeout) as (db, instance, env, tokens, sessions):
         server = Server(env, args.workers, instance / "gunicorn.log")
         try:
             print(f"gunicorn -w {args.workers} on {server.url}: healthy after {server.wait_healthy():.1f} s")

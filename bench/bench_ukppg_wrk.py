@@ -39,11 +39,10 @@ from bench.bench_ukppg import (  # noqa: E402
     DUPLICATES,
     Server,
     backend_pids,
-    generate,
     plan,
-    production_env,
+    rush_world,
 )
-from bench.harness import DEFAULT_URL, fresh_database, instance_dir, print_table, run_lms  # noqa: E402
+from bench.harness import DEFAULT_URL, print_table  # noqa: E402
 
 #: The answers a registration may get; anything else fails the run.
 ANSWERS = (wrk.Answer("created", 201), wrk.Answer("seat_full", 409, '"seat_full"'),
@@ -107,12 +106,7 @@ def checks(url: str, result: wrk.WrkResult, connections: int) -> list[str]:
 
 def main() -> None:
     args = parse_args()
-    with fresh_database(args.database_url, keep=args.keep, prefix="lms_bench_rush") as db, \
-            instance_dir() as instance:
-        env = production_env(db, instance)
-        for setup in (["db", "upgrade"], ["demo"]):
-            print(f"lms {' '.join(setup)}: {run_lms(setup, env).check().seconds:.1f} s")
-        tokens, sessions = generate(db.url, args.participants, args.seats, args.sessions)
+    with rush_world(args, "lms_bench_rush") as (db, instance, env, tokens, sessions):
         plans, order = plan(args.participants, sessions, args.popular, random.Random(args.seed))
         requests = rush_requests(tokens, plans, order)
         with psycopg.connect(db.url, autocommit=True) as conn:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 REPO = Path(__file__).resolve().parent.parent
@@ -200,3 +201,18 @@ def print_table(header: tuple[str, ...], rows: list[tuple]) -> None:
 
 def rate(rows: int, seconds: float) -> str:
     return f"{rows / seconds:,.0f}" if seconds > 0 else "-"
+
+
+@contextmanager
+def counting_statements(engine) -> Iterator[dict[str, int]]:
+    """``counter["n"]``: the SQL statements ``engine`` sends while the block runs (the caller resets it at will)."""
+    counter = {"n": 0}
+
+    def on_statement(*_args) -> None:
+        counter["n"] += 1
+
+    event.listen(engine, "before_cursor_execute", on_statement)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", on_statement)
