@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from functools import wraps
 from pathlib import Path
 
 from flask import Flask
+from flask.globals import request_ctx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import api, models  # noqa: F401 - models: every table registered before migrations look
@@ -139,6 +141,24 @@ def _limit_only_decorated_views(app: Flask) -> None:
         return  # pragma: no cover - such limits need the app-wide check
     hooks = app.before_request_funcs.get(None, [])
     hooks[:] = [hook for hook in hooks if hook != limiter._check_request_limit]
+    # Its after-request (headers of the view's limit) and teardown (reset of the request's limit state) have work
+    # only on a request that a limit decorator checked, which is what creates that state on the request context.
+    for funcs in (app.after_request_funcs.get(None, []), app.teardown_request_funcs.get(None, [])):
+        funcs[:] = [_only_if_limited(hook) if _is_limiter_hook(hook) else hook for hook in funcs]
+
+
+def _is_limiter_hook(hook) -> bool:
+    return getattr(hook, "__self__", None) is limiter or getattr(hook, "args", ()) == (limiter,)
+
+
+def _only_if_limited(hook):
+    @wraps(hook)
+    def guarded(value):
+        if hasattr(request_ctx, "_limiter_request_context"):
+            return hook(value)
+        return value
+
+    return guarded
 
 
 def _init_extensions(app: Flask) -> None:

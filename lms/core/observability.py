@@ -16,10 +16,10 @@ import logging
 import os
 import re
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Flask, Response, abort, current_app, g, request
 from prometheus_client import (
@@ -57,9 +57,34 @@ access_log = logging.getLogger("lms.access")
 
 # --- request ids ------------------------------------------------------------------------------------------------
 
+def _new_request_id() -> str:
+    """32 random hex digits, as ``uuid.uuid4().hex`` but without building a ``UUID``."""
+    return os.urandom(16).hex()
+
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+#: The metrics' children per label values: ``labels()`` takes a lock and checks its arguments on every call.
+_LATENCY_CHILDREN: dict[tuple[str, str], Any] = {}
+_REQUEST_CHILDREN: dict[tuple[str, str, int], Any] = {}
+
+
+def _latency(endpoint: str, method: str):
+    child = _LATENCY_CHILDREN.get((endpoint, method))
+    if child is None:
+        child = _LATENCY_CHILDREN[endpoint, method] = REQUEST_LATENCY.labels(endpoint, method)
+    return child
+
+
+def _requests(endpoint: str, method: str, status: int):
+    child = _REQUEST_CHILDREN.get((endpoint, method, status))
+    if child is None:
+        child = _REQUEST_CHILDREN[endpoint, method, status] = REQUESTS.labels(endpoint, method, str(status))
+    return child
+
+
 def _start_request() -> None:
-    incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+    incoming = request.environ.get("HTTP_X_REQUEST_ID", "")
+    request_id = incoming if _VALID_ID.match(incoming) else _new_request_id()
     g.request_id = request_id
     g.request_started = time.perf_counter()
     g.request_id_token = request_id_var.set(request_id)
@@ -72,8 +97,11 @@ def _finish_request(response: Response) -> Response:
     started = g.get("request_started")
     if started is not None:
         endpoint, elapsed = request.endpoint or "unmatched", time.perf_counter() - started
-        REQUEST_LATENCY.labels(endpoint, request.method).observe(elapsed)
-        REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+        method, status = request.method, response.status_code
+        if method not in _METHODS:
+            method = "OTHER"  # a client's made-up method must not add a metric (and a cached child) per name
+        _latency(endpoint, method).observe(elapsed)
+        _requests(endpoint, method, status).inc()
         if current_app.config.get("LOG_FORMAT") == "json":
             access_log.info("%s %s %s", request.method, request.path, response.status_code,
                             extra={"status": response.status_code, "duration_ms": round(elapsed * 1000, 1),

@@ -18,3 +18,14 @@ def test_other_requests_are_not_counted(app):
     for _ in range(40):
         assert client.get("/healthz").status_code == 200
     assert client.get("/auth/callback?error=access_denied").status_code != 429
+
+
+def test_a_limited_view_still_answers_with_its_limit_headers_and_others_without(app):
+    """The limiter's after-request and teardown hooks run only on a request a limit decorator checked: the limited
+    view still gets its rate-limit headers (and its state is reset for the next request), other views none."""
+    client = app.test_client()
+    first = client.get("/auth/callback?error=access_denied")
+    assert first.headers["X-RateLimit-Limit"] == "30" and first.headers["X-RateLimit-Remaining"] == "29"
+    second = client.get("/auth/callback?error=access_denied")
+    assert second.headers["X-RateLimit-Remaining"] == "28"
+    assert "X-RateLimit-Limit" not in client.get("/healthz").headers

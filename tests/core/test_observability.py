@@ -64,6 +64,17 @@ def test_metrics_need_the_token(make_app):
     assert "lms_outbox_pending 0.0" in text and "lms_outbox_oldest_pending_age_seconds 0.0" in text
 
 
+def test_metrics_count_a_made_up_method_as_other(make_app):
+    """A client's invented HTTP methods must not add a metric series (and a cached child) per name."""
+    app = make_app(env={"LMS_METRICS_TOKEN": TOKEN})
+    client = app.test_client()
+    for method in ("BREW", "PROPFIND-X1", "PROPFIND-X2"):
+        client.open("/", method=method)
+    text = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).get_data(as_text=True)
+    assert 'method="OTHER"' in text
+    assert "BREW" not in text and "PROPFIND-X1" not in text
+
+
 def test_a_task_sent_while_serving_a_request_carries_its_id(app):
     folder = Path(app.config["BROKER_FOLDER"]) / "queue"
     with app.test_request_context("/", headers={"X-Request-ID": "req-from-proxy"}):
