@@ -26,6 +26,7 @@ import logging
 from contextlib import suppress
 
 from flask import Flask, Response
+from flask.globals import request_ctx
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -112,7 +113,7 @@ def finish_request(response: Response) -> Response:
     if response.status_code < 400 or session.info.pop(_KEEP, False):
         if session.in_transaction() or has_pending_writes(session):
             try:
-                session.commit()
+                _commit(session)
             except Exception:
                 session.rollback()
                 raise
@@ -121,12 +122,32 @@ def finish_request(response: Response) -> Response:
             # A refusal that changed no row (a 409 seat_full: its UPDATE matched none): COMMIT and ROLLBACK are the
             # same here, and COMMIT keeps the connection's prepared statements (see above).
             try:
-                session.commit()
+                _commit(session)
                 return response
             except Exception:  # noqa: BLE001 - e.g. the database went away: the refusal stands, roll back below
                 logger.warning("a refusal's read-only transaction did not commit; rolling back", exc_info=True)
         session.rollback()
     return response
+
+
+def _owns_session() -> bool:
+    """Whether this request pushed its own app context (as it does under a WSGI server): its session is then
+    removed when the request ends, and nothing reads the instances it loaded after the boundary commits."""
+    tokens = getattr(request_ctx._get_current_object(), "_cv_tokens", None)
+    return bool(tokens) and tokens[-1][1] is not None
+
+
+def _commit(session: Session) -> None:
+    """Commit; without expiring the loaded instances when the session ends with the request (expiring is for a
+    session that goes on: one a test or a command keeps around several requests)."""
+    if not _owns_session():
+        session.commit()
+        return
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def rollback_on_exception(exc: BaseException | None) -> None:

@@ -23,18 +23,38 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 __all__ = ["Prepared", "flushed_connection"]
 
 
+_CONNECTION = "lms_connection"
+
+
 def flushed_connection(session: Session):
     """The session's connection for a Core statement, its pending ORM changes flushed first: what the ORM's
-    autoflush does before an ORM statement, done for statements that skip the ORM's execution path."""
+    autoflush does before an ORM statement, done for statements that skip the ORM's execution path.
+
+    The connection is kept in ``session.info`` until the session's transaction ends (``after_transaction_end``
+    below): ``session.connection()`` walks the session's transaction state machine on every call, which cost more
+    than the hot statements' own bookkeeping."""
     if session.new or session.dirty or session.deleted:
         session.flush()
-    return session.connection()
+    connection = session.info.get(_CONNECTION)
+    if connection is None or connection.invalidated:
+        connection = session.info[_CONNECTION] = session.connection()
+    return connection
+
+
+def _forget_connection(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the session's own transaction (a savepoint keeps the same connection)
+        session.info.pop(_CONNECTION, None)
+
+
+if not event.contains(Session, "after_transaction_end", _forget_connection):
+    event.listen(Session, "after_transaction_end", _forget_connection)
 
 
 class _Compiled:
