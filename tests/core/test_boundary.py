@@ -185,3 +185,35 @@ def test_a_refusal_keeps_the_token_use_it_recorded_unless_it_changed_something(p
     assert client.get("/_uji/ubah-lalu-tolak", headers={"X-Token": pg_learning.token()}).status_code == 409
     assert last_used() is None  # a new token: its use went with the refusal's change
     assert "ditolak" not in subjects(pg_app)
+
+
+def test_a_request_that_owns_its_session_commits_without_expiring_and_one_in_a_kept_session_expires(make_app):
+    """Under a WSGI server each request pushes its own app context, and its session is removed right after the
+    commit: expiring what it loaded would be wasted work. A session kept around the request (a test's or a
+    command's app context) is still expired, so that it reads what later requests commit."""
+    app = make_app()
+    names = iter(f"guru{i}" for i in range(10))
+    expiring = []
+
+    @app.post("/_uji/tulis")
+    def write():
+        db.session.add(_user(next(names)))
+        db.session.flush()
+        return {"ok": True}
+
+    @app.before_request
+    def watch():
+        event.listen(db.session(), "after_commit", lambda s: expiring.append(s.expire_on_commit), once=True)
+
+    from lms.extensions import csrf
+
+    csrf.exempt(write)
+    client = app.test_client()
+    assert client.post("/_uji/tulis").status_code == 200
+    assert expiring == [False]  # its own app context: removed after the request, nothing expired
+    with app.app_context():
+        session = db.session()
+        user = session.scalars(select(User).where(User.name == "guru0")).unique().first()
+        assert client.post("/_uji/tulis").status_code == 200  # within this app context: this session
+        assert expiring == [False, True] and session.expire_on_commit is True
+        assert "name" not in user.__dict__  # expired: the next read sees what later requests commit

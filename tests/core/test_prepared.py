@@ -71,3 +71,23 @@ def test_a_driver_error_is_wrapped_as_sqlalchemy_wraps_it(pg_app):
         assert "bukan angka" in str(raised.value)
         db.session.rollback()
         assert db.session.execute(select(literal(1))).scalar() == 1  # the session goes on after the rollback
+
+
+def test_the_connection_is_kept_for_the_transaction_and_renewed_after_it(app):
+    from lms.core.prepared import flushed_connection
+
+    with app.app_context():
+        session = db.session()
+        first = flushed_connection(session)
+        assert flushed_connection(session) is first is session.connection()
+        with session.begin_nested():  # a savepoint runs on the same connection
+            assert flushed_connection(session) is first
+        session.commit()
+        second = flushed_connection(session)
+        assert second is not first and second is session.connection() and not second.closed
+        session.rollback()
+        third = flushed_connection(session)
+        assert third is not second and third is session.connection()
+        assert Prepared(USERS).rows(session, {"email": "nobody@example.id"}) == []
+        session.close()
+        assert flushed_connection(session) is session.connection()
