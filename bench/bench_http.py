@@ -287,6 +287,7 @@ def compression_cost(env: dict[str, str], tokens: list[str], rounds: int = 300) 
                  for label, _ in modes])
     alone = []
     for label, compress in (("gzip -6", lambda d: gzip.compress(d, 6)),
+                            ("br -1 (the app's)", lambda d: brotli.compress(d, quality=1)),
                             ("br -4", lambda d: brotli.compress(d, quality=4))):
         start = time.thread_time()
         for _ in range(rounds):

@@ -87,10 +87,12 @@ def init_transfer(app: Flask) -> None:
     """Compression and hashed static URLs for ``app`` (settings may be overridden in the app's config first)."""
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESS_MIMETYPES)
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
-    # Brotli first when a client accepts both; quality 4 and gzip 6 are fast enough to run on every response.
+    # Brotli first when a client accepts both. Quality 1 on every response: on the dashboard's 7.9 KB page quality
+    # 4 cost 0.28-0.41 ms of CPU (a fifth of the whole request) for 1,526 bytes, quality 1 0.06-0.10 ms for 1,841
+    # bytes (gzip 6: 0.23 ms, 1,650 bytes): a few hundred bytes more on the wire for a quarter of the CPU.
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip"])
-    app.config.setdefault("COMPRESS_BR_LEVEL", 4)
+    app.config.setdefault("COMPRESS_BR_LEVEL", 1)
     app.config.setdefault("COMPRESS_LEVEL", 6)
     compress.init_app(app)
     if app.static_folder:
