@@ -62,6 +62,11 @@ class IdempotencyHeader(Schema):
                                  "Idempotent-Replayed: true); the same key with another body is a 422 "
                                  "idempotency_key_reused. A refused request leaves no key behind."})
 
+    def load_plain(self, headers) -> dict | None:
+        """No ``Idempotency-Key``: ``load`` would answer ``{}`` (``lms.api.validation.ApiParser``); a key is loaded
+        and checked by ``load``."""
+        return None if idempotency.HEADER in headers else {}
+
 
 #: The header sent with a replayed answer, declared on the success response.
 REPLAYED_HEADER = {"Idempotent-Replayed": {

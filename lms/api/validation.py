@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from flask import Request
 from flask_babel import gettext as _
-from marshmallow import EXCLUDE, RAISE
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
@@ -99,7 +99,26 @@ class ApiParser(FlaskParser):
     Unknown fields: a JSON body with a field the operation does not declare is refused (422 ``Kolom tidak
     dikenal``), so that a typo never silently does nothing. Query strings ignore unknown parameters, because caches
     and browser scripts add their own (cache busters).
+
+    A schema of a hot operation may offer ``load_plain(data)``: what ``load`` returns for the input it finds plainly
+    valid, or None to let ``load`` decide. The location's data is read as always (the JSON provider's checks
+    included); ``load`` still decides, with its own messages, everything the shortcut does not accept, so the
+    answers and the refusals stay those of the schema, which also declares the operation in the OpenAPI document.
     """
+
+    def parse(self, argmap, req=None, *, location=None, unknown=core._UNKNOWN_DEFAULT_PARAM, validate=None,
+              **kwargs):
+        plain = getattr(argmap, "load_plain", None) if isinstance(argmap, Schema) else None
+        if plain is not None and validate is None and unknown is core._UNKNOWN_DEFAULT_PARAM:
+            request = req if req is not None else self.get_default_request()
+            try:
+                data = self._load_location_data(schema=argmap, req=request, location=location or self.location)
+            except ValidationError:
+                data = None  # read again below, refused as webargs refuses it
+            loaded = plain(data) if data is not None else None
+            if loaded is not None:
+                return loaded
+        return super().parse(argmap, req, location=location, unknown=unknown, validate=validate, **kwargs)
 
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "json": RAISE, "query": EXCLUDE,
                                    "querystring": EXCLUDE}

@@ -15,23 +15,24 @@ PostgreSQL the read model's last-activity ``UPDATE`` (``lms.progress.summary.ACT
 
 Each is a single statement on the row, so two concurrent saves of the same version can never both succeed, and
 concurrent saves without a version both land (each merges into the row as the other left it). A draft never
-changes the status or the submitted answers. The statements are built once per database dialect and gate
-condition, and sent as Core statements on the session's connection (the ORM's execution path cost about as much
-CPU as the statement); the row they return stands for the entry (its columns by name).
+changes the status or the submitted answers. The statements are built once per database dialect and gate shape
+(the lengths of its id lists, each id its own bind parameter) and sent as ``lms.core.prepared.Prepared`` statements
+on the driver's cursor: SQLAlchemy's Core execution, with its per-execution rendering of the gate's expanding
+``IN`` lists, cost more CPU than the statement; the row they return stands for the entry (``SavedDraft``).
 """
 
 from __future__ import annotations
 
+from collections import namedtuple
 from datetime import datetime
 
 from sqlalchemy import JSON, Integer, bindparam, cast, exists, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Row
 
 from lms.core.db import UTCDateTime
-from lms.core.prepared import flushed_connection
+from lms.core.prepared import Prepared
 from lms.extensions import db
 from lms.journal.models import JournalEntry
 
@@ -39,7 +40,7 @@ T = JournalEntry.__table__
 #: What a saved draft answers with (``JournalView`` reads these by name).
 RETURNED = (T.c.id, T.c.version, T.c.status, T.c.draft_answers, T.c.submitted_answers, T.c.updated_at)
 
-_statements: dict[tuple, object] = {}
+_statements: dict[tuple, Prepared] = {}
 
 
 def _merged(dialect: str, stored, sent):
@@ -80,25 +81,31 @@ def _with_activity(write, activity):
     return select(*saved.c).add_cte(touched)
 
 
-def _statement(dialect: str, kind: str, condition, activity):
-    key = (dialect, kind, id(condition), id(activity))
+#: A saved draft: the row of ``RETURNED`` (``JournalView`` and the ``journal.saved`` subscribers read it by name).
+SavedDraft = namedtuple("SavedDraft", [c.name for c in RETURNED])
+
+
+def _statement(dialect: str, kind: str, gate, activity) -> Prepared:
+    key = (dialect, kind, gate.shape, id(activity))
     statement = _statements.get(key)
     if statement is None:
-        statement = _build(dialect, kind, condition)
+        built = _build(dialect, kind, gate.condition)
         if activity is not None:
-            statement = _with_activity(statement, activity)
-        _statements[key] = statement
+            built = _with_activity(built, activity)
+        if len(_statements) > 1024:  # shapes of curricula gone: dropped wholesale, built again on demand
+            _statements.clear()
+        statement = _statements[key] = Prepared(built)
     return statement
 
 
 def save_draft(enrollment_id: int, module_id: int, answers: dict[str, str], *, version: int | None, now: datetime,
-               gate, activity=None) -> tuple[Row | None, bool]:
-    """The entry as saved (a row of ``RETURNED``), or None when nothing was written: ``version`` is not the stored
+               gate, activity=None) -> tuple[SavedDraft | None, bool]:
+    """The entry as saved (a ``SavedDraft``), or None when nothing was written: ``version`` is not the stored
     one, or the gate (``lms.modules.gate.JournalGate``) is closed. With ``activity`` (the read model's statement,
     ``lms.learning.activity_statement``), on PostgreSQL the same statement records the activity of a save that
     wrote; the second value says whether it did so."""
-    connection = flushed_connection(db.session())
-    dialect = connection.dialect.name
+    session = db.session()
+    dialect = session.connection().dialect.name
     if dialect != "postgresql":
         activity = None  # SQLite has no data-modifying CTEs: the read model's own statement follows
     kind = "version" if version else ("new" if version == 0 else "merge")
@@ -106,6 +113,5 @@ def save_draft(enrollment_id: int, module_id: int, answers: dict[str, str], *, v
               "gate_enrollment": enrollment_id, "now": now, **gate.params}
     if version:
         params["b_version"] = version
-    row = connection.execute(_statement(dialect, kind, gate.condition, activity), params).first()
-    return row, row is not None and activity is not None
-
+    row = _statement(dialect, kind, gate, activity).first(session, params)
+    return (SavedDraft._make(row) if row is not None else None), row is not None and activity is not None

@@ -29,27 +29,37 @@ from lms.posttest.models import Attempt
 _KEY = "lms.journal_gates"
 
 
-def _covers(count, enrollment_column, id_column, name: str, *where):
-    """The participant's rows cover every id of the list ``name`` (``:name_n`` of them)."""
-    return (select(count).where(enrollment_column == bindparam("gate_enrollment"),
-                                id_column.in_(bindparam(name, expanding=True)), *where)
-            .scalar_subquery() == bindparam(f"{name}_n"))
+def _covers(count, enrollment_column, id_column, name: str, n: int, *where):
+    """The participant's rows cover every id of the list ``name``: ``:name_0`` .. ``:name_{n-1}``."""
+    ids = [bindparam(f"{name}_{i}") for i in range(n)]
+    return (select(count).where(enrollment_column == bindparam("gate_enrollment"), id_column.in_(ids), *where)
+            .scalar_subquery() == n)
 
 
-#: True when the participant's rows unlock the journal (the parameters come from ``JournalGate.params``).
-JOURNAL_OPEN = and_(
-    _covers(func.count(), MateriProgress.enrollment_id, MateriProgress.materi_id, "gate_materi"),
-    _covers(func.count(distinct(Attempt.module_id)), Attempt.enrollment_id, Attempt.module_id, "gate_tested"),
-    _covers(func.count(), JournalEntry.enrollment_id, JournalEntry.module_id, "gate_journals",
-            JournalEntry.status == "submitted"),
-)
+def _condition(shape: tuple[int, int, int]):
+    """The condition for id lists of these lengths (materi, modules tested, journals submitted). One bind parameter
+    per id instead of an expanding ``IN``: a statement built on it is compiled once per shape instead of rendered
+    afresh on each execution, and can run on the driver's cursor (``lms.core.prepared``). An empty list is covered
+    by any rows, so it adds nothing."""
+    materi, tested, journals = shape
+    parts = [_covers(func.count(distinct(Attempt.module_id)), Attempt.enrollment_id, Attempt.module_id,
+                     "gate_tested", tested)]
+    if materi:
+        parts.insert(0, _covers(func.count(), MateriProgress.enrollment_id, MateriProgress.materi_id, "gate_materi",
+                                materi))
+    if journals:
+        parts.append(_covers(func.count(), JournalEntry.enrollment_id, JournalEntry.module_id, "gate_journals",
+                             journals, JournalEntry.status == "submitted"))
+    return and_(*parts)
 
 
 @dataclass(frozen=True, slots=True)
 class JournalGate:
     module_id: int
     prompts: tuple[PromptInfo, ...]
-    #: The condition, always ``JOURNAL_OPEN``, and its parameters but the enrollment's (``gate_enrollment``).
+    #: The lengths of the three id lists: gates of one shape share their condition (and statements built on it).
+    shape: tuple[int, int, int]
+    #: True when the participant's rows unlock the journal; ``gate_enrollment`` and ``params`` complete it.
     condition: object
     params: dict
 
@@ -60,12 +70,11 @@ def _gate(structure: Structure, module_id: int) -> JournalGate | None:
         return None
     before = structure.modules[:index] if structure.sequential else ()
     upto = (*before, structure.modules[index])
-    materi = [m.id for info in upto for m in info.materi]
-    tested = [info.id for info in upto]
-    journals = [info.id for info in before]
-    return JournalGate(module_id, structure.modules[index].prompts, JOURNAL_OPEN, {
-        "gate_materi": materi, "gate_materi_n": len(materi), "gate_tested": tested, "gate_tested_n": len(tested),
-        "gate_journals": journals, "gate_journals_n": len(journals)})
+    lists = {"gate_materi": [m.id for info in upto for m in info.materi], "gate_tested": [info.id for info in upto],
+             "gate_journals": [info.id for info in before]}
+    params = {f"{name}_{i}": value for name, ids in lists.items() for i, value in enumerate(ids)}
+    shape = tuple(len(ids) for ids in lists.values())
+    return JournalGate(module_id, structure.modules[index].prompts, shape, _condition(shape), params)
 
 
 def journal_gate(enrollment: Enrollment, module_id: int) -> JournalGate | None:
