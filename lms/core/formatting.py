@@ -7,8 +7,8 @@ from functools import lru_cache
 
 from babel.dates import format_date, format_datetime
 from flask import has_request_context, request
-from flask_babel import get_locale
 
+from lms.core.i18n import locale_name
 from lms.core.regions import WIB, ZONE_LABELS, timezone_for, zone, zone_label
 
 #: The cookie holding the zone a viewer reads times in (set at a participant's login, or chosen by staff).
@@ -16,7 +16,7 @@ ZONE_COOKIE = "lms_tz"
 
 
 def _locale() -> str:
-    return str(get_locale() or "id")
+    return locale_name() or "id"
 
 
 #: Formatted dates are pure functions of their arguments and the locale, and the same few (a cohort's window and

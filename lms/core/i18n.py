@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import current_app, g, has_request_context, request
+from flask.globals import _cv_app
 from flask_babel import get_locale, get_translations
 
 LANG_COOKIE = "lms_lang"
@@ -44,8 +45,35 @@ def _translations():
     return translations
 
 
+def locale_name() -> str | None:
+    """``str(get_locale())``: the current language ('id', 'en'), None outside an app context.
+
+    A page asks about a dozen times (its dates, the offline status line, the layout, the template overlay), and each
+    ``get_locale()`` looks ``g`` up three times before ``str`` builds the name anew. Once flask-babel has chosen the
+    request's locale it keeps it beside its own per-context state (``g._flask_babel.babel_locale``, which
+    ``force_locale`` replaces for a while); the name is read from there and kept with it, tagged with the locale
+    object it was made from, so that a forced locale gets its own name."""
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        return None
+    state = getattr(app_ctx.g, "_flask_babel", None)
+    locale = getattr(state, "babel_locale", None)
+    if locale is None:
+        locale = get_locale()  # chooses the locale and keeps it in ``g._flask_babel``
+        if locale is None:
+            return None
+        state = app_ctx.g._flask_babel
+    cached = getattr(state, "lms_locale_name", None)
+    if cached is not None and cached[0] is locale:
+        return cached[1]
+    name = str(locale)
+    state.lms_locale_name = (locale, name)
+    return name
+
+
 def register_template_globals(app) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["locale_name"] = locale_name
     # After babel.init_app: the same callables as flask-babel's, with the translations resolved once per locale.
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _translations().ugettext(s),

@@ -12,7 +12,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, g, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields
@@ -23,6 +22,7 @@ from lms.auth.sessions import browser_storage_key
 from lms.cohorts.errors import NotUnlocked
 from lms.cohorts.participant import api_participant_required
 from lms.core.formatting import deadline_text
+from lms.core.i18n import locale_name
 from lms.core.markdown import render_markdown
 from lms.core.regions import WIB
 from lms.core.time import now_utc
@@ -95,7 +95,7 @@ def offline_status() -> dict | None:
     enrollment = g.get("enrollment")
     if enrollment is None or not current_user.is_authenticated:
         return None
-    key = (enrollment, str(get_locale()))  # the messages follow the locale (``force_locale`` included)
+    key = (enrollment, locale_name())  # the messages follow the locale (``force_locale`` included)
     built = g.get("lms_offline_status")
     if built is not None and built[0] == key:
         return built[1]
@@ -110,7 +110,7 @@ def _status(enrollment) -> dict:
         "owner": browser_storage_key(current_user.id, current_app.config["SECRET_KEY"]),
         "version": enrollment.cohort.curriculum.version,
         "closes": closes_at.isoformat(),
-        "messages": _messages(str(get_locale()), closes_at),
+        "messages": _messages(locale_name(), closes_at),
     }
 
 

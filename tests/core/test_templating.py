@@ -142,3 +142,28 @@ def test_template_links_are_not_kept_while_a_url_default_may_change(make_app, mo
 
     client = app.test_client()
     assert [client.get("/_uji/tautan-berubah").text for _ in range(2)] == ["/?n=1", "/?n=2"]
+
+
+def test_locale_name_follows_the_cookie_and_force_locale_and_is_chosen_once(make_app, monkeypatch):
+    """``locale_name()`` says what ``str(get_locale())`` says, and asks flask-babel only until the request's locale
+    is chosen."""
+    from lms.core import i18n
+
+    app = make_app()
+    assert i18n.locale_name() is None  # no app context
+    asked = []
+    real = i18n.get_locale
+
+    def counted():
+        asked.append(1)
+        return real()
+
+    monkeypatch.setattr(i18n, "get_locale", counted)
+    with app.test_request_context("/", headers={"Cookie": f"{LANG_COOKIE}=en"}):
+        assert [i18n.locale_name() for _ in range(3)] == ["en", "en", "en"]
+        with force_locale("id"):
+            assert i18n.locale_name() == "id" == str(real())
+        assert i18n.locale_name() == "en"
+        assert len(asked) == 1
+    with app.test_request_context("/"):
+        assert i18n.locale_name() == "id"
