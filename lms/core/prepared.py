@@ -1,4 +1,5 @@
-"""The hottest reads, run on the driver's own cursor: a Core SELECT compiled once per dialect.
+"""The hottest statements, run on the driver's own cursor: a Core statement that returns rows, compiled once per
+dialect.
 
 ``session.connection().execute(select)`` costs, per execution, SQLAlchemy's execution context, its cursor result
 (which asks psycopg for ``cursor.description``: a ``Column`` object per selected column), and the event and
@@ -14,8 +15,10 @@ A ``Prepared`` statement keeps the parts of that which matter and drops the rest
   handling (a dropped connection invalidates the pool and surfaces as ``DBAPIError`` with
   ``connection_invalidated``), so a failure looks exactly as it would through ``execute``.
 
-Only SELECTs with named scalar bind parameters (no expanding ``IN``, no literal execution): the statements every
-request sends, with a fixed shape. Rows are plain tuples, in the order of the selected columns.
+Only statements that return rows (a SELECT, one with data-modifying CTEs, an ``INSERT``/``UPDATE ... RETURNING``)
+with named scalar bind parameters (no expanding ``IN``, no literal execution): the statements every request sends,
+with a fixed shape. Rows are plain tuples, in the order of the returned columns. A write sent this way is seen by
+the request boundary as any other (its ``after_cursor_execute`` listener marks the connection changed).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Executable
 
 __all__ = ["Prepared", "flushed_connection"]
 
@@ -60,7 +63,7 @@ if not event.contains(Session, "after_transaction_end", _forget_connection):
 class _Compiled:
     __slots__ = ("sql", "names", "defaults", "binders", "positional", "processors")
 
-    def __init__(self, statement: Select, dialect) -> None:
+    def __init__(self, statement: Executable, dialect) -> None:
         compiled = statement.compile(dialect=dialect)
         if compiled.literal_execute_params or compiled.post_compile_params:
             raise ValueError("a prepared statement takes scalar bind parameters only")
@@ -87,11 +90,12 @@ class _Compiled:
 
 
 class Prepared:
-    """A Core SELECT, compiled once per dialect, run on the driver's cursor in the session's transaction."""
+    """A Core statement returning rows, compiled once per dialect, run on the driver's cursor in the session's
+    transaction."""
 
     __slots__ = ("statement", "_compiled")
 
-    def __init__(self, statement: Select) -> None:
+    def __init__(self, statement: Executable) -> None:
         self.statement = statement
         self._compiled: dict[str, _Compiled] = {}
 
