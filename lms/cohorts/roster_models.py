@@ -16,8 +16,8 @@ class RosterEntry(db.Model):
     __table_args__ = (
         # One NIK, and one account, per programme year (a participant belongs to one cohort of a year). The NIK
         # hash leads, so the same index finds any year's entries of a NIK (cek NIK, help desk): a separate index
-        # for those (a hash index since migration 0016) cost each inserted entry one more index entry, about a
-        # sixth of the CPU of a first import's INSERT of roster entries (migration 0026).
+        # for those (a hash index since migration 0016) cost each inserted entry one more index entry, about an
+        # eighth of the CPU of a first import's INSERT of roster entries (migration 0026).
         UniqueConstraint("nik_hash", "programme_year", name="nik_per_year"),
         UniqueConstraint("programme_year", "email", name="email_per_year"),
         Index("ix_roster_entries_cohort_kabkota", "cohort_id", "kode_kabkota"),
