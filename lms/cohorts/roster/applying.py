@@ -28,6 +28,9 @@ TODO = ("new_entries", "changed_entries", "new_accounts", "moved_enrollments", "
 #: Memory for the sorts and hash joins of the checks and the apply (one import's transaction): the 300 000-row
 #: joins fit in it instead of spilling to disk in batches.
 WORK_MEM = "64MB"
+#: The statistics target of the ANALYZE of the staged rows (PostgreSQL samples 300 rows per unit), and its columns.
+STAGED_STATISTICS = 10
+STAGED_STATISTICS_OF = ("import_id", "line", "nik_hash", "email", "error")
 
 
 def check_across_rows(job: RosterImport, cohort: Cohort) -> dict[str, int]:
@@ -38,7 +41,11 @@ def check_across_rows(job: RosterImport, cohort: Cohort) -> dict[str, int]:
     yet (they were all written since), joins 300 000 rows by hashing them, not by one index probe each."""
     postgres = db.session.get_bind().dialect.name == "postgresql"
     if postgres:
-        db.session.execute(text(f"ANALYZE {RosterImportRow.__tablename__}"))
+        # Only what the checks and the apply filter, join and group the staged rows by, from a sample of 3 000
+        # rows (``STAGED_STATISTICS``): the row count and "every hash and e-mail distinct" is all their plans need.
+        # The whole-table ANALYZE (30 000 rows, every text column sorted) took about three times as long.
+        db.session.execute(text(f"SET LOCAL default_statistics_target = {STAGED_STATISTICS}"))
+        db.session.execute(text(f"ANALYZE {RosterImportRow.__tablename__} ({', '.join(STAGED_STATISTICS_OF)})"))
         db.session.commit()
         db.session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
     rows = RosterImportRow
@@ -122,17 +129,25 @@ def _moved(enrollment, rows):
 RESTATE_ROWS = 1000
 
 
-def _restate(model, written: int) -> None:
+#: The roster entries' columns the check against the programme year joins on (their other columns' statistics are
+#: left to autovacuum: the ANALYZE of these four took 0.2 s of CPU for 100 000 entries, of every column 0.55 s).
+ENTRY_STATISTICS_OF = ("cohort_id", "programme_year", "nik_hash", "email")
+
+
+def _restate(model, written: int, columns: tuple[str, ...] = ()) -> None:
     """PostgreSQL: ``ANALYZE`` a table this transaction has just written ``written`` rows to, when they are many.
 
-    The next statements check their foreign keys against it, one look-up per row written, with a plan made from the
-    table's statistics. Taken while the table was nearly empty (autovacuum analyses a new installation's small
-    tables), those say "one page": the look-up scans the whole table, and a first national import of 300 000
-    participants goes quadratic (100 000 rows took 98 s instead of about 6, almost all of it in the progress rows'
-    foreign key on ``enrollments``). ``ANALYZE`` in the transaction counts its own new rows and invalidates the
-    cached look-up plans."""
+    The roster entries: the next import's check against the programme year joins them, planned from their
+    statistics; taken before this import (an empty year), those say "one row", and a re-import of 100 000 rows
+    probed an index and scanned the cohorts once per entry (7.6 s of the 10.9 s after staging, loaded machine).
+    The accounts and enrollments: the next statements check their foreign keys against them, one look-up per row
+    written, with a plan made from the table's statistics. Taken while the table was nearly empty (autovacuum
+    analyses a new installation's small tables), those say "one page": the look-up scans the whole table, and a
+    first national import of 300 000 participants goes quadratic (100 000 rows took 98 s instead of about 6, almost
+    all of it in the progress rows' foreign key on ``enrollments``). ``ANALYZE`` in the transaction counts its own
+    new rows and invalidates the cached look-up plans."""
     if written >= RESTATE_ROWS and db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text(f"ANALYZE {model.__tablename__}"))
+        db.session.execute(text(f"ANALYZE {model.__tablename__}" + (f" ({', '.join(columns)})" if columns else "")))
 
 
 def apply_rows(job: RosterImport, cohort: Cohort, now: datetime, todo: dict[str, int] | None = None) -> dict:
@@ -160,6 +175,7 @@ def apply_rows(job: RosterImport, cohort: Cohort, now: datetime, todo: dict[str,
                    rows.email, rows.npsn, rows.satuan_pendidikan, rows.kode_kabkota,
                    literal(now, entry.created_at.type), literal(now, entry.updated_at.type))
             .where(mine, ~exists().where(known))), execution_options=COUNTED).rowcount
+    _restate(entry, inserted, ENTRY_STATISTICS_OF)
     if needed("new_accounts"):
         accounts = db.session.execute(insert(User).from_select(
             ["email", "name", "created_at", "active"],
