@@ -161,6 +161,14 @@ def _only_if_limited(hook):
     return guarded
 
 
+def _drop_remember_cookie_hook(app: Flask) -> None:
+    """The app never sets Flask-Login's "remember me" cookie (``login_user`` without ``remember``; logout clears the
+    whole session), so the extension's after-request hook, which looks for one to set or clear on every response,
+    never has work."""
+    hooks = app.after_request_funcs.get(None, [])
+    hooks[:] = [hook for hook in hooks if hook != login_manager._update_remember_cookie]
+
+
 def _init_extensions(app: Flask) -> None:
     request_input.init_app(app)  # first: the bounded id converter must be in place before any route is added
     observability.init_app(app)
@@ -178,6 +186,7 @@ def _init_extensions(app: Flask) -> None:
     register_filters(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
+    _drop_remember_cookie_hook(app)
     register_client(app)
     register_error_handlers(app)
     register_outage_handlers(app)

@@ -9,6 +9,7 @@ from lms.api.auth import api_login_required
 from lms.api.blueprint import bp
 from lms.api.schemas import errors
 from lms.cohorts.services import current_enrollment
+from lms.core.boundary import reads_only
 
 
 class Participation(Schema):
@@ -27,6 +28,7 @@ class Me(Schema):
 
 
 @bp.get("/me")
+@reads_only
 @bp.doc(tags=["akun"], summary="The logged-in account")
 @api_login_required
 @bp.response(200, Me)

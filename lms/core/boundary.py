@@ -18,6 +18,11 @@ request handler). Views and services flush; they do not commit.
   commits only what is written after it.
 - Deliberate separate-transaction writes (a job marked failed) still commit themselves. Streaming responses run
   after the boundary and manage their own session, as Celery tasks do.
+- A view marked ``reads_only`` (the hot pages and API reads, which write nothing but bookkeeping), called with GET
+  or HEAD, runs its statements in autocommit: no ``BEGIN`` and no ``COMMIT``, two round trips of the two to four a
+  read sends, and the server's work for them. Each statement still sees one consistent snapshot; a bookkeeping write
+  (a token's last use) commits with its own statement. Not for a view that writes, locks rows, opens a savepoint or
+  streams with a server-side cursor: those need the transaction.
 """
 
 from __future__ import annotations
@@ -25,12 +30,13 @@ from __future__ import annotations
 import logging
 from contextlib import suppress
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, request
 from flask.globals import request_ctx
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from lms.core.prepared import flushed_connection
 from lms.extensions import db
 
 _WROTE = "lms_wrote"
@@ -81,6 +87,51 @@ def _clear(session: Session) -> None:
     session.info.pop(_KEEP, None)
 
 
+_READS_ONLY = "lms_reads_only"
+_READ_METHODS = frozenset({"GET", "HEAD"})
+#: In the session's info: its connection runs in autocommit for this request.
+_AUTOCOMMITTED = "lms_autocommitted"
+#: In the pooled connection's info: the dialect that put it in autocommit, to put it back when it is checked in.
+_AUTOCOMMIT_DIALECT = "lms_autocommit_dialect"
+
+
+def reads_only(view):
+    """Mark a view that only reads: on GET and HEAD its statements run in autocommit (see the module's note).
+
+    Put it right under the route decorator; the mark is an attribute, which ``functools.wraps`` carries outward."""
+    setattr(view, _READS_ONLY, True)
+    return view
+
+
+def _begin_reads() -> None:
+    """before_request: a reads-only view's request takes its connection in autocommit, before any statement.
+
+    The dialect's own switch (``set_isolation_level``: psycopg's ``autocommit`` attribute, SQLite's
+    ``isolation_level``), set on the pooled connection and undone when it is checked in (``_end_autocommit``): what
+    ``execution_options(isolation_level="AUTOCOMMIT")`` does, without the per-connection bookkeeping that cost more
+    than the round trips it saves. A session already in a transaction (a test's or a command's) keeps it."""
+    if request.method not in _READ_METHODS:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    if view is None or not getattr(view, _READS_ONLY, False):
+        return
+    session = db.session()
+    if session.in_transaction():
+        return
+    connection = flushed_connection(session)
+    pooled = connection.connection
+    connection.dialect.set_isolation_level(pooled.dbapi_connection, "AUTOCOMMIT")
+    pooled.info[_AUTOCOMMIT_DIALECT] = connection.dialect
+    session.info[_AUTOCOMMITTED] = True
+
+
+def _end_autocommit(dbapi_connection, record) -> None:
+    """Pool checkin: a connection a reads-only request put in autocommit goes back to the dialect's default."""
+    dialect = record.info.pop(_AUTOCOMMIT_DIALECT, None)
+    if dialect is not None and dbapi_connection is not None:
+        dialect.reset_isolation_level(dbapi_connection)
+
+
 def bookkeeping(connection, statement, parameters) -> None:
     """Send a write that records how the app was used (a token's last use), not what the request changes: it does
     not count as a change, so a refusal that changed nothing else still ends with ``COMMIT`` and keeps it (and the
@@ -110,6 +161,11 @@ def has_pending_writes(session: Session) -> bool:
 def finish_request(response: Response) -> Response:
     """after_request: commit the request's writes on success, roll them back on a refusal."""
     session = db.session()
+    if session.info.pop(_AUTOCOMMITTED, False) and _owns_session() and not (session.new or session.dirty or
+                                                                           session.deleted):
+        # Autocommit: each statement committed itself, and the session ends with the request, which returns its
+        # connection to the pool. Nothing to commit; nothing to roll back either, whatever the status.
+        return response
     if response.status_code < 400 or session.info.pop(_KEEP, False):
         if session.in_transaction() or has_pending_writes(session):
             try:
@@ -167,5 +223,7 @@ def init_app(app: Flask) -> None:
         event.listen(Engine, "after_cursor_execute", _mark_changed)
         event.listen(Engine, "commit", _forget_changes)
         event.listen(Engine, "rollback", _forget_changes)
+        event.listen(Engine, "checkin", _end_autocommit)
+    app.before_request(_begin_reads)
     app.after_request(finish_request)
     app.teardown_request(rollback_on_exception)

@@ -24,6 +24,11 @@ class CookieSessions(SecureCookieSessionInterface):
             cached = app.extensions["lms.session_serializer"] = (keys, super().get_signing_serializer(app))
         return cached[1]
 
+    def save_session(self, app: Flask, session, response) -> None:
+        if not session and not session.modified and not session.accessed:
+            return  # what Flask concludes too (no cookie to set or delete, no Vary), before reading seven settings
+        super().save_session(app, session, response)
+
 
 class App(Flask):
     """Flask, with the "is this a coroutine function?" check of each view, hook and error handler made once per

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_login import current_user
 from sqlalchemy import text
 
+from lms.core.boundary import reads_only
 from lms.core.formatting import ZONE_COOKIE
 from lms.core.health import readiness
 from lms.core.i18n import LANG_COOKIE
@@ -25,6 +26,7 @@ def home():
 
 
 @bp.get("/healthz")
+@reads_only
 @csrf.exempt
 def healthz():
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template
 
 from lms.cohorts.access import participant_required
+from lms.core.boundary import reads_only
 from lms.core.time import now_utc
 from lms.dashboard.services import dashboard_context
 
@@ -12,6 +13,7 @@ bp = Blueprint("dashboard", __name__, url_prefix="/sertifikasi")
 
 
 @bp.get("/")
+@reads_only
 @participant_required
 def index():
     return render_template("dashboard/index.html", **dashboard_context(g.enrollment, now=now_utc()))

@@ -8,7 +8,7 @@ from lms.api.blueprint import bp
 from lms.api.schemas import REPLAYED_HEADER, Error, IdempotencyHeader, errors
 from lms.cohorts.participant import api_participant_required
 from lms.core import idempotency
-from lms.core.boundary import keep_writes_on_refusal
+from lms.core.boundary import keep_writes_on_refusal, reads_only
 from lms.core.errors import Invalid
 from lms.core.time import now_utc
 from lms.journal import services as journal
@@ -31,6 +31,7 @@ def _once(key: str | None, scope: str, payload, now, action):
 
 
 @bp.get("/me/progress")
+@reads_only
 @bp.doc(tags=["belajar"], summary="The participant's progress")
 @api_participant_required
 @bp.response(200, schemas.Progress)

@@ -55,3 +55,49 @@ def test_a_session_cookie_round_trips_through_the_app(client):
         session["lang"] = "en"
     with client.session_transaction() as session:
         assert session["lang"] == "en"
+
+
+def test_an_untouched_empty_session_is_not_saved_and_a_touched_one_still_is(monkeypatch):
+    """The short cut in ``save_session`` answers exactly as Flask would: nothing for a session nobody read, wrote
+    or had; ``Vary: Cookie`` for one that was read; the cookie deleted when a session is emptied."""
+    app = App(__name__)
+    app.secret_key = "kunci"
+    asked = []
+    monkeypatch.setattr(type(app.session_interface), "get_cookie_domain",
+                        lambda self, app: asked.append("domain") or None)
+
+    @app.get("/tidak-disentuh")
+    def untouched():
+        return "ok"
+
+    @app.get("/dibaca")
+    def read():
+        flask.session.get("lang")
+        return "ok"
+
+    @app.get("/ditulis")
+    def written():
+        flask.session["lang"] = "en"
+        return "ok"
+
+    @app.get("/dikosongkan")
+    def emptied():
+        flask.session.clear()
+        return "ok"
+
+    client = app.test_client()
+    response = client.get("/tidak-disentuh")
+    assert "Vary" not in response.headers and "Set-Cookie" not in response.headers and asked == []
+    assert client.get("/dibaca").headers["Vary"] == "Cookie"
+    response = client.get("/ditulis")
+    assert "session=" in response.headers["Set-Cookie"]
+    response = client.get("/dikosongkan")
+    assert "session=;" in response.headers["Set-Cookie"]  # deleted
+    assert asked  # the other three went through Flask's own save_session
+
+
+def test_no_remember_me_hook_runs_after_each_request(app):
+    from lms.extensions import login_manager
+
+    hooks = app.after_request_funcs.get(None, [])
+    assert hooks and login_manager._update_remember_cookie not in hooks
