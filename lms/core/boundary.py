@@ -36,7 +36,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from lms.core.prepared import flushed_connection
 from lms.extensions import db
 
 _WROTE = "lms_wrote"
@@ -104,25 +103,28 @@ def reads_only(view):
 
 
 def _begin_reads() -> None:
-    """before_request: a reads-only view's request takes its connection in autocommit, before any statement.
-
-    The dialect's own switch (``set_isolation_level``: psycopg's ``autocommit`` attribute, SQLite's
-    ``isolation_level``), set on the pooled connection and undone when it is checked in (``_end_autocommit``): what
-    ``execution_options(isolation_level="AUTOCOMMIT")`` does, without the per-connection bookkeeping that cost more
-    than the round trips it saves. A session already in a transaction (a test's or a command's) keeps it."""
+    """before_request: a reads-only view's request will take its connection in autocommit (``_to_autocommit``, when
+    the session first takes one; a database that is down fails there, in the view, as it would without the mark).
+    A session already in a transaction (a test's or a command's) keeps it."""
     if request.method not in _READ_METHODS:
         return
     view = current_app.view_functions.get(request.endpoint)
-    if view is None or not getattr(view, _READS_ONLY, False):
-        return
-    session = db.session()
-    if session.in_transaction():
-        return
-    connection = flushed_connection(session)
-    pooled = connection.connection
-    connection.dialect.set_isolation_level(pooled.dbapi_connection, "AUTOCOMMIT")
-    pooled.info[_AUTOCOMMIT_DIALECT] = connection.dialect
-    session.info[_AUTOCOMMITTED] = True
+    if view is not None and getattr(view, _READS_ONLY, False):
+        session = db.session()
+        if not session.in_transaction():
+            session.info[_AUTOCOMMITTED] = True
+
+
+def _to_autocommit(session: Session, transaction, connection) -> None:
+    """Session ``after_begin`` (the connection taken, no statement sent yet): a reads-only request's connection goes
+    to autocommit by the dialect's own switch (``set_isolation_level``: psycopg's ``autocommit``, SQLite's
+    ``isolation_level``), undone when it is checked in (``_end_autocommit``). That is what
+    ``execution_options(isolation_level="AUTOCOMMIT")`` does, without its per-connection bookkeeping, which cost
+    more than the round trips saved."""
+    if transaction.parent is None and session.info.get(_AUTOCOMMITTED):
+        pooled = connection.connection
+        connection.dialect.set_isolation_level(pooled.dbapi_connection, "AUTOCOMMIT")
+        pooled.info[_AUTOCOMMIT_DIALECT] = connection.dialect
 
 
 def _end_autocommit(dbapi_connection, record) -> None:
@@ -207,15 +209,19 @@ def _commit(session: Session) -> None:
 
 
 def rollback_on_exception(exc: BaseException | None) -> None:
-    """teardown_request: an exception that escaped every handler leaves nothing half-written."""
+    """teardown_request: an exception that escaped every handler leaves nothing half-written. (And a session kept
+    after the request does not take its next connection in the request's autocommit.)"""
     if exc is not None:
         db.session.rollback()
+    if db.session.registry.has():
+        db.session().info.pop(_AUTOCOMMITTED, None)
 
 
 def init_app(app: Flask) -> None:
     # Listen on the Session class (once per process; listeners are not duplicated by a second app).
     if not event.contains(Session, "after_flush", _mark_flush):
         event.listen(Session, "after_flush", _mark_flush)
+        event.listen(Session, "after_begin", _to_autocommit)
         event.listen(Session, "do_orm_execute", _mark_execute)
         event.listen(Session, "after_commit", _clear)
         event.listen(Session, "after_rollback", _clear)
