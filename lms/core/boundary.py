@@ -162,6 +162,8 @@ def has_pending_writes(session: Session) -> bool:
 
 def finish_request(response: Response) -> Response:
     """after_request: commit the request's writes on success, roll them back on a refusal."""
+    if not db.session.registry.has():
+        return response  # the request never used the database
     session = db.session()
     if session.info.pop(_AUTOCOMMITTED, False) and _owns_session() and not (session.new or session.dirty or
                                                                            session.deleted):

@@ -291,3 +291,21 @@ def test_the_progress_read_sends_no_begin_or_commit(pg_app, pg_learning, during)
     assert len(states) >= 4 and not any(states), states  # token, its use, enrollment, own rows
     with pg_app.app_context():
         assert db.session.scalar(select(ApiToken.last_used_at).order_by(ApiToken.id.desc()).limit(1)) == DURING
+
+
+def test_a_request_that_never_used_the_database_makes_no_session(make_app, monkeypatch):
+    """The boundary does not make a session to find nothing in it (static files, redirects, the metrics page)."""
+    app = make_app()
+
+    @app.get("/_uji/tanpa-basis-data")
+    def no_database():
+        return {"ok": True}
+
+    made = []
+    with app.app_context():
+        real = db.session.registry.createfunc
+        monkeypatch.setattr(db.session.registry, "createfunc", lambda: made.append(1) or real())
+    assert app.test_client().get("/_uji/tanpa-basis-data").status_code == 200
+    assert made == []
+    assert app.test_client().get("/healthz").status_code == 200
+    assert made == [1]
