@@ -43,8 +43,7 @@ def flushed_connection(session: Session):
     The connection is kept in ``session.info`` until the session's transaction ends (``after_transaction_end``
     below): ``session.connection()`` walks the session's transaction state machine on every call, which cost more
     than the hot statements' own bookkeeping."""
-    if session.new or session.dirty or session.deleted:
-        session.flush()
+    session.flush()  # nothing to do when nothing is pending: its own check, cheaper than asking new, dirty, deleted
     connection = session.info.get(_CONNECTION)
     if connection is None or connection.invalidated:
         connection = session.info[_CONNECTION] = session.connection()
