@@ -30,6 +30,7 @@ from lms.auth.oidc import register_client
 from lms.auth.roles_views import bp as roles_bp
 from lms.auth.views import bp as auth_bp
 from lms.celery_init import celery_init_app
+from lms.cohorts import current as current_enrollment
 from lms.cohorts import me as me_api  # noqa: F401
 from lms.cohorts.cli import reminders_cli, roster_cli, windows_cli
 from lms.cohorts.reminders import render_reminder
@@ -130,6 +131,7 @@ def _wire_domains(app: Flask) -> None:
     install_selection_helpers(app)
     app.extensions["lms_home_for"] = home_for
     app.extensions["lms_login_zone"] = participant_zone
+    current_enrollment.install(app)
 
 
 def _limit_only_decorated_views(app: Flask) -> None:

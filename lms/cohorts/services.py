@@ -47,7 +47,8 @@ def require_open(enrollment: Enrollment, now: datetime) -> None:
 
 
 def current_enrollment(user_id: int) -> Enrollment | None:
-    """The participant's enrollment of the latest programme year, with its cohort and curriculum (one query)."""
+    """The participant's enrollment of the latest programme year, with its cohort and curriculum: one statement, or
+    none for the first look-up of the user who is asking (it came with them, ``lms.cohorts.current``)."""
     return load_current_enrollment(user_id)
 
 

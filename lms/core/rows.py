@@ -47,9 +47,10 @@ class RowShape:
             self.parts.append(part)
             start = part.stop
 
-    def columns(self) -> list:
-        """The labelled columns to select, in order (``e0_id``, ``e0_email``, ``e1_id`` ...)."""
-        return [getattr(part.mapper.class_, key).expression.label(f"e{n}_{key}")
+    def columns(self, prefix: str = "e") -> list:
+        """The labelled columns to select, in order (``e0_id``, ``e0_email``, ``e1_id`` ...); another ``prefix``
+        keeps the labels of two shapes selected side by side apart."""
+        return [getattr(part.mapper.class_, key).expression.label(f"{prefix}{n}_{key}")
                 for n, part in enumerate(self.parts) for key in part.keys]
 
     @property

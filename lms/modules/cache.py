@@ -2,8 +2,8 @@
 
 Modules in order with their materi (ids, titles, minutes), the post-test's question ids and the journal's prompts.
 An entry is keyed by the curriculum id and its ``version``, which every import bumps
-(``lms.modules.curriculum_file``); the version comes with the participant's enrollment (one statement, see
-``lms.cohorts.services.current_enrollment``), so an edit is seen by the next request of every process and the
+(``lms.modules.curriculum_file``); the version comes with the participant's enrollment (read with who is asking,
+see ``lms.cohorts.services.current_enrollment``), so an edit is seen by the next request of every process and the
 cached path sends no statement for the structure.
 
 The cache lives in ``app.extensions`` (one per application, hence per process and per test app). It holds the

@@ -80,3 +80,14 @@ def test_refresh_takes_the_returned_values_as_populate_existing_would(app):
 def test_an_absent_outer_joined_entity_is_none(app):
     with app.app_context():
         assert SHAPE.adopt(db.session(), [None] * SHAPE.width) == [None]
+
+
+def test_two_shapes_selected_side_by_side_keep_their_labels_apart(app):
+    user_id = _user(app)
+    with app.app_context():
+        statement = select(*SHAPE.columns(), *SHAPE.columns(prefix="o")).where(User.id == user_id)
+        assert [c.name for c in statement.selected_columns][SHAPE.width] == "o0_id"
+        row = db.session.connection().execute(statement).one()
+        assert len(row) == 2 * SHAPE.width
+        (user,) = SHAPE.adopt(db.session(), row[SHAPE.width:])
+        assert user.email == "guru@example.id"

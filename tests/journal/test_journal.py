@@ -322,16 +322,16 @@ def test_form_post_of_an_over_long_answer_redirects_keeps_the_typed_text_and_sav
     assert ready.entries() == 0
 
 
-#: A draft autosave on PostgreSQL: token, enrollment, and one write that merges the draft into the entry (no read of
-#: the entry first; no read of the module or of the participant's progress: the prompts and the unlock rule come with
-#: the cached curriculum structure, the rule as a condition of the write) and records the last activity in the
-#: progress read model (a data-modifying CTE).
-AUTOSAVE_STATEMENTS = 3
+#: A draft autosave on PostgreSQL: the token with the current enrollment, and one write that merges the draft into
+#: the entry (no read of the entry first; no read of the module or of the participant's progress: the prompts and the
+#: unlock rule come with the cached curriculum structure, the rule as a condition of the write) and records the last
+#: activity in the progress read model (a data-modifying CTE).
+AUTOSAVE_STATEMENTS = 2
 #: SQLite (no data-modifying CTEs): the read model's UPDATE is a statement of its own.
-AUTOSAVE_STATEMENTS_SQLITE = 4
+AUTOSAVE_STATEMENTS_SQLITE = 3
 #: A submission: the same, the entry read and its conditional write, the read model's count, and the completion
 #: check.
-SUBMIT_STATEMENTS = 8
+SUBMIT_STATEMENTS = 7
 
 
 def test_a_draft_autosave_sends_a_fixed_number_of_statements_and_one_write(app, ready):

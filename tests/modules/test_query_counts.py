@@ -1,5 +1,5 @@
 """The hot read paths send a fixed, small number of SQL statements whatever the number of modules, authentication
-included: ``GET /api/v1/me/progress`` at most 3 (bearer token or session cookie), the dashboard at most 4. The
+included: ``GET /api/v1/me/progress`` at most 2 (bearer token or session cookie), the dashboard at most 3. The
 curriculum's structure comes from the per-process cache, which an import invalidates; a read never writes."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from lms.modules.curriculum_file import import_curriculum
 from tests.learning import curriculum_data, log_in
 from tests.queries import counted, writes
 
-PROGRESS_STATEMENTS = 3
-DASHBOARD_STATEMENTS = 4  # session user, enrollment, progress rows, the account's determination
+PROGRESS_STATEMENTS = 2
+DASHBOARD_STATEMENTS = 3  # session user with the enrollment, progress rows, the account's determination
 EMAIL = "guru.satu@guru.sd.belajar.id"
 
 

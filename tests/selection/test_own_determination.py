@@ -16,9 +16,9 @@ from tests.queries import counted, writes
 from tests.selection.test_determination import published  # noqa: F401 (fixture)
 from tests.selection.test_removal import NOW
 
-#: The gate page for a logged-in account that is not a participant: the session with its user (1), the enrollment
-#: look-up (1), and the account's determination (1: quota and cut-off rank are scalar subqueries).
-GATE_STATEMENTS = 3
+#: The gate page for a logged-in account that is not a participant: the session with its user and (none) current
+#: enrollment (1), and the account's determination (1: quota and cut-off rank are scalar subqueries).
+GATE_STATEMENTS = 2
 
 
 def _names(run_id: int) -> dict[str, str]:

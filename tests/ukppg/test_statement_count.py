@@ -12,15 +12,15 @@ from tests.queries import commits, counted, writes
 from tests.ukppg.helpers import complete, seats_taken
 from tests.ukppg.test_registration import GURU, post, ready  # noqa: F401 - the fixture
 
-#: PostgreSQL: token, enrollment (with any active registration), and one statement that takes the seat, inserts the
-#: registration with its number and writes the audit row (``lms/ukppg/seat_statement.py``).
-REGISTER_STATEMENTS = 3
-#: SQLite (no data-modifying CTEs): token, enrollment, the seat (RETURNING the session and its site), the
-#: registration, the audit row, its number.
-REGISTER_STATEMENTS_SQLITE = 6
-#: A refusal for a full session on PostgreSQL: token, enrollment, the statement (it writes nothing), and the
-#: session's day to say why.
-SEAT_FULL_STATEMENTS = 4
+#: PostgreSQL: the token with the current enrollment (and any active registration), and one statement that takes the
+#: seat, inserts the registration with its number and writes the audit row (``lms/ukppg/seat_statement.py``).
+REGISTER_STATEMENTS = 2
+#: SQLite (no data-modifying CTEs): the token with the current enrollment, the seat (RETURNING the session and its
+#: site), the registration, the audit row, its number.
+REGISTER_STATEMENTS_SQLITE = 5
+#: A refusal for a full session on PostgreSQL: the token with the current enrollment, the statement (it writes
+#: nothing), and the session's day to say why.
+SEAT_FULL_STATEMENTS = 3
 
 
 def _dialect(app) -> str:
