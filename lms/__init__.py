@@ -36,6 +36,7 @@ from lms.cohorts.cli import reminders_cli, roster_cli, windows_cli
 from lms.cohorts.reminders import render_reminder
 from lms.config import load_config
 from lms.core import boundary as request_boundary
+from lms.core import csrf as form_token
 from lms.core import i18n, observability
 from lms.core import input as request_input
 from lms.core import time as clock
@@ -179,6 +180,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
                      render_item=render_migration_item)
     csrf.init_app(app)
+    form_token.init_app(app)  # after CSRFProtect: the templates' csrf_token() with a reused serializer
     mail.init_app(app)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)

@@ -3,6 +3,10 @@
 The page used to ask the progress object for each module's state as it went: a dozen property reads per module
 (each recounting the module's materi), a ``selectattr`` over the materi, a ``rejectattr`` over the modules. Here each
 module becomes a row of plain values and the page-wide figures are computed once; the template only prints them.
+
+The participant's own rows and the account's determination status (the headline under the modules) come in one
+statement: the progress rows' arms (``lms.modules.progress.OWN_ROWS_ARMS``) and one more row holding the status
+(``lms.selection.determination.LATEST_STATUS``), instead of a statement of its own for the headline.
 """
 
 from __future__ import annotations
@@ -10,12 +14,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
+from sqlalchemy import Integer, cast, literal_column, null, select, union_all
+
 from lms.cohorts.models import Enrollment
 from lms.cohorts.services import window_state
 from lms.core.formatting import deadline_text, deadlines, moment_text
+from lms.core.prepared import Prepared
 from lms.core.regions import WIB, timezone_for
-from lms.modules.progress import ModuleState, Progress, compute_progress
+from lms.extensions import db
+from lms.modules.progress import OWN_ROWS_ARMS, ModuleState, Progress, compute_progress
 from lms.modules.serialize import registration_state
+from lms.selection.determination import LATEST_STATUS, email_key, headline_of
 from lms.ukppg.services import registration_window
 
 
@@ -49,9 +58,23 @@ def module_row(module: ModuleState) -> ModuleRow:
                      module.journal_status)
 
 
-def dashboard_context(enrollment: Enrollment, *, now: datetime) -> dict:
-    """The values ``dashboard/index.html`` renders for ``enrollment`` at ``now``."""
-    progress: Progress = compute_progress(enrollment)
+#: The row kind of the determination status, after the progress rows' kinds 0 to 2.
+_STATUS = 3
+#: The page's one statement of its own: the progress rows, then the status row (bound: ``enrollment_id``, ``email``).
+_PAGE_ROWS = Prepared(union_all(*OWN_ROWS_ARMS, select(
+    literal_column(str(_STATUS), Integer), cast(null(), Integer), literal_column("0", Integer), cast(null(), Integer),
+    cast(null(), Integer), LATEST_STATUS)))
+
+
+def dashboard_context(enrollment: Enrollment, *, email: str | None, now: datetime) -> dict:
+    """The values ``dashboard/index.html`` renders for ``enrollment`` of the account with ``email`` at ``now``."""
+    rows = _PAGE_ROWS.rows(db.session(), {"enrollment_id": enrollment.id, "email": email_key(email)})
+    status = None
+    for row in reversed(rows):  # the status row comes last in practice; its kind says which it is
+        if row[0] == _STATUS:
+            status = row[5]
+            break
+    progress: Progress = compute_progress(enrollment, rows)
     cohort = enrollment.cohort
     rows = [module_row(m) for m in progress.modules]
     window = registration_window(enrollment)
@@ -65,4 +88,5 @@ def dashboard_context(enrollment: Enrollment, *, now: datetime) -> dict:
         "registration": registration_state(enrollment, progress, now),
         "registration_closes": deadline_text(window.closes_at, WIB),
         "registration_opens": moment_text(window.opens_at, WIB) if window.opens_at else "",
+        "headline": headline_of(status),
     }

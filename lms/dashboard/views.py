@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, render_template
+from flask_login import current_user
 
 from lms.cohorts.access import participant_required
 from lms.core.boundary import reads_only
@@ -16,4 +17,5 @@ bp = Blueprint("dashboard", __name__, url_prefix="/sertifikasi")
 @reads_only
 @participant_required
 def index():
-    return render_template("dashboard/index.html", **dashboard_context(g.enrollment, now=now_utc()))
+    return render_template("dashboard/index.html", **dashboard_context(g.enrollment, email=current_user.email,
+                                                                    now=now_utc()))

@@ -141,7 +141,9 @@ class Progress:
 
 #: The participant's own rows, in one statement: materi done (kind 0, materi id), post-test attempts per module
 #: (kind 1, module id, count, best score, its maximum) and journal status per module (kind 2, module id, status).
-_OWN_ROWS = Prepared(union_all(
+#: Its arms are public so that a page needing one more value in the same round trip adds an arm of its own (the
+#: dashboard's determination headline, kind 3) and passes the rows to ``compute_progress``, which reads kinds 0 to 2.
+OWN_ROWS_ARMS = (
     select(_int(0), MateriProgress.materi_id, _int(0), _NO_INT, _NO_INT, _NO_TEXT)
     .where(MateriProgress.enrollment_id == bindparam("enrollment_id")),
     select(_int(1), Attempt.module_id, func.count(Attempt.id), func.max(Attempt.score), func.max(Attempt.max_score),
@@ -149,30 +151,33 @@ _OWN_ROWS = Prepared(union_all(
     .where(Attempt.enrollment_id == bindparam("enrollment_id")).group_by(Attempt.module_id),
     select(_int(2), JournalEntry.module_id, _int(0), _NO_INT, _NO_INT, JournalEntry.status)
     .where(JournalEntry.enrollment_id == bindparam("enrollment_id")),
-))
+)
+_OWN_ROWS = Prepared(union_all(*OWN_ROWS_ARMS))
 
 
-def compute_progress(enrollment: Enrollment) -> Progress:
+def compute_progress(enrollment: Enrollment, rows: list | None = None) -> Progress:
     """The participant's progress: the curriculum's structure from the per-process cache (``lms.modules.cache``),
-    keyed by the version loaded with the enrollment's cohort, and the participant's own rows in one statement."""
+    keyed by the version loaded with the enrollment's cohort, and the participant's own rows in one statement
+    (``rows``: those rows already fetched by a statement that has the arms of ``OWN_ROWS_ARMS`` among its own)."""
     curriculum_id = enrollment.cohort.curriculum_id
     if curriculum_id is None:
         return Progress([])
     structure = curriculum_structure(curriculum_id, enrollment.cohort.curriculum.version)
     if structure is None:
         return Progress([])
+    if rows is None:
+        # On the driver's cursor (``lms.core.prepared``): the ORM execution path would add about as much CPU as the
+        # statement itself. The session's pending changes are flushed first, as the ORM path would have done.
+        rows = _OWN_ROWS.rows(db.session(), {"enrollment_id": enrollment.id})
     done: set[int] = set()
     attempts: dict[int, tuple[int, int | None, int | None]] = {}
     journals: dict[int, str] = {}
-    # On the driver's cursor (``lms.core.prepared``): the ORM execution path would add about as much CPU as the
-    # statement itself. The session's pending changes are flushed first, as the ORM path would have done.
-    rows = _OWN_ROWS.rows(db.session(), {"enrollment_id": enrollment.id})
     for kind, ref, count, best, best_max, status in rows:
         if kind == 0:
             done.add(ref)
         elif kind == 1:
             attempts[ref] = (count, best, best_max)
-        else:
+        elif kind == 2:
             journals[ref] = status
     ordered = []
     for info in structure.modules:

@@ -17,7 +17,6 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from lms.core.nik import nik_hash
-from lms.core.prepared import Prepared
 from lms.core.regions import kabkota_name, province_name
 from lms.extensions import db
 from lms.selection.models import SelectionEntry, SelectionQuota, SelectionRun
@@ -68,7 +67,7 @@ class Determination:
 
     @property
     def headline(self) -> str | None:
-        return str(HEADLINES[self.status]) if self.status in HEADLINES else None
+        return headline_of(self.status)
 
 
 def _latest_published(statement):
@@ -84,22 +83,24 @@ def determination_for(email: str | None) -> Determination:
     one statement (the quota and the current cut-off rank are scalar subqueries)."""
     if not email:
         return Determination(status=None)
-    row = db.session.execute(_BY_EMAIL, {"email": email.strip().lower()}).first()
+    row = db.session.execute(_BY_EMAIL, {"email": email_key(email)}).first()
     return build(*row) if row else Determination(status=None)
 
 
-#: Only the status of that entry, as a Core statement built once (the dashboard's headline, every page view).
-_LATEST_STATUS = Prepared(_latest_published(select(SelectionEntry.status)
-                                            .join(SelectionRun, SelectionRun.id == SelectionEntry.run_id)))
+#: Only the status of that entry, as a scalar subquery (NULL when no published run lists the e-mail) bound to
+#: ``email``: a page adds it to a statement it sends anyway (the dashboard's headline, in its progress rows).
+LATEST_STATUS = (_latest_published(select(SelectionEntry.status)
+                                   .join(SelectionRun, SelectionRun.id == SelectionEntry.run_id))
+                 .scalar_subquery())
 
 
-def headline_for(email: str | None) -> str | None:
-    """The headline of the candidate's status in the most recently published run that lists ``email`` (None when
-    in none): what ``determination_for(email).headline`` says, in one narrow statement without the explanation."""
-    if not email:
-        return None
-    row = _LATEST_STATUS.first(db.session(), {"email": email.strip().lower()})
-    status = row[0] if row else None
+def email_key(email: str | None) -> str | None:
+    """``email`` as entries store it (the value to bind as ``email``); None matches no entry."""
+    return email.strip().lower() if email else None
+
+
+def headline_of(status: str | None) -> str | None:
+    """The headline of a determination's status, in the request's language (None for no or an unknown status)."""
     return str(HEADLINES[status]) if status in HEADLINES else None
 
 

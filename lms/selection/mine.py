@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from lms.selection.determination import Determination, determination_for, headline_for
+from lms.selection.determination import Determination, determination_for
 from lms.selection.listing import ENTRY_STATUS_LABELS
 
 bp = Blueprint("my_selection", __name__, url_prefix="/sertifikasi/penetapan-saya")
@@ -26,15 +26,6 @@ def my_determination() -> Determination | None:
     return determination_for(current_user.email)
 
 
-def my_headline() -> str | None:
-    """The headline of the logged-in account's determination (None when anonymous or in no published run): the
-    dashboard's status line, without building the explanation."""
-    if not current_user.is_authenticated:
-        return None
-    return headline_for(current_user.email)
-
-
 def install_template_helpers(app) -> None:
     app.jinja_env.globals["my_determination"] = my_determination
-    app.jinja_env.globals["my_headline"] = my_headline
     app.jinja_env.globals["selection_status_labels"] = ENTRY_STATUS_LABELS
