@@ -20,20 +20,20 @@ from functools import cache
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import and_, bindparam, event, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.auth.identity import include
 from lms.cohorts.models import Cohort, Enrollment
 from lms.core.boundary import has_pending_writes
-from lms.core.prepared import Prepared
+from lms.core.prepared import Prepared, for_the_transaction
 from lms.core.rows import RowShape
 from lms.curriculum.models import Curriculum
 from lms.extensions import db
 
 #: ``session.info``: the current enrollment's row by user id, as the identity statement read it.
-_KEPT = "lms_current_enrollment"
+_KEPT = for_the_transaction("lms_current_enrollment")  # what the transaction read goes with it
 
 
 def _newest_first(enrollment, cohort) -> tuple:
@@ -109,14 +109,6 @@ def install(app: Flask) -> None:
     """Select the current enrollment with who is asking, in the identity statements of ``app``."""
     include(app, _WITH_IDENTITY)
 
-
-def _forget(session: Session, transaction) -> None:
-    if transaction.parent is None:  # the session's own transaction: what it read goes with it
-        session.info.pop(_KEPT, None)
-
-
-if not event.contains(Session, "after_transaction_end", _forget):
-    event.listen(Session, "after_transaction_end", _forget)
 
 _ABSENT = object()
 

@@ -30,7 +30,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
-__all__ = ["Prepared", "flushed_connection"]
+__all__ = ["Prepared", "flushed_connection", "for_the_transaction"]
 
 
 _CONNECTION = "lms_connection"
@@ -50,13 +50,26 @@ def flushed_connection(session: Session):
     return connection
 
 
-def _forget_connection(session: Session, transaction) -> None:
+#: ``session.info`` keys whose values hold for the session's transaction only (``for_the_transaction``).
+_TRANSACTION_KEYS: set[str] = set()
+
+
+def for_the_transaction(key: str) -> str:
+    """Have ``session.info[key]`` forgotten when the session's own transaction ends (commit, rollback, close; a
+    savepoint's end keeps it): for what a request reads once and keeps for the rest of its transaction."""
+    _TRANSACTION_KEYS.add(key)
+    return key
+
+
+def _forget_transaction_values(session: Session, transaction) -> None:
     if transaction.parent is None:  # the session's own transaction (a savepoint keeps the same connection)
-        session.info.pop(_CONNECTION, None)
+        for key in _TRANSACTION_KEYS:
+            session.info.pop(key, None)
 
 
-if not event.contains(Session, "after_transaction_end", _forget_connection):
-    event.listen(Session, "after_transaction_end", _forget_connection)
+for_the_transaction(_CONNECTION)
+if not event.contains(Session, "after_transaction_end", _forget_transaction_values):
+    event.listen(Session, "after_transaction_end", _forget_transaction_values)
 
 
 class _Compiled:
