@@ -36,6 +36,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from lms.core.prepared import AUTOCOMMITTED, end_reads
 from lms.extensions import db
 
 _WROTE = "lms_wrote"
@@ -88,10 +89,6 @@ def _clear(session: Session) -> None:
 
 _READS_ONLY = "lms_reads_only"
 _READ_METHODS = frozenset({"GET", "HEAD"})
-#: In the session's info: its connection runs in autocommit for this request.
-_AUTOCOMMITTED = "lms_autocommitted"
-#: In the pooled connection's info: the dialect that put it in autocommit, to put it back when it is checked in.
-_AUTOCOMMIT_DIALECT = "lms_autocommit_dialect"
 
 
 def reads_only(view):
@@ -103,7 +100,7 @@ def reads_only(view):
 
 
 def _begin_reads() -> None:
-    """before_request: a reads-only view's request will take its connection in autocommit (``_to_autocommit``, when
+    """before_request: a reads-only view's request will take its connection in autocommit (``lms.core.prepared``, when
     the session first takes one; a database that is down fails there, in the view, as it would without the mark).
     A session already in a transaction (a test's or a command's) keeps it."""
     if request.method not in _READ_METHODS:
@@ -112,26 +109,7 @@ def _begin_reads() -> None:
     if view is not None and getattr(view, _READS_ONLY, False):
         session = db.session()
         if not session.in_transaction():
-            session.info[_AUTOCOMMITTED] = True
-
-
-def _to_autocommit(session: Session, transaction, connection) -> None:
-    """Session ``after_begin`` (the connection taken, no statement sent yet): a reads-only request's connection goes
-    to autocommit by the dialect's own switch (``set_isolation_level``: psycopg's ``autocommit``, SQLite's
-    ``isolation_level``), undone when it is checked in (``_end_autocommit``). That is what
-    ``execution_options(isolation_level="AUTOCOMMIT")`` does, without its per-connection bookkeeping, which cost
-    more than the round trips saved."""
-    if transaction.parent is None and session.info.get(_AUTOCOMMITTED):
-        pooled = connection.connection
-        connection.dialect.set_isolation_level(pooled.dbapi_connection, "AUTOCOMMIT")
-        pooled.info[_AUTOCOMMIT_DIALECT] = connection.dialect
-
-
-def _end_autocommit(dbapi_connection, record) -> None:
-    """Pool checkin: a connection a reads-only request put in autocommit goes back to the dialect's default."""
-    dialect = record.info.pop(_AUTOCOMMIT_DIALECT, None)
-    if dialect is not None and dbapi_connection is not None:
-        dialect.reset_isolation_level(dbapi_connection)
+            session.info[AUTOCOMMITTED] = True
 
 
 def bookkeeping(connection, statement, parameters) -> None:
@@ -165,7 +143,7 @@ def finish_request(response: Response) -> Response:
     if not db.session.registry.has():
         return response  # the request never used the database
     session = db.session()
-    if session.info.pop(_AUTOCOMMITTED, False) and _owns_session() and not (session.new or session.dirty or
+    if session.info.pop(AUTOCOMMITTED, False) and _owns_session() and not (session.new or session.dirty or
                                                                            session.deleted):
         # Autocommit: each statement committed itself, and the session ends with the request, which returns its
         # connection to the pool. Nothing to commit; nothing to roll back either, whatever the status.
@@ -216,14 +194,15 @@ def rollback_on_exception(exc: BaseException | None) -> None:
     if exc is not None:
         db.session.rollback()
     if db.session.registry.has():
-        db.session().info.pop(_AUTOCOMMITTED, None)
+        session = db.session()
+        session.info.pop(AUTOCOMMITTED, None)
+        end_reads(session)
 
 
 def init_app(app: Flask) -> None:
     # Listen on the Session class (once per process; listeners are not duplicated by a second app).
     if not event.contains(Session, "after_flush", _mark_flush):
         event.listen(Session, "after_flush", _mark_flush)
-        event.listen(Session, "after_begin", _to_autocommit)
         event.listen(Session, "do_orm_execute", _mark_execute)
         event.listen(Session, "after_commit", _clear)
         event.listen(Session, "after_rollback", _clear)
@@ -231,7 +210,6 @@ def init_app(app: Flask) -> None:
         event.listen(Engine, "after_cursor_execute", _mark_changed)
         event.listen(Engine, "commit", _forget_changes)
         event.listen(Engine, "rollback", _forget_changes)
-        event.listen(Engine, "checkin", _end_autocommit)
     app.before_request(_begin_reads)
     app.after_request(finish_request)
     app.teardown_request(rollback_on_exception)

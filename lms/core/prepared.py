@@ -19,6 +19,15 @@ Only statements that return rows (a SELECT, one with data-modifying CTEs, an ``I
 with named scalar bind parameters (no expanding ``IN``, no literal execution): the statements every request sends,
 with a fixed shape. Rows are plain tuples, in the order of the returned columns. A write sent this way is seen by
 the request boundary as any other (its ``after_cursor_execute`` listener marks the connection changed).
+
+**Reads outside the session.** A session marked ``AUTOCOMMITTED`` (a reads-only request, ``lms.core.boundary``)
+that has no transaction of its own runs its prepared statements on a connection of its own, taken from the pool
+once per request and put in autocommit (``_read_connection``), instead of ``session.connection()``: the session's
+transaction, its connection bookkeeping and their close cost more CPU than the two statements of a progress read.
+The rows are the same, each statement commits itself (a read: nothing to commit), and the instances adopted from
+them live in the session as before. Whatever does begin the session's own transaction afterwards (a lazy load, a
+token's last use, a flush) takes a connection of its own, in autocommit too, and from then on every prepared
+statement runs there. ``end_reads`` returns the connection to the pool, at the end of the request.
 """
 
 from __future__ import annotations
@@ -28,12 +37,21 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 from sqlalchemy.sql import Executable
 
-__all__ = ["Prepared", "flushed_connection", "for_the_transaction"]
+__all__ = ["AUTOCOMMITTED", "Prepared", "end_reads", "flushed_connection", "for_the_transaction", "to_autocommit"]
 
 
 _CONNECTION = "lms_connection"
+#: In the session's info: its statements run in autocommit for this request (set by the request boundary).
+AUTOCOMMITTED = "lms_autocommitted"
+#: In the session's info: the connection its prepared statements read on while it has no transaction of its own.
+_READS = "lms_read_connection"
+#: In the session's info: its own transaction took a connection (forgotten when the transaction ends).
+_TAKEN = "lms_session_connected"
+#: In the pooled connection's info: the dialect that put it in autocommit, to put it back when it is checked in.
+_AUTOCOMMIT_DIALECT = "lms_autocommit_dialect"
 
 
 def flushed_connection(session: Session):
@@ -44,10 +62,74 @@ def flushed_connection(session: Session):
     below): ``session.connection()`` walks the session's transaction state machine on every call, which cost more
     than the hot statements' own bookkeeping."""
     session.flush()  # nothing to do when nothing is pending: its own check, cheaper than asking new, dirty, deleted
-    connection = session.info.get(_CONNECTION)
-    if connection is None or connection.invalidated:
-        connection = session.info[_CONNECTION] = session.connection()
+    info = session.info
+    connection = info.get(_CONNECTION)
+    if connection is not None and not connection.invalidated:
+        return connection
+    if AUTOCOMMITTED in info and _TAKEN not in info:
+        return _read_connection(session)
+    connection = info[_CONNECTION] = session.connection()
     return connection
+
+
+def _read_connection(session: Session):
+    """The connection a reads-only request's prepared statements run on while its session has no transaction
+    (see the module's note): checked out once, in autocommit, kept until ``end_reads``."""
+    connection = session.info.get(_READS)
+    if connection is None or connection.invalidated:
+        if connection is not None:
+            connection.close()
+        connection = session.get_bind().connect()
+        try:
+            to_autocommit(connection)
+        except Exception:
+            connection.close()
+            raise
+        session.info[_READS] = connection
+    return connection
+
+
+def end_reads(session: Session) -> None:
+    """The end of a reads-only request: its read connection goes back to the pool (``_end_autocommit`` puts it back
+    in the dialect's default mode), and what was kept for the transaction is forgotten, as the end of a
+    transaction would: a session kept after the request (a test's) starts the next one afresh."""
+    info = session.info
+    connection = info.pop(_READS, None)
+    if connection is not None:
+        for key in _TRANSACTION_KEYS:
+            info.pop(key, None)
+        connection.close()
+
+
+def _begun(session: Session, transaction, connection) -> None:
+    """Session ``after_begin`` (its transaction took a connection, no statement sent yet): in a reads-only request,
+    the connection goes to autocommit, and the prepared statements go with the session's transaction from then on
+    (``_TAKEN``; the transaction's logical begin, e.g. on adopting an instance, takes no connection)."""
+    if transaction.parent is None and AUTOCOMMITTED in session.info:
+        to_autocommit(connection)
+        session.info[_TAKEN] = True
+
+
+def to_autocommit(connection) -> None:
+    """Put ``connection`` (no statement sent yet) in autocommit by the dialect's own switch (``set_isolation_level``:
+    psycopg's ``autocommit``, SQLite's ``isolation_level``), undone when it is checked in (``_end_autocommit``).
+    That is what ``execution_options(isolation_level="AUTOCOMMIT")`` does, without its per-connection bookkeeping,
+    which cost more than the round trips saved."""
+    pooled = connection.connection
+    connection.dialect.set_isolation_level(pooled.dbapi_connection, "AUTOCOMMIT")
+    pooled.info[_AUTOCOMMIT_DIALECT] = connection.dialect
+
+
+def _end_autocommit(dbapi_connection, record) -> None:
+    """Pool checkin: a connection put in autocommit goes back to the dialect's default."""
+    dialect = record.info.pop(_AUTOCOMMIT_DIALECT, None)
+    if dialect is not None and dbapi_connection is not None:
+        dialect.reset_isolation_level(dbapi_connection)
+
+
+if not event.contains(Pool, "checkin", _end_autocommit):
+    event.listen(Pool, "checkin", _end_autocommit)
+    event.listen(Session, "after_begin", _begun)
 
 
 #: ``session.info`` keys whose values hold for the session's transaction only (``for_the_transaction``).
@@ -68,6 +150,7 @@ def _forget_transaction_values(session: Session, transaction) -> None:
 
 
 for_the_transaction(_CONNECTION)
+for_the_transaction(_TAKEN)
 if not event.contains(Session, "after_transaction_end", _forget_transaction_values):
     event.listen(Session, "after_transaction_end", _forget_transaction_values)
 
@@ -149,3 +232,4 @@ def _processed(row: Sequence[Any], processors: list[tuple[int, Callable]]) -> li
     for i, process in processors:
         row[i] = process(row[i])
     return row
+

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import timedelta
 
 import pytest
 from flask import request
-from sqlalchemy import event, select, text
+from sqlalchemy import bindparam, event, select, text
+from sqlalchemy.orm import Session
 
 from lms.auth.models import ApiToken, User
 from lms.auth.services import authenticate_token
 from lms.core.boundary import reads_only
 from lms.core.errors import Invalid
+from lms.core.prepared import Prepared
 from lms.core.time import now_utc
 from lms.extensions import db
 from tests.learning import DURING
@@ -102,11 +105,16 @@ def test_read_only_requests_keep_the_connections_prepared_statements(pg_app, pg_
     client = pg_app.test_client()
     assert client.get("/api/v1/me/progress", headers=headers).status_code == 200  # records the token's first use
     with counted(pg_app) as statements:
-        for _ in range(8):  # psycopg prepares a statement from its 5th execution on a connection
+        # psycopg prepares a statement from its 5th execution on a connection; the pool hands out its two connections
+        # (the first request's reads and its token write took one each) in turn.
+        for _ in range(12):
             assert client.get("/api/v1/me/progress", headers=headers).status_code == 200
     assert not [s for s in statements if not s.lstrip().upper().startswith("SELECT")], statements
-    with pg_app.app_context():
-        prepared = db.session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+    with pg_app.app_context():  # every connection the pool holds (the reads ran on one of them), all at once
+        engine = db.engine
+        with ExitStack() as stack:
+            held = [stack.enter_context(engine.connect()) for _ in range(engine.pool.checkedin())]
+            prepared = [s for c in held for s in c.scalars(text("SELECT statement FROM pg_prepared_statements"))]
     assert any("FROM enrollments" in s for s in prepared), prepared
     assert any("FROM materi_progress" in s for s in prepared), prepared
 
@@ -309,3 +317,62 @@ def test_a_request_that_never_used_the_database_makes_no_session(make_app, monke
     assert made == []
     assert app.test_client().get("/healthz").status_code == 200
     assert made == [1]
+
+
+def test_a_reads_only_views_prepared_statements_run_outside_the_session_until_it_takes_a_connection(make_app):
+    """A reads-only request's prepared statements run on one connection of their own, in autocommit, checked out
+    once and back in the pool (transactional again) when the request ends, the view's exception included: the
+    session's transaction takes no connection for them. Once something does begin the session's own transaction
+    (a lazy load, a token's last use), the prepared statements follow it there."""
+    app = make_app()
+    ids = Prepared(select(User.id).where(User.id > bindparam("after")))
+    seen = {}
+
+    def connection_of_the_reads():
+        ids.rows(db.session(), {"after": 0})
+        return db.session.info["lms_read_connection"].connection.dbapi_connection
+
+    @app.get("/_uji/siapkan")
+    @reads_only
+    def prepared_reads():
+        first, second = connection_of_the_reads(), connection_of_the_reads()
+        seen["reads"] = (first, second)
+        session_connection = db.session.connection().connection.dbapi_connection  # the session's own transaction
+        ids.rows(db.session(), {"after": 0})
+        seen["after_begin"] = (session_connection, db.session.info["lms_connection"].connection.dbapi_connection)
+        return {"reads_in_transaction": _in_transaction(first), "same": first is second}
+
+    @app.get("/_uji/siapkan-gagal")
+    @reads_only
+    def prepared_then_crash():
+        seen["crash"] = connection_of_the_reads()
+        raise RuntimeError("boom")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    begun = []
+
+    def count_begins(session, transaction, connection):
+        begun.append(1)
+
+    event.listen(Session, "after_begin", count_begins)
+    try:
+        with app.app_context():
+            pool = db.engine.pool
+        client = app.test_client()
+        assert client.get("/_uji/siapkan").json == {"reads_in_transaction": False, "same": True}
+        assert begun == [1], "the session took a connection only when asked for its own"
+        session_connection, used_after = seen["after_begin"]
+        assert used_after is session_connection
+        assert seen["reads"][0] is not session_connection
+        assert pool.checkedout() == 0
+        assert _mode_is_transactional(seen["reads"][0])
+        assert client.get("/_uji/siapkan-gagal").status_code == 500
+        assert pool.checkedout() == 0 and _mode_is_transactional(seen["crash"])
+    finally:
+        event.remove(Session, "after_begin", count_begins)
+
+
+def _mode_is_transactional(dbapi_connection) -> bool:
+    if hasattr(dbapi_connection, "in_transaction"):  # sqlite3
+        return dbapi_connection.isolation_level is not None
+    return not dbapi_connection.autocommit
