@@ -33,6 +33,7 @@ statement runs there. ``end_reads`` returns the connection to the pool, at the e
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
@@ -50,8 +51,10 @@ AUTOCOMMITTED = "lms_autocommitted"
 _READS = "lms_read_connection"
 #: In the session's info: its own transaction took a connection (forgotten when the transaction ends).
 _TAKEN = "lms_session_connected"
-#: In the pooled connection's info: the dialect that put it in autocommit, to put it back when it is checked in.
+#: In the pooled connection's info: the dialect that put it in autocommit, to put it back (``_checked_out``).
 _AUTOCOMMIT_DIALECT = "lms_autocommit_dialect"
+#: Set while a read connection is checked out: the pool leaves it in autocommit.
+_FOR_READS: ContextVar[bool] = ContextVar("lms_for_reads", default=False)
 
 
 def flushed_connection(session: Session):
@@ -79,7 +82,11 @@ def _read_connection(session: Session):
     if connection is None or connection.invalidated:
         if connection is not None:
             connection.close()
-        connection = session.get_bind().connect()
+        taking = _FOR_READS.set(True)
+        try:
+            connection = session.get_bind().connect()
+        finally:
+            _FOR_READS.reset(taking)
         try:
             to_autocommit(connection)
         except Exception:
@@ -90,9 +97,9 @@ def _read_connection(session: Session):
 
 
 def end_reads(session: Session) -> None:
-    """The end of a reads-only request: its read connection goes back to the pool (``_end_autocommit`` puts it back
-    in the dialect's default mode), and what was kept for the transaction is forgotten, as the end of a
-    transaction would: a session kept after the request (a test's) starts the next one afresh."""
+    """The end of a reads-only request: its read connection goes back to the pool, and what was kept for the
+    transaction is forgotten, as the end of a transaction would: a session kept after the request (a test's) starts
+    the next one afresh."""
     info = session.info
     connection = info.pop(_READS, None)
     if connection is not None:
@@ -112,23 +119,28 @@ def _begun(session: Session, transaction, connection) -> None:
 
 def to_autocommit(connection) -> None:
     """Put ``connection`` (no statement sent yet) in autocommit by the dialect's own switch (``set_isolation_level``:
-    psycopg's ``autocommit``, SQLite's ``isolation_level``), undone when it is checked in (``_end_autocommit``).
-    That is what ``execution_options(isolation_level="AUTOCOMMIT")`` does, without its per-connection bookkeeping,
-    which cost more than the round trips saved."""
+    psycopg's ``autocommit``, SQLite's ``isolation_level``), unless it is in autocommit already. That is what
+    ``execution_options(isolation_level="AUTOCOMMIT")`` does, without its per-connection bookkeeping.
+
+    It stays so in the pool: the next checkout that is not for reads puts it back in the dialect's default mode
+    (``_checked_out``), so that a connection switches only when the mode its taker needs changes. (Every switch
+    costs the driver's lock and state checks: on a read path, more than the pool's checkout itself.)"""
     pooled = connection.connection
-    connection.dialect.set_isolation_level(pooled.dbapi_connection, "AUTOCOMMIT")
-    pooled.info[_AUTOCOMMIT_DIALECT] = connection.dialect
+    if _AUTOCOMMIT_DIALECT not in pooled.info:
+        connection.dialect.set_isolation_level(pooled.dbapi_connection, "AUTOCOMMIT")
+        pooled.info[_AUTOCOMMIT_DIALECT] = connection.dialect
 
 
-def _end_autocommit(dbapi_connection, record) -> None:
-    """Pool checkin: a connection put in autocommit goes back to the dialect's default."""
-    dialect = record.info.pop(_AUTOCOMMIT_DIALECT, None)
-    if dialect is not None and dbapi_connection is not None:
-        dialect.reset_isolation_level(dbapi_connection)
+def _checked_out(dbapi_connection, record, proxy) -> None:
+    """Pool checkout: a connection left in autocommit by reads goes back to the dialect's default mode, unless it is
+    taken for reads again (``_read_connection``). Every other taker (a session's transaction, ``engine.begin()``, a
+    task, a command) gets it transactional, as the pool gave it before any read."""
+    if _AUTOCOMMIT_DIALECT in record.info and not _FOR_READS.get():
+        record.info.pop(_AUTOCOMMIT_DIALECT).reset_isolation_level(dbapi_connection)
 
 
-if not event.contains(Pool, "checkin", _end_autocommit):
-    event.listen(Pool, "checkin", _end_autocommit)
+if not event.contains(Pool, "checkout", _checked_out):
+    event.listen(Pool, "checkout", _checked_out)
     event.listen(Session, "after_begin", _begun)
 
 

@@ -365,14 +365,56 @@ def test_a_reads_only_views_prepared_statements_run_outside_the_session_until_it
         assert used_after is session_connection
         assert seen["reads"][0] is not session_connection
         assert pool.checkedout() == 0
-        assert _mode_is_transactional(seen["reads"][0])
+        assert _handed_out_transactional(app, seen["reads"][0])
         assert client.get("/_uji/siapkan-gagal").status_code == 500
-        assert pool.checkedout() == 0 and _mode_is_transactional(seen["crash"])
+        assert pool.checkedout() == 0 and _handed_out_transactional(app, seen["crash"])
     finally:
         event.remove(Session, "after_begin", count_begins)
 
 
-def _mode_is_transactional(dbapi_connection) -> bool:
-    if hasattr(dbapi_connection, "in_transaction"):  # sqlite3
-        return dbapi_connection.isolation_level is not None
-    return not dbapi_connection.autocommit
+def _handed_out_transactional(app, dbapi_connection) -> bool:
+    """Whether the pool hands ``dbapi_connection`` (which reads left in autocommit) out transactional to a taker that
+    is not reading: every connection it holds is taken at once, as an ordinary checkout."""
+    with app.app_context():
+        engine = db.engine
+    with ExitStack() as stack:
+        held = [stack.enter_context(engine.connect()).connection.dbapi_connection
+                for _ in range(engine.pool.checkedin())]
+        assert any(c is dbapi_connection for c in held)
+        return all(c.isolation_level is not None if hasattr(c, "in_transaction") else not c.autocommit
+                   for c in held)
+
+
+def test_a_pooled_connection_switches_mode_only_when_its_taker_needs_the_other(make_app, monkeypatch):
+    """Reads leave their connection in autocommit in the pool: the next read takes it as it is, and the next ordinary
+    taker gets it back in the default mode (one switch each way, not two per read)."""
+    app = make_app()
+    ids = Prepared(select(User.id))
+
+    @app.get("/_uji/baca-siap")
+    @reads_only
+    def read():
+        return {"rows": len(ids.rows(db.session(), {}))}
+
+    @app.get("/_uji/biasa-siap")
+    def ordinary():
+        db.session.execute(select(User.id)).all()
+        return {"in_transaction": _in_transaction(db.session.connection().connection.dbapi_connection)}
+
+    with app.app_context():
+        dialect = db.engine.dialect
+    switches = []
+    set_level, reset_level = dialect.set_isolation_level, dialect.reset_isolation_level
+    # (The reset sets the default level through ``set_isolation_level``: only the switches to autocommit are counted
+    # there.)
+    monkeypatch.setattr(dialect, "set_isolation_level",
+                        lambda c, level: (level == "AUTOCOMMIT" and switches.append(level)) or set_level(c, level))
+    monkeypatch.setattr(dialect, "reset_isolation_level", lambda c: switches.append("default") or reset_level(c))
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get("/_uji/baca-siap").status_code == 200
+    assert switches == ["AUTOCOMMIT"]
+    assert client.get("/_uji/biasa-siap").json == {"in_transaction": True}
+    assert switches == ["AUTOCOMMIT", "default"]
+    assert client.get("/_uji/baca-siap").status_code == 200
+    assert switches == ["AUTOCOMMIT", "default", "AUTOCOMMIT"]
