@@ -45,6 +45,8 @@ class KeptSigner(TimestampSigner):
         self._derived: dict = {}
 
     def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        if secret_key is None:  # signing: the newest key, the one checking tries first
+            secret_key = self.secret_keys[-1]
         found = self._derived.get(secret_key)
         if found is None:
             found = self._derived[secret_key] = super().derive_key(secret_key)

@@ -167,3 +167,19 @@ def test_locale_name_follows_the_cookie_and_force_locale_and_is_chosen_once(make
         assert len(asked) == 1
     with app.test_request_context("/"):
         assert i18n.locale_name() == "id"
+
+
+def test_the_request_locale_is_one_object_per_language_and_follows_the_cookie_and_the_api_header(make_app):
+    """``select_locale`` hands flask-babel a ``Locale`` made once per language (not a name parsed anew on each
+    request), chosen as before: the cookie, then an API client's Accept-Language, then the default."""
+    from flask_babel import get_locale
+
+    app = make_app()
+    seen = []
+    for environ in ({"headers": {"Cookie": f"{LANG_COOKIE}=en"}}, {"headers": {"Cookie": f"{LANG_COOKIE}=en"}},
+                    {}, {"path": "/api/v1/me", "headers": {"Accept-Language": "en"}},
+                    {"headers": {"Accept-Language": "en"}}, {"headers": {"Cookie": f"{LANG_COOKIE}=xx"}}):
+        with app.test_request_context(environ.get("path", "/"), headers=environ.get("headers", {})):
+            seen.append(get_locale())
+    assert [str(locale) for locale in seen] == ["en", "en", "id", "en", "id", "id"]
+    assert seen[0] is seen[1] is seen[3] and seen[2] is seen[4] is seen[5]
