@@ -127,7 +127,8 @@ class OutputCodeGenerator(CodeGenerator):
       gives an undefined value, as before. Only for a plain name, whose second evaluation has no effect; any other
       object is read as Jinja reads it.
     - An escaped output (``{{ … }}`` with autoescape on) of a plain ``str`` is escaped by ``markupsafe``'s own
-      escaping function of a ``str`` (``escape_output``'s first case); anything else goes to ``escape`` as before.
+      escaping function of a ``str`` (``escape_output``'s first case), a plain ``int`` (not a ``bool``) is written
+      as ``str`` writes it (digits and a sign: nothing to escape); anything else goes to ``escape`` as before.
 
     The values and the text are the ones Jinja's code gives."""
 
@@ -156,7 +157,7 @@ class OutputCodeGenerator(CodeGenerator):
             return super()._output_child_post(node, frame, finalize)
         if finalize.src is not None:
             self.write(")")
-        self.write(") is str else escape(_lms_out))")
+        self.write(") is str else str(_lms_out) if type(_lms_out) is int else escape(_lms_out))")
 
 
 def _assigns_gettext(tree: nodes.Template) -> bool:

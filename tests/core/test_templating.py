@@ -205,8 +205,10 @@ def test_attributes_and_outputs_written_inline_read_as_jinjas_own(make_app):
 
     source = ("{{ t.title }}|{{ t.safe }}|{{ t.count }}|{{ t.none }}|{{ t.nothing }}|{{ d.key }}|{{ d.items }}|"
               "{{ s.upper() }}|{{ t.title.lower() }}|{{ t.broken }}|{{ '<' ~ t.title }}|"
-              "{% for x in [t, d] %}{{ x.title }}{{ loop.last }}{% endfor %}{% set y = t %}{{ y.count + 1 }}|{{ 5 }}")
-    values = {"t": Thing(), "d": {"key": "<k>", "title": "<dict>"}, "s": "a<b"}
+              "{% for x in [t, d] %}{{ x.title }}{{ loop.last }}{% endfor %}{% set y = t %}{{ y.count + 1 }}|{{ 5 }}|"
+              "{{ n }}|{{ -n }}|{{ big }}|{{ flag }}|{{ ratio }}")
+    values = {"t": Thing(), "d": {"key": "<k>", "title": "<dict>"}, "s": "a<b", "n": 42, "big": 10**30,
+              "flag": True, "ratio": 0.5}
     app = make_app()
     with app.test_request_context("/"):
         env = app.jinja_env.for_current_locale()
