@@ -12,9 +12,9 @@ inner and outer pad, copied and updated), about fifteen calls where OpenSSL's HM
 - ``KeptSignerSerializer`` makes its signer once per salt instead of once per ``loads``, and reads a plainly valid
   value (the session cookie of every page view) in one pass: the same checks, in the same order, as
   ``TimedSerializer.loads`` (signature with each key, newest first; a timestamp of at most eight bytes; its age
-  within ``max_age`` and not negative; the payload decoded, decompressed when marked so, and loaded). Anything else
-  (a bad signature, an expired or malformed value, another salt, a timestamp asked back) goes through itsdangerous's
-  own ``loads``, which answers or raises as it always has.
+  within ``max_age`` and not negative; the payload decoded and loaded). Anything else (a bad signature, an expired
+  or malformed value, a compressed payload, another salt, a timestamp asked back) goes through itsdangerous's own
+  ``loads``, which answers or raises as it always has.
 
 Key rotation works as before: the signer holds the key list (newest last), signs with the newest and checks with
 each; a serializer built for other keys has its own signers.
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import zlib
 from base64 import urlsafe_b64decode
 
 from itsdangerous import URLSafeTimedSerializer
@@ -102,7 +101,7 @@ class KeptSignerSerializer(URLSafeTimedSerializer):
                 return _NOT_PLAIN
             payload, sep, stamp = value.rpartition(signer.sep)
             stamp = urlsafe_b64decode(stamp + b"=" * (-len(stamp) % 4))
-            if not sep or len(stamp) > 8:
+            if not sep or len(stamp) > 8 or payload[:1] == b".":
                 return _NOT_PLAIN
             signed_at = int.from_bytes(stamp, "big")
             if max_age is not None:
@@ -110,11 +109,8 @@ class KeptSignerSerializer(URLSafeTimedSerializer):
                 if age > max_age or age < 0:
                     return _NOT_PLAIN
             signer.timestamp_to_datetime(signed_at)  # raises for a timestamp out of range, as ``unsign`` would
-            compressed = payload[:1] == b"."  # as ``URLSafeSerializerMixin.load_payload`` reads it
-            if compressed:
-                payload = payload[1:]
-            text = urlsafe_b64decode(payload + b"=" * (-len(payload) % 4))
-            return self.serializer.loads((zlib.decompress(text) if compressed else text).decode("utf-8"))
+            text = urlsafe_b64decode(payload + b"=" * (-len(payload) % 4)).decode("utf-8")
+            return self.serializer.loads(text)
         except Exception:  # noqa: BLE001 - itsdangerous's own path says what was wrong
             return _NOT_PLAIN
 
