@@ -95,3 +95,48 @@ def test_the_session_payload_loads_as_flasks_does(value):
     text = flasks.dumps(value)
     assert SessionJSON().loads(text) == flasks.loads(text)
     assert type(SessionJSON().loads(text)) is type(flasks.loads(text))
+
+def _outcome(serializer, value, **kwargs):
+    try:
+        return ("ok", serializer.loads(value, **kwargs))
+    except Exception as exc:  # noqa: BLE001 - the class and message are what is compared
+        return (type(exc).__name__, str(exc))
+
+
+def test_every_value_reads_or_fails_as_itsdangerous_reads_it(clock):
+    """The session's serializer (signer made once, keys derived once, OpenSSL's HMAC) reads or refuses every value
+    as itsdangerous's own does: the result, or the exception and its message, are the same for each."""
+    import zlib
+
+    from itsdangerous.encoding import base64_encode
+
+    ours, flasks = _apps_serializers("kunci-baru", ["kunci-lama"])
+    old, _ = _apps_serializers("kunci-lama")
+    stranger, _ = _apps_serializers("kunci-orang-lain")
+    signer = flasks.make_signer()
+    big = {"teks": "x" * 400}  # compressible: written with a leading "." and zlib
+    good = flasks.dumps({"_user_id": "7", "lms_sid": "rahasia"})
+    payload, stamp, sig = good.split(".")
+    samples = [
+        good, ours.dumps({"a": [1, {"b": (2,)}]}), old.dumps({"n": 1}), flasks.dumps(big), stranger.dumps({"n": 1}),
+        good[:-1] + ("A" if good[-1] != "A" else "B"), good.replace(".", "", 1), payload, "", "...", "a.b.c",
+        good + "x", "é" + good, f"{payload}.{stamp}.{sig}!!", f"{payload}..{sig}",
+        signer.sign(base64_encode(zlib.compress(b"not json"))).decode(),  # no timestamp separator for the payload
+        signer.sign(b"e30." + base64_encode(b"\x01" * 9)).decode(),  # a timestamp of nine bytes
+        signer.sign(b"e30." + base64_encode((2**62).to_bytes(8, "big"))).decode(),  # out of datetime's range
+        signer.sign(b"bm90IGpzb24." + stamp.encode()).decode(),  # "not json"
+        signer.sign(b"_w." + stamp.encode()).decode(),  # not UTF-8
+        signer.sign(b".eJzLSM3JyQcABiwCFQ." + stamp.encode()).decode(),  # compressed: "hello" isn't JSON
+        signer.sign(b".AAAA." + stamp.encode()).decode(),  # marked compressed, not zlib
+        good.encode(),
+    ]
+    for value in samples:
+        for kwargs in ({}, {"max_age": 5}, {"max_age": 0}, {"return_timestamp": True}, {"salt": "cookie-session"}):
+            assert _outcome(ours, value, **kwargs) == _outcome(flasks, value, **kwargs), (value, kwargs)
+    clock[0] += 10
+    for kwargs in ({"max_age": 5}, {"max_age": 10}, {"max_age": 11}):
+        assert _outcome(ours, good, **kwargs) == _outcome(flasks, good, **kwargs), kwargs
+    clock[0] -= 20  # signed in the future
+    assert _outcome(ours, good, max_age=100) == _outcome(flasks, good, max_age=100)
+    assert _outcome(ours, good, max_age=100)[0] == "SignatureExpired"
+
