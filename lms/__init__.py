@@ -25,7 +25,7 @@ from lms.auth import bearer  # noqa: F401 - authenticates every API call
 from lms.auth.cli import tokens_cli, users_cli
 from lms.auth.devidp.server import create_server as create_dev_idp_server
 from lms.auth.devidp.views import bp as devidp_bp
-from lms.auth.login import load_user
+from lms.auth.login import load_user, session_identifier
 from lms.auth.oidc import register_client
 from lms.auth.roles_views import bp as roles_bp
 from lms.auth.views import bp as auth_bp
@@ -190,6 +190,7 @@ def _init_extensions(app: Flask) -> None:
     register_filters(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
+    login_manager._session_identifier_generator = session_identifier  # the same identifier, fewer calls
     _drop_remember_cookie_hook(app)
     register_client(app)
     register_error_handlers(app)

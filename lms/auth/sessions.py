@@ -69,4 +69,4 @@ def revoke_all_sessions(user: User, *, now: datetime, actor: User | None = None,
 
 def browser_storage_key(user_id: int, secret_key: str) -> str:
     """A per-account prefix for data a page keeps in the browser: stable, but neither the id nor the e-mail."""
-    return hmac.new(secret_key.encode(), f"browser-storage:{user_id}".encode(), hashlib.sha256).hexdigest()[:20]
+    return hmac.digest(secret_key.encode(), f"browser-storage:{user_id}".encode(), "sha256").hex()[:20]

@@ -16,9 +16,10 @@ def participant_required(view: Callable) -> Callable:
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if not current_user.is_authenticated:
+        user = current_user._get_current_object()  # once: each use of the proxy looks the user up again
+        if not user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        enrollment = current_enrollment(current_user.id)
+        enrollment = current_enrollment(user.id)
         if enrollment is None or enrollment.cohort.curriculum_id is None:
             return render_template("dashboard/gate.html"), 403
         g.enrollment = enrollment

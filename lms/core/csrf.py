@@ -7,7 +7,8 @@ building was about a third of the token's 172 Python calls. The token made here 
 the session's raw token, signed with the same secret and salt at the time of the request. So Flask-WTF's
 ``validate_csrf`` (``CSRFProtect``) checks it as its own, ``WTF_CSRF_TIME_LIMIT`` counts from the moment the page
 was rendered, and it is kept for the request in ``g`` under Flask-WTF's name, where its forms (and a second
-``csrf_token()``) find it. Only the serializer and its signer, which hold no per-request state, are reused. A
+``csrf_token()``) find it. Only the serializer and its signer, which hold no per-request state, are reused; the
+signer derives its key once and signs with OpenSSL's one-shot HMAC-SHA1 (``lms.core.signing``): the same bytes. A
 session without a raw token yet goes through ``generate_csrf`` itself, which makes one.
 """
 
@@ -15,7 +16,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, session
 from flask_wtf.csrf import csrf_meta_tag, generate_csrf
-from itsdangerous import URLSafeTimedSerializer
+
+from lms.core.signing import KeptSignerSerializer
 
 #: Flask-WTF's salt for its form tokens (``flask_wtf.csrf``), so that its validation reads these.
 SALT = "wtf-csrf-token"
@@ -36,7 +38,7 @@ def csrf_token() -> str:
         return generate_csrf()
     cached = app.extensions.get(_SERIALIZER)
     if cached is None or cached[0] != secret:
-        serializer = URLSafeTimedSerializer(secret, salt=SALT)
+        serializer = KeptSignerSerializer(secret, salt=SALT)
         cached = app.extensions[_SERIALIZER] = (secret, serializer, serializer.make_signer())
     # What ``serializer.dumps(raw)`` does, on a signer made once (``dumps`` makes one per call).
     token = cached[2].sign(cached[1].dump_payload(raw)).decode("utf-8")

@@ -15,8 +15,13 @@ from lms.core.regions import WIB, ZONE_LABELS, timezone_for, zone, zone_label
 ZONE_COOKIE = "lms_tz"
 
 
-def _locale() -> str:
+def display_locale() -> str:
+    """The language dates are written in: the current one, else Indonesian. A caller that formats several dates
+    may ask once and pass it to each (``locale=``)."""
     return locale_name() or "id"
+
+
+_locale = display_locale
 
 
 #: Formatted dates are pure functions of their arguments and the locale, and the same few (a cohort's window and
@@ -35,9 +40,10 @@ def _long_date(day: date, locale: str) -> str:
     return format_date(day, "d MMMM y", locale=locale)
 
 
-def moment_text(instant: datetime, tz: str) -> str:
-    """E.g. '24 Juli 2024, 00.00 WIB' (in English '24 July 2024, 00:00 WIB')."""
-    return _moment_text(instant, tz, _locale())
+def moment_text(instant: datetime, tz: str, locale: str | None = None) -> str:
+    """E.g. '24 Juli 2024, 00.00 WIB' (in English '24 July 2024, 00:00 WIB'), in ``locale`` (default: the current
+    language)."""
+    return _moment_text(instant, tz, locale or _locale())
 
 
 @lru_cache(maxsize=_FORMATTED)
@@ -68,16 +74,17 @@ def local_session_text(day: date, start, province: str | None) -> str:
     return f"{long_date(day)}, {clock} {zone_label(timezone_for(province))}"
 
 
-def deadline_text(closes_at: datetime, tz: str) -> str:
+def deadline_text(closes_at: datetime, tz: str, locale: str | None = None) -> str:
     """The last moment of an exclusive end instant, e.g. '4 September 2024 23.59 WIB'."""
-    return moment_text(closes_at - timedelta(seconds=1), tz)
+    return _moment_text(closes_at - timedelta(seconds=1), tz, locale or _locale())
 
 
-def deadlines(closes_at: datetime, participant_tz: str) -> list[str]:
+def deadlines(closes_at: datetime, participant_tz: str, locale: str | None = None) -> list[str]:
     """The deadline in WIB, and also in the participant's zone when that differs."""
-    shown = [deadline_text(closes_at, WIB)]
+    locale = locale or _locale()
+    shown = [deadline_text(closes_at, WIB, locale)]
     if participant_tz != WIB:
-        shown.append(deadline_text(closes_at, participant_tz))
+        shown.append(deadline_text(closes_at, participant_tz, locale))
     return shown
 
 

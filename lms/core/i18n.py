@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 
+from babel import Locale
 from flask import current_app, g, has_request_context, request
 from flask.globals import _cv_app
 from flask_babel import get_locale, get_translations
@@ -11,18 +13,31 @@ from flask_babel import get_locale, get_translations
 LANG_COOKIE = "lms_lang"
 
 
-def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
+def select_locale() -> Locale:
+    """flask-babel's locale selector: the request's language as a ``Locale``, one object per language and process
+    (flask-babel parses a name again on every request; ``Locale.parse`` hands a ``Locale`` back as it is)."""
+    return _parsed(_select_name())
+
+
+def _select_name() -> str:
+    config = current_app.config
+    languages = config["LANGUAGES"]
     if not has_request_context():
         # Command line and tasks: LMS_LANG=en for English output.
         lang = os.environ.get("LMS_LANG", "")
-        return lang if lang in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
-    chosen = request.cookies.get(LANG_COOKIE)
+        return lang if lang in languages else config["BABEL_DEFAULT_LOCALE"]
+    req = request._get_current_object()
+    chosen = req.cookies.get(LANG_COOKIE)
     if chosen in languages:
         return chosen
-    if request.path.startswith("/api/") and request.headers.get("Accept-Language"):
-        return request.accept_languages.best_match(languages, default="id")
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if req.path.startswith("/api/") and req.headers.get("Accept-Language"):
+        return req.accept_languages.best_match(languages, default="id")
+    return config["BABEL_DEFAULT_LOCALE"]
+
+
+@lru_cache(maxsize=64)
+def _parsed(name: str) -> Locale:
+    return Locale.parse(name)
 
 
 def _translations():

@@ -18,7 +18,7 @@ from sqlalchemy import Integer, cast, literal_column, null, select, union_all
 
 from lms.cohorts.models import Enrollment
 from lms.cohorts.services import window_state
-from lms.core.formatting import deadline_text, deadlines, moment_text
+from lms.core.formatting import deadline_text, deadlines, display_locale, moment_text
 from lms.core.prepared import Prepared
 from lms.core.regions import WIB, timezone_for
 from lms.extensions import db
@@ -78,15 +78,16 @@ def dashboard_context(enrollment: Enrollment, *, email: str | None, now: datetim
     cohort = enrollment.cohort
     rows = [module_row(m) for m in progress.modules]
     window = registration_window(enrollment)
+    locale = display_locale()  # once for the page's five dates
     return {
         "enrollment": enrollment, "cohort": cohort, "modules": rows,
         "percent": progress.percent, "complete": bool(rows) and all(r.complete for r in rows),
         "missing": ", ".join(r.title for r in rows if not r.complete),
         "state": window_state(enrollment, now).value, "next_step": progress.next_step(enrollment.last_materi_id),
-        "deadlines": deadlines(enrollment.closes_at(), timezone_for(enrollment.kode_kabkota)),
-        "opens_text": moment_text(cohort.learning_opens_at, cohort.timezone),
+        "deadlines": deadlines(enrollment.closes_at(), timezone_for(enrollment.kode_kabkota), locale),
+        "opens_text": moment_text(cohort.learning_opens_at, cohort.timezone, locale),
         "registration": registration_state(enrollment, progress, now),
-        "registration_closes": deadline_text(window.closes_at, WIB),
-        "registration_opens": moment_text(window.opens_at, WIB) if window.opens_at else "",
+        "registration_closes": deadline_text(window.closes_at, WIB, locale),
+        "registration_opens": moment_text(window.opens_at, WIB, locale) if window.opens_at else "",
         "headline": headline_of(status),
     }

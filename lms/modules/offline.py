@@ -14,6 +14,8 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, g, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 from marshmallow import Schema, fields
 
 from lms.api.blueprint import bp as api_bp
@@ -93,25 +95,37 @@ def offline_status() -> dict | None:
     """What the status line of a teacher page needs (None on other pages): no statement, the enrollment is loaded.
     Built once per request (a page asks twice: the manifest link and the status line)."""
     enrollment = g.get("enrollment")
-    if enrollment is None or not current_user.is_authenticated:
+    user = current_user._get_current_object()  # once: each use of the proxy looks the user up again
+    if enrollment is None or not user.is_authenticated:
         return None
-    key = (enrollment, locale_name())  # the messages follow the locale (``force_locale`` included)
+    locale = locale_name()
+    key = (enrollment, locale)  # the messages follow the locale (``force_locale`` included)
     built = g.get("lms_offline_status")
     if built is not None and built[0] == key:
         return built[1]
-    status = _status(enrollment)
+    status = _status(enrollment, user.id, locale)
     g.lms_offline_status = (key, status)
     return status
 
 
-def _status(enrollment) -> dict:
+def _status(enrollment, user_id: int, locale: str) -> dict:
     closes_at = enrollment.closes_at()
     return {
-        "owner": browser_storage_key(current_user.id, current_app.config["SECRET_KEY"]),
+        "owner": browser_storage_key(user_id, current_app.config["SECRET_KEY"]),
         "version": enrollment.cohort.curriculum.version,
         "closes": closes_at.isoformat(),
-        "messages": _messages(locale_name(), closes_at),
+        "messages": _messages(locale, closes_at),
+        "messages_json": _messages_json(locale, closes_at),
     }
+
+
+@lru_cache(maxsize=256)
+def _messages_json(locale: str, closes_at) -> Markup:
+    """``_messages(…)|tojson`` as the template wrote it (the template environment's JSON policy, HTML-safe): the
+    same text for every participant of a cohort, so made once per process and locale, like the messages."""
+    env = current_app.jinja_env
+    return htmlsafe_json_dumps(_messages(locale, closes_at), dumps=env.policies["json.dumps_function"],
+                               **env.policies["json.dumps_kwargs"])
 
 
 @lru_cache(maxsize=256)

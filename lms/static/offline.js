@@ -1,4 +1,4 @@
-// Working without a steady connection (teacher pages; the status element comes from offline/_status.html).
+// Working without a steady connection (teacher pages; the status element comes from base.html).
 // - Registers the service worker (sw.js) that keeps fetched pages readable offline, in a cache named after the
 //   curriculum version; "Simpan untuk offline" on a module stores all of its pages at once, its size shown first.
 // - While offline, marking a materi done, a post-test and a journal (draft or submit) are kept in IndexedDB, each

@@ -48,12 +48,12 @@ def test_the_token_is_the_one_flask_wtf_makes(app, clock):
 def test_the_serializer_is_built_once_and_its_tokens_pass(app, monkeypatch):
     built = []
 
-    class Counting(csrf.URLSafeTimedSerializer):
+    class Counting(csrf.KeptSignerSerializer):
         def __init__(self, *args, **kwargs):
             built.append(args)
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(csrf, "URLSafeTimedSerializer", Counting)
+    monkeypatch.setattr(csrf, "KeptSignerSerializer", Counting)
     client = app.test_client()
     first = _token(client)  # a new session: Flask-WTF's own path makes its raw token
     tokens = [_token(client) for _ in range(3)]

@@ -167,3 +167,55 @@ def test_locale_name_follows_the_cookie_and_force_locale_and_is_chosen_once(make
         assert len(asked) == 1
     with app.test_request_context("/"):
         assert i18n.locale_name() == "id"
+
+
+def test_the_request_locale_is_one_object_per_language_and_follows_the_cookie_and_the_api_header(make_app):
+    """``select_locale`` hands flask-babel a ``Locale`` made once per language (not a name parsed anew on each
+    request), chosen as before: the cookie, then an API client's Accept-Language, then the default."""
+    from flask_babel import get_locale
+
+    app = make_app()
+    seen = []
+    for environ in ({"headers": {"Cookie": f"{LANG_COOKIE}=en"}}, {"headers": {"Cookie": f"{LANG_COOKIE}=en"}},
+                    {}, {"path": "/api/v1/me", "headers": {"Accept-Language": "en"}},
+                    {"headers": {"Accept-Language": "en"}}, {"headers": {"Cookie": f"{LANG_COOKIE}=xx"}}):
+        with app.test_request_context(environ.get("path", "/"), headers=environ.get("headers", {})):
+            seen.append(get_locale())
+    assert [str(locale) for locale in seen] == ["en", "en", "id", "en", "id", "id"]
+    assert seen[0] is seen[1] is seen[3] and seen[2] is seen[4] is seen[5]
+
+
+def test_attributes_and_outputs_written_inline_read_as_jinjas_own(make_app):
+    """``OutputCodeGenerator``: a plain name's attribute and an escaped output are written inline, and read exactly
+    as Jinja's own code reads them: an attribute, else an item, else undefined; a ``str`` escaped, ``Markup`` kept,
+    other values escaped as text."""
+    import pytest
+    from jinja2 import Environment, UndefinedError
+    from markupsafe import Markup
+
+    class Thing:
+        title = "<A & B>"
+        safe = Markup("<b>ok</b>")
+        count = 3
+        none = None
+
+        @property
+        def broken(self):
+            raise AttributeError("inside a property")
+
+    source = ("{{ t.title }}|{{ t.safe }}|{{ t.count }}|{{ t.none }}|{{ t.nothing }}|{{ d.key }}|{{ d.items }}|"
+              "{{ s.upper() }}|{{ t.title.lower() }}|{{ t.broken }}|{{ '<' ~ t.title }}|"
+              "{% for x in [t, d] %}{{ x.title }}{{ loop.last }}{% endfor %}{% set y = t %}{{ y.count + 1 }}|{{ 5 }}|"
+              "{{ n }}|{{ -n }}|{{ big }}|{{ flag }}|{{ ratio }}")
+    values = {"t": Thing(), "d": {"key": "<k>", "title": "<dict>"}, "s": "a<b", "n": 42, "big": 10**30,
+              "flag": True, "ratio": 0.5}
+    app = make_app()
+    with app.test_request_context("/"):
+        env = app.jinja_env.for_current_locale()
+        ours = env.from_string(source).render(values)
+        code = env.compile(source, raw=True)
+        with pytest.raises(UndefinedError, match="'u' is undefined"):
+            env.from_string("{{ u.x }}").render()
+    assert ours == Environment(autoescape=True, undefined=env.undefined).from_string(source).render(values)
+    assert "getattr((undefined(name='t') if l_0_t is missing else l_0_t), 'title', missing)" in code
+    assert "environment.escape_str(" in code

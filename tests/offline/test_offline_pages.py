@@ -63,6 +63,31 @@ def test_teacher_pages_carry_the_status_line_and_others_do_not(app, teacher):
     assert "offline-status" not in home and "offline.js" not in home
 
 
+def test_the_status_lines_messages_are_their_tojson_made_once_per_locale_and_deadline(app, teacher, monkeypatch):
+    """The page writes ``messages|tojson`` as the template environment makes it, in each language; the text is
+    made once per process for a locale and a deadline, not on every page."""
+    from flask import render_template_string
+
+    from lms.core.i18n import LANG_COOKIE
+    from lms.modules import offline
+
+    offline._messages_json.cache_clear()
+    made = []
+    real = offline.htmlsafe_json_dumps
+    monkeypatch.setattr(offline, "htmlsafe_json_dumps", lambda *a, **k: made.append(1) or real(*a, **k))
+    for lang in ("id", "en"):
+        teacher.set_cookie(LANG_COOKIE, lang)
+        pages = [teacher.get("/sertifikasi/").get_data(as_text=True) for _ in range(2)]
+        written = {re.search(r"data-msgs='([^']+)'", page).group(1) for page in pages}
+        with app.test_request_context("/", headers={"Cookie": f"{LANG_COOKIE}={lang}"}):
+            enrollment = db.session.scalar(select(Enrollment))
+            closes_at = enrollment.closes_at()
+            expected = render_template_string("{{ m|tojson }}", m=offline._messages(lang, closes_at))
+        assert written == {expected}, lang
+    assert "Semua perubahan tersimpan" in expected or "All changes saved" in expected
+    assert len(made) == 2  # once per language
+
+
 def test_a_module_lists_its_pages_with_sizes_keyed_by_the_curriculum_version(app, teacher):
     module_id = teacher.get("/api/v1/me/progress").get_json()["modules"][0]["id"]
     body = teacher.get(f"/api/v1/modules/{module_id}/offline").get_json()
