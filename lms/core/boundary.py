@@ -28,6 +28,7 @@ request handler). Views and services flush; they do not commit.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import suppress
 
 from flask import Flask, Response, current_app, request
@@ -90,6 +91,8 @@ _READS_ONLY = "lms_reads_only"
 _READ_METHODS = frozenset({"GET", "HEAD"})
 #: In the session's info: its connection runs in autocommit for this request.
 _AUTOCOMMITTED = "lms_autocommitted"
+#: On a view marked ``one_statement_write``: when its request runs in autocommit.
+_ONE_WRITE = "lms_one_statement_write"
 #: In the pooled connection's info: the dialect that put it in autocommit, to put it back when it is checked in.
 _AUTOCOMMIT_DIALECT = "lms_autocommit_dialect"
 
@@ -132,6 +135,45 @@ def _end_autocommit(dbapi_connection, record) -> None:
     dialect = record.info.pop(_AUTOCOMMIT_DIALECT, None)
     if dialect is not None and dbapi_connection is not None:
         dialect.reset_isolation_level(dbapi_connection)
+
+
+def one_statement_write(when: Callable[[], bool]):
+    """Mark a view whose request, when ``when()`` says so, writes in one atomic statement and nothing else: it
+    then runs in autocommit, as a ``reads_only`` view's GET does (see the module's note). ``when`` is asked before
+    the view runs (the request's headers and body, no statement) and must answer true only for a request whose
+    every path
+
+    - sends at most one statement that changes rows (bookkeeping aside), and that statement is atomic by itself
+      (one ``INSERT``/``UPDATE``, data-modifying CTEs included);
+    - reads nothing that decides whether or what it writes, other than what the statement itself checks (a Python
+      check before a write races in READ COMMITTED with or without a transaction; the rule belongs in the
+      statement's condition);
+    - refuses only when that statement wrote nothing (it matched no row, or was never sent), so that a refusal
+      changes nothing;
+    - takes no lock and opens no savepoint (an ``Idempotency-Key``'s claim does: such a request keeps its
+      transaction).
+
+    Such a request is exactly as atomic as in a transaction of its own (READ COMMITTED): each statement sees its
+    own snapshot either way. What it saves is the ``BEGIN`` and ``COMMIT`` round trips and the session's commit;
+    the row lock of the write is held for the statement only. An exception after the write (a fault in building
+    the answer from its row) leaves the write committed."""
+    def mark(view):
+        setattr(view, _ONE_WRITE, when)
+        return view
+    return mark
+
+
+def _begin_one_write() -> None:
+    """before_request: a ``one_statement_write`` view's request that its ``when`` admits takes its connection in
+    autocommit, as ``_begin_reads`` does for reads (a session already in a transaction keeps it)."""
+    if request.method in _READ_METHODS:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    when = getattr(view, _ONE_WRITE, None)
+    if when is not None and when():
+        session = db.session()
+        if not session.in_transaction():
+            session.info[_AUTOCOMMITTED] = True
 
 
 def bookkeeping(connection, statement, parameters) -> None:
@@ -233,5 +275,6 @@ def init_app(app: Flask) -> None:
         event.listen(Engine, "rollback", _forget_changes)
         event.listen(Engine, "checkin", _end_autocommit)
     app.before_request(_begin_reads)
+    app.before_request(_begin_one_write)
     app.after_request(finish_request)
     app.teardown_request(rollback_on_exception)

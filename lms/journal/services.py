@@ -126,6 +126,14 @@ def submission_errors(prompts: list[Prompt], answers: Mapping[str, str]) -> dict
     return errors
 
 
+def draft_in_one_statement() -> bool:
+    """Whether ``save_draft`` changes rows with one statement and nothing else: on PostgreSQL with the read model's
+    activity statement installed, which rides in the save's own statement (``drafts``), its ``journal.saved``
+    subscriber then writing nothing. Elsewhere the read model's statement follows the save. Its refusals all come
+    before the write or from a write that matched no row. (For ``lms.core.boundary.one_statement_write``.)"""
+    return activity_statement() is not None and db.engine.dialect.name == "postgresql"
+
+
 def save_draft(enrollment: Enrollment, module_id: int, answers: Mapping, *, now: datetime,
                version: int | None = None) -> SaveResult:
     """Save the typed text as the draft (the autosave): ``save_journal`` without ``submit``, in one statement.
