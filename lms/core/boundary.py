@@ -126,7 +126,10 @@ def _to_autocommit(session: Session, transaction, connection) -> None:
     more than the round trips saved."""
     if transaction.parent is None and session.info.get(_AUTOCOMMITTED):
         pooled = connection.connection
-        connection.dialect.set_isolation_level(pooled.dbapi_connection, "AUTOCOMMIT")
+        if connection.dialect.driver == "psycopg":
+            pooled.dbapi_connection.autocommit = True  # the dialect's switch also sets isolation_level: twice the work
+        else:
+            connection.dialect.set_isolation_level(pooled.dbapi_connection, "AUTOCOMMIT")
         pooled.info[_AUTOCOMMIT_DIALECT] = connection.dialect
 
 
@@ -134,7 +137,10 @@ def _end_autocommit(dbapi_connection, record) -> None:
     """Pool checkin: a connection a reads-only request put in autocommit goes back to the dialect's default."""
     dialect = record.info.pop(_AUTOCOMMIT_DIALECT, None)
     if dialect is not None and dbapi_connection is not None:
-        dialect.reset_isolation_level(dbapi_connection)
+        if dialect.driver == "psycopg":
+            dbapi_connection.autocommit = False
+        else:
+            dialect.reset_isolation_level(dbapi_connection)
 
 
 def one_statement_write(when: Callable[[], bool]):
