@@ -151,18 +151,17 @@ def one_statement_write(when: Callable[[], bool]):
 
     - sends at most one statement that changes rows (bookkeeping aside), and that statement is atomic by itself
       (one ``INSERT``/``UPDATE``, data-modifying CTEs included);
-    - reads nothing that decides whether or what it writes, other than what the statement itself checks (a Python
-      check before a write races in READ COMMITTED with or without a transaction; the rule belongs in the
-      statement's condition);
+    - holds its rules in the statement's condition; what it reads before (who is asking, the window) it reads
+      without a lock, as it would in a READ COMMITTED transaction, where those reads guard nothing more;
     - refuses only when that statement wrote nothing (it matched no row, or was never sent), so that a refusal
       changes nothing;
     - takes no lock and opens no savepoint (an ``Idempotency-Key``'s claim does: such a request keeps its
       transaction).
 
-    Such a request is exactly as atomic as in a transaction of its own (READ COMMITTED): each statement sees its
-    own snapshot either way. What it saves is the ``BEGIN`` and ``COMMIT`` round trips and the session's commit;
-    the row lock of the write is held for the statement only. An exception after the write (a fault in building
-    the answer from its row) leaves the write committed."""
+    Such a request is as atomic as in a READ COMMITTED transaction of its own (each statement sees its own snapshot
+    either way), and a refusal changes nothing. It saves the ``BEGIN`` and ``COMMIT`` round trips and the
+    session's commit, and holds the write's row lock for the statement only. The one difference: an exception
+    after the write (a fault in building the answer from the returned row) leaves the write committed."""
     def mark(view):
         setattr(view, _ONE_WRITE, when)
         return view

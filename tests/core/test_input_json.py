@@ -26,10 +26,10 @@ REFUSED = [
 ]
 ACCEPTED = [
     b'{"answers": {"12": "Saya belajar banyak."}, "submit": false}',
-    '{"answers": {"12": "Ibu guru berkata \\"ya\\" {dan} [tidak]"}}'.encode(),
+    b'{"answers": {"12": "Ibu guru berkata \\"ya\\" {dan} [tidak]"}}',
     '{"a": "é ü 中文 \\\\u"}'.encode(),  # a backslash then u: walked, and fine
     '{"a": "é"}',  # a str
-    '{"a": "\\u00e9"}'.encode(),  # an escape: walked, and fine
+    b'{"a": "\\u00e9"}',  # an escape: walked, and fine
     b'{"a": ' * MAX_JSON_DEPTH + b"1" + b"}" * MAX_JSON_DEPTH,  # exactly the limit
     b'{"a": "' + b"{" * 100 + b'"}',  # brackets in a string: walked, and fine
     '{"a": 1}'.encode("utf-16"), b"\xef\xbb\xbf{}", b'{"f": 1.5, "n": -3}',
