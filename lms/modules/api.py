@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, g, make_response, request
+from werkzeug.exceptions import HTTPException
 
 from lms.api.blueprint import bp
 from lms.api.schemas import REPLAYED_HEADER, Error, IdempotencyHeader, errors
@@ -125,7 +126,7 @@ def _plain_autosave() -> bool:
         return False
     try:
         body = request.get_json(silent=True)  # parsed once: the view's arguments read the same cached value
-    except Invalid:
+    except (Invalid, HTTPException):  # refused by the view, in its turn (after who is asking), as before
         return False
     return type(body) is dict and body.get("submit", False) is False and journal.draft_in_one_statement()
 

@@ -87,3 +87,18 @@ def test_a_refused_draft_in_autocommit_writes_nothing(app, ready):
     with app.app_context():
         entry = db.session.scalar(select(JournalEntry))
         assert (entry.version, entry.draft_answers) == (saved["version"], {p1: LONG})
+
+
+def test_the_autosave_check_reads_the_body_without_changing_what_is_refused_first(app, ready):
+    """Whether a request is a plain autosave is decided from its body before the view runs; a body that cannot be
+    read is still refused by the view in its turn: who is asking first (401), then the body (413, 422)."""
+    url = f"/api/v1/journals/{ready.module_id()}"
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    too_large = b'{"answers": {"1": "' + b"1" * 2000 + b'"}}'
+    for data, status in ((too_large, 413), (b'{"answers": {"1": "a\\u0000b"}}', 422), (b"{bukan json", 422),
+                         (b"[1, 2]", 422)):
+        anonymous = ready.client.put(url, data=data, content_type="application/json")
+        assert anonymous.status_code == 401, (data[:20], anonymous.get_json())
+        refused = ready.client.put(url, data=data, content_type="application/json", headers=ready.headers)
+        assert refused.status_code == status, (data[:20], refused.get_json())
+    assert ready.entries() == 0
