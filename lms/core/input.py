@@ -181,18 +181,20 @@ _UNPREFIXED_HEADERS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
 
 def check_request_text() -> None:
     """before_request: the query string, an urlencoded or multipart form and the headers are clean text."""
-    if request.query_string:
-        _check_urlencoded(request.query_string, "query")
+    req = request._get_current_object()
+    if req.query_string:
+        _check_urlencoded(req.query_string, "query")
     # The headers straight from the WSGI environ (``HTTP_*``, and the two without the prefix), without building
-    # Werkzeug's header objects on every request.
-    for name, value in request.environ.items():
-        if (name.startswith("HTTP_") or name in _UNPREFIXED_HEADERS) and isinstance(value, str) and (
-                "\x00" in value or "\x00" in name):
+    # Werkzeug's header objects on every request; the NUL looked for first, with no call for a plain str.
+    for name, value in req.environ.items():
+        if ("\x00" in name or ((value.__class__ is str or isinstance(value, str)) and "\x00" in value)) and (
+                name.startswith("HTTP_") or name in _UNPREFIXED_HEADERS) and isinstance(value, str):
             raise InvalidInput(details={"headers": str(_l("Teks tidak boleh berisi karakter NUL."))})
-    if request.mimetype == "application/x-www-form-urlencoded":
-        _check_urlencoded(request.get_data(cache=True), "form")
-    elif request.mimetype == "multipart/form-data":
-        for key, value in request.form.items(multi=True):
+    mimetype = req.mimetype
+    if mimetype == "application/x-www-form-urlencoded":
+        _check_urlencoded(req.get_data(cache=True), "form")
+    elif mimetype == "multipart/form-data":
+        for key, value in req.form.items(multi=True):
             if "\x00" in key or "\x00" in value:
                 raise InvalidInput(details={"form": str(_l("Teks tidak boleh berisi karakter NUL."))})
 
