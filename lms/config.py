@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import secrets
 from collections.abc import Mapping
@@ -193,4 +194,13 @@ def _engine_options(url: str) -> dict:
     # No pool_pre_ping: it costs a round trip on every checkout, i.e. on every request. A connection the server
     # dropped (a restart) fails its first statement instead; SQLAlchemy then recognises the disconnect and discards
     # the whole pool, so the next request connects afresh.
-    return {"pool_size": 10, "max_overflow": 20}
+    return {"pool_size": 10, "max_overflow": 20, "json_deserializer": _json_column}
+
+
+_JSON_DECODER = json.JSONDecoder()
+
+
+def _json_column(data: bytes):
+    """A ``json``/``jsonb`` value as psycopg receives it (UTF-8 bytes, the client encoding): decoded by one decoder
+    built once. psycopg's default, ``json.loads`` on bytes, first works out the encoding, for each value."""
+    return _JSON_DECODER.decode(data.decode("utf-8"))

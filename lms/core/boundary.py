@@ -28,6 +28,7 @@ request handler). Views and services flush; they do not commit.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import suppress
 
 from flask import Flask, Response, current_app, request
@@ -89,6 +90,8 @@ def _clear(session: Session) -> None:
 
 _READS_ONLY = "lms_reads_only"
 _READ_METHODS = frozenset({"GET", "HEAD"})
+#: On a view marked ``one_statement_write``: when its request runs in autocommit.
+_ONE_WRITE = "lms_one_statement_write"
 
 
 def reads_only(view):
@@ -107,6 +110,44 @@ def _begin_reads() -> None:
         return
     view = current_app.view_functions.get(request.endpoint)
     if view is not None and getattr(view, _READS_ONLY, False):
+        session = db.session()
+        if not session.in_transaction():
+            session.info[AUTOCOMMITTED] = True
+
+
+def one_statement_write(when: Callable[[], bool]):
+    """Mark a view whose request, when ``when()`` says so, writes in one atomic statement and nothing else: it
+    then runs in autocommit, as a ``reads_only`` view's GET does (see the module's note). ``when`` is asked before
+    the view runs (the request's headers and body, no statement) and must answer true only for a request whose
+    every path
+
+    - sends at most one statement that changes rows (bookkeeping aside), and that statement is atomic by itself
+      (one ``INSERT``/``UPDATE``, data-modifying CTEs included);
+    - holds its rules in the statement's condition; what it reads before (who is asking, the window) it reads
+      without a lock, as it would in a READ COMMITTED transaction, where those reads guard nothing more;
+    - refuses only when that statement wrote nothing (it matched no row, or was never sent), so that a refusal
+      changes nothing;
+    - takes no lock and opens no savepoint (an ``Idempotency-Key``'s claim does: such a request keeps its
+      transaction).
+
+    Such a request is as atomic as in a READ COMMITTED transaction of its own (each statement sees its own snapshot
+    either way), and a refusal changes nothing. It saves the ``BEGIN`` and ``COMMIT`` round trips and the
+    session's commit, and holds the write's row lock for the statement only. The one difference: an exception
+    after the write (a fault in building the answer from the returned row) leaves the write committed."""
+    def mark(view):
+        setattr(view, _ONE_WRITE, when)
+        return view
+    return mark
+
+
+def _begin_one_write() -> None:
+    """before_request: a ``one_statement_write`` view's request that its ``when`` admits takes its connection in
+    autocommit, as ``_begin_reads`` does for reads (a session already in a transaction keeps it)."""
+    if request.method in _READ_METHODS:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    when = getattr(view, _ONE_WRITE, None)
+    if when is not None and when():
         session = db.session()
         if not session.in_transaction():
             session.info[AUTOCOMMITTED] = True
@@ -211,5 +252,6 @@ def init_app(app: Flask) -> None:
         event.listen(Engine, "commit", _forget_changes)
         event.listen(Engine, "rollback", _forget_changes)
     app.before_request(_begin_reads)
+    app.before_request(_begin_one_write)
     app.after_request(finish_request)
     app.teardown_request(rollback_on_exception)

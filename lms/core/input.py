@@ -101,19 +101,56 @@ def _check_text(text: str) -> None:
         raise _bad_json(_l("Teks bukan UTF-8 yang valid.")) from exc
 
 
+#: The strict decoder, built once (``json.loads`` with options builds a decoder and its scanner on every call).
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+
+
+def _document(s) -> tuple[str, bool]:
+    """The JSON text as ``json.loads`` reads it, and whether no string in it can hold what ``check_json_value``
+    refuses, so that the walk is not needed: text from strict UTF-8 (or a ``str`` that encodes as UTF-8) has no lone
+    surrogate; without a ``\\u`` escape no string can hold NUL or a surrogate (the decoder refuses raw control
+    characters in strings); with at most ``MAX_JSON_DEPTH`` opening brackets, strings included, nothing nests deeper.
+    Anything else is walked. ``tests/core/test_input.py`` compares both ways on the refused bodies."""
+    if isinstance(s, str):
+        if s.startswith("\ufeff"):
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", s, 0)
+        try:
+            s.encode("utf-8")
+        except UnicodeEncodeError:
+            return s, False
+        text = s
+    elif isinstance(s, bytes | bytearray):
+        encoding = json.detect_encoding(s)
+        if encoding != "utf-8":
+            return s.decode(encoding, "surrogatepass"), False
+        try:
+            text = s.decode("utf-8")
+        except UnicodeDecodeError:
+            return s.decode("utf-8", "surrogatepass"), False  # encoded surrogates pass here, to be walked
+    else:
+        raise TypeError(f"the JSON object must be str, bytes or bytearray, not {s.__class__.__name__}")
+    return text, "\\u" not in text and text.count("{") + text.count("[") <= MAX_JSON_DEPTH
+
+
 class StrictJSONProvider(DefaultJSONProvider):
     """``loads`` refuses what JavaScript's JSON and PostgreSQL cannot hold; everything else is Flask's default."""
 
     def loads(self, s, **kwargs):
-        kwargs.setdefault("parse_constant", _reject_constant)
-        kwargs.setdefault("parse_float", _finite_float)
+        plain = False
         try:
-            value = json.loads(s, **kwargs)
+            if kwargs:  # the caller's own decoder options: the standard library's path, with the strict ones
+                kwargs.setdefault("parse_constant", _reject_constant)
+                kwargs.setdefault("parse_float", _finite_float)
+                value = json.loads(s, **kwargs)
+            else:
+                text, plain = _document(s)
+                value = _DECODER.decode(text)
         except RecursionError as exc:
             raise _bad_json(_l("Struktur JSON terlalu dalam.")) from exc
         except ValueError as exc:  # syntax, invalid UTF-8, an integer of more than 4300 digits
             raise _bad_json(_l("Isi permintaan bukan JSON yang valid.")) from exc
-        check_json_value(value)
+        if not plain:
+            check_json_value(value)
         return value
 
 
@@ -144,18 +181,20 @@ _UNPREFIXED_HEADERS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
 
 def check_request_text() -> None:
     """before_request: the query string, an urlencoded or multipart form and the headers are clean text."""
-    if request.query_string:
-        _check_urlencoded(request.query_string, "query")
+    req = request._get_current_object()
+    if req.query_string:
+        _check_urlencoded(req.query_string, "query")
     # The headers straight from the WSGI environ (``HTTP_*``, and the two without the prefix), without building
-    # Werkzeug's header objects on every request.
-    for name, value in request.environ.items():
-        if (name.startswith("HTTP_") or name in _UNPREFIXED_HEADERS) and isinstance(value, str) and (
-                "\x00" in value or "\x00" in name):
+    # Werkzeug's header objects on every request; the NUL looked for first, with no call for a plain str.
+    for name, value in req.environ.items():
+        if ("\x00" in name or ((value.__class__ is str or isinstance(value, str)) and "\x00" in value)) and (
+                name.startswith("HTTP_") or name in _UNPREFIXED_HEADERS) and isinstance(value, str):
             raise InvalidInput(details={"headers": str(_l("Teks tidak boleh berisi karakter NUL."))})
-    if request.mimetype == "application/x-www-form-urlencoded":
-        _check_urlencoded(request.get_data(cache=True), "form")
-    elif request.mimetype == "multipart/form-data":
-        for key, value in request.form.items(multi=True):
+    mimetype = req.mimetype
+    if mimetype == "application/x-www-form-urlencoded":
+        _check_urlencoded(req.get_data(cache=True), "form")
+    elif mimetype == "multipart/form-data":
+        for key, value in req.form.items(multi=True):
             if "\x00" in key or "\x00" in value:
                 raise InvalidInput(details={"form": str(_l("Teks tidak boleh berisi karakter NUL."))})
 

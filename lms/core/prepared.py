@@ -127,7 +127,7 @@ def to_autocommit(connection) -> None:
     costs the driver's lock and state checks: on a read path, more than the pool's checkout itself.)"""
     pooled = connection.connection
     if _AUTOCOMMIT_DIALECT not in pooled.info:
-        connection.dialect.set_isolation_level(pooled.dbapi_connection, "AUTOCOMMIT")
+        _switch(connection.dialect, pooled.dbapi_connection, autocommit=True)
         pooled.info[_AUTOCOMMIT_DIALECT] = connection.dialect
 
 
@@ -136,7 +136,17 @@ def _checked_out(dbapi_connection, record, proxy) -> None:
     taken for reads again (``_read_connection``). Every other taker (a session's transaction, ``engine.begin()``, a
     task, a command) gets it transactional, as the pool gave it before any read."""
     if _AUTOCOMMIT_DIALECT in record.info and not _FOR_READS.get():
-        record.info.pop(_AUTOCOMMIT_DIALECT).reset_isolation_level(dbapi_connection)
+        _switch(record.info.pop(_AUTOCOMMIT_DIALECT), dbapi_connection, autocommit=False)
+
+
+def _switch(dialect, dbapi_connection, *, autocommit: bool) -> None:
+    """The driver's connection to autocommit, or back to the dialect's default mode."""
+    if dialect.driver == "psycopg":
+        dbapi_connection.autocommit = autocommit  # the dialect's switch also sets isolation_level: twice the work
+    elif autocommit:
+        dialect.set_isolation_level(dbapi_connection, "AUTOCOMMIT")
+    else:
+        dialect.reset_isolation_level(dbapi_connection)
 
 
 if not event.contains(Pool, "checkout", _checked_out):

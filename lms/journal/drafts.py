@@ -105,7 +105,7 @@ def save_draft(enrollment_id: int, module_id: int, answers: dict[str, str], *, v
     ``lms.learning.activity_statement``), on PostgreSQL the same statement records the activity of a save that
     wrote; the second value says whether it did so."""
     session = db.session()
-    dialect = session.connection().dialect.name
+    dialect = session.get_bind().dialect.name  # not the session's connection: an autocommitted save has its own
     if dialect != "postgresql":
         activity = None  # SQLite has no data-modifying CTEs: the read model's own statement follows
     kind = "version" if version else ("new" if version == 0 else "merge")

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
@@ -21,6 +22,8 @@ from lms.journal import drafts
 from lms.journal.models import MAX_ANSWER_LENGTH, JournalEntry, Prompt
 from lms.learning.services import activity_statement, journal_gate, progress_of, record_completion, require_readable
 
+#: In ``app.extensions``: whether a draft is saved in one statement (``draft_in_one_statement``).
+_ONE_STATEMENT = "lms_journal_draft_in_one_statement"
 #: Saves without a version merge into the newest draft; they retry when a concurrent save moved it.
 _ATTEMPTS = 3
 
@@ -124,6 +127,18 @@ def submission_errors(prompts: list[Prompt], answers: Mapping[str, str]) -> dict
             errors[str(prompt.id)] = str(_l("Jawaban minimal %(min)s karakter (sekarang %(n)s).",
                                             min=prompt.min_length, n=length))
     return errors
+
+
+def draft_in_one_statement() -> bool:
+    """Whether ``save_draft`` changes rows with one statement and nothing else: on PostgreSQL with the read model's
+    activity statement installed, which rides in the save's own statement (``drafts``), its ``journal.saved``
+    subscriber then writing nothing. Elsewhere the read model's statement follows the save. Its refusals all come
+    before the write or from a write that matched no row. (For ``lms.core.boundary.one_statement_write``.)"""
+    extensions = current_app.extensions
+    one = extensions.get(_ONE_STATEMENT)
+    if one is None:  # fixed for the app once it serves requests (the read model is installed by the app factory)
+        one = extensions[_ONE_STATEMENT] = activity_statement() is not None and db.engine.dialect.name == "postgresql"
+    return one
 
 
 def save_draft(enrollment: Enrollment, module_id: int, answers: Mapping, *, now: datetime,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, make_response
+from flask import current_app, g, make_response, request
+from werkzeug.exceptions import HTTPException
 
 from lms.api.blueprint import bp
 from lms.api.schemas import REPLAYED_HEADER, Error, IdempotencyHeader, errors
 from lms.cohorts.participant import api_participant_required
 from lms.core import idempotency
-from lms.core.boundary import keep_writes_on_refusal, reads_only
+from lms.core.boundary import keep_writes_on_refusal, one_statement_write, reads_only
 from lms.core.errors import Invalid
 from lms.core.time import now_utc
 from lms.journal import services as journal
@@ -117,7 +118,21 @@ def get_journal(module_id: int):
     return _journal_json(journal.get_journal(g.enrollment, module, now=now_utc()))
 
 
+def _plain_autosave() -> bool:
+    """A draft autosave (``submit`` absent or false) without an Idempotency-Key, where the journal saves a draft in
+    one statement: its request runs in autocommit (``one_statement_write``). A key's claim, a submission and a body
+    that does not parse keep the transaction (the view refuses the last as it always does)."""
+    if request.headers.get(idempotency.HEADER) is not None:
+        return False
+    try:
+        body = request.get_json(silent=True)  # parsed once: the view's arguments read the same cached value
+    except (Invalid, HTTPException):  # refused by the view, in its turn (after who is asking), as before
+        return False
+    return type(body) is dict and body.get("submit", False) is False and journal.draft_in_one_statement()
+
+
 @bp.put("/journals/<int:module_id>")
+@one_statement_write(_plain_autosave)
 @bp.doc(tags=["belajar"], summary="Save a draft, or submit",
         description="409 `version_conflict`: the journal was saved since `version` (nothing written). "
                     "422 with `draft_saved: true`: a submission with too-short answers; the draft is saved.")

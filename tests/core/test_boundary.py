@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from lms.auth.models import ApiToken, User
 from lms.auth.services import authenticate_token
+from lms.core import prepared
 from lms.core.boundary import reads_only
 from lms.core.errors import Invalid
 from lms.core.prepared import Prepared
@@ -401,15 +402,10 @@ def test_a_pooled_connection_switches_mode_only_when_its_taker_needs_the_other(m
         db.session.execute(select(User.id)).all()
         return {"in_transaction": _in_transaction(db.session.connection().connection.dbapi_connection)}
 
-    with app.app_context():
-        dialect = db.engine.dialect
     switches = []
-    set_level, reset_level = dialect.set_isolation_level, dialect.reset_isolation_level
-    # (The reset sets the default level through ``set_isolation_level``: only the switches to autocommit are counted
-    # there.)
-    monkeypatch.setattr(dialect, "set_isolation_level",
-                        lambda c, level: (level == "AUTOCOMMIT" and switches.append(level)) or set_level(c, level))
-    monkeypatch.setattr(dialect, "reset_isolation_level", lambda c: switches.append("default") or reset_level(c))
+    switch = prepared._switch
+    monkeypatch.setattr(prepared, "_switch", lambda dialect, dbapi, *, autocommit: switches.append(
+        "AUTOCOMMIT" if autocommit else "default") or switch(dialect, dbapi, autocommit=autocommit))
     client = app.test_client()
     for _ in range(3):
         assert client.get("/_uji/baca-siap").status_code == 200

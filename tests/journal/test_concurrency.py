@@ -87,3 +87,26 @@ def test_concurrent_unversioned_drafts_of_different_prompts_all_land(pg_ready, p
     assert saved["answers"][p2] in {f"tulisan {i}" for i in (0, 2)}
     with pg_ready.app.app_context():
         assert db.session.scalar(select(func.count(JournalEntry.id))) == 1
+
+
+@pytest.mark.postgres
+def test_autocommitted_drafts_racing_a_submission_all_land_and_the_submission_takes_one_state(pg_ready, pg_live_server):
+    """Plain drafts run in autocommit (one upsert each); a submission keeps its transaction (the entry read, then a
+    write conditional on that version, retried when a draft moved it). Two drafts and a submission at once: all
+    three answer 200, every save counts in the version, and what was submitted is one state of the entry."""
+    from tests.journal.test_journal import LONG, LONG2
+
+    p1, p2 = pg_ready.prompt_ids()
+    start = pg_ready.put({p1: LONG, p2: LONG2}).get_json()["version"]
+    url = f"{pg_live_server.url}/api/v1/journals/{pg_ready.module_id()}"
+    drafts = [f"{LONG} (jendela {i})" for i in range(2)]
+    bodies = [{"answers": {p1: text}, "submit": False} for text in drafts] + [{"answers": {}, "submit": True}]
+
+    results = race(url, pg_ready.headers, bodies)
+
+    assert Counter(status for status, _, _ in results) == {200: 3}, results
+    with pg_ready.app.app_context():
+        entry = db.session.scalar(select(JournalEntry))
+        assert entry.version == start + 3 and entry.status == "submitted"
+        assert entry.draft_answers[p1] in drafts and entry.draft_answers[p2] == LONG2
+        assert entry.submitted_answers[p1] in {LONG, *drafts} and entry.submitted_answers[p2] == LONG2
