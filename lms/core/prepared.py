@@ -20,10 +20,11 @@ with named scalar bind parameters (no expanding ``IN``, no literal execution): t
 with a fixed shape. Rows are plain tuples, in the order of the returned columns. A write sent this way is seen by
 the request boundary as any other (its ``after_cursor_execute`` listener marks the connection changed).
 
-**Reads outside the session.** A session marked ``AUTOCOMMITTED`` (a reads-only request, ``lms.core.boundary``)
-that has no transaction of its own runs its prepared statements on a connection of its own, taken from the pool
-once per request and put in autocommit (``_read_connection``), instead of ``session.connection()``: the session's
-transaction, its connection bookkeeping and their close cost more CPU than the two statements of a progress read.
+**Outside the session.** A session marked ``AUTOCOMMITTED`` (a reads-only request or a one-statement write,
+``lms.core.boundary``) that has no transaction of its own runs its prepared statements on a connection of its own,
+taken from the pool once per request and put in autocommit (``_read_connection``), instead of
+``session.connection()``: the session's transaction, its connection bookkeeping and their close cost more CPU than
+the two statements of a progress read.
 The rows are the same, each statement commits itself (a read: nothing to commit), and the instances adopted from
 them live in the session as before. Whatever does begin the session's own transaction afterwards (a lazy load, a
 token's last use, a flush) takes a connection of its own, in autocommit too, and from then on every prepared
