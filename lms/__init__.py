@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+
+# Importing the app builds some 200 000 objects that live as long as the process (modules, classes, tables,
+# schemas); the cyclic collector would walk them again every few hundred allocations: about 0.3 s of CPU, an eighth
+# of an ``lms`` command's start-up. It is paused for the imports below; at the end of this module they are frozen
+# out of later collections (``gc.freeze``) and it resumes. ``lms.cli`` does the same around building its app.
+_COLLECTING = gc.isenabled()
+gc.disable()
+
 import os
 from collections.abc import Mapping
 from functools import wraps
@@ -84,6 +93,10 @@ from lms.ukppg import api as ukppg_api  # noqa: F401
 from lms.ukppg.cli import ukppg_cli
 from lms.ukppg.views import admin_bp as ukppg_admin_bp
 from lms.ukppg.views import bp as ukppg_bp
+
+gc.freeze()
+if _COLLECTING:
+    gc.enable()
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
