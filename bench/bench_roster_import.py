@@ -4,7 +4,8 @@
 
 Each size gets a fresh database (migrated, demo data loaded), then: the import, a re-import of the same file
 (must change nothing), and `COPY` of the file into a plain 6-column text table. Peak RSS is the `lms` child's
-own, so the two sizes show whether memory grows with the file.
+own, so the two sizes show whether memory grows with the file. CPU seconds (the `lms` child's, and its database
+backends' sampled from /proc) say what each run cost when the machine is too busy for wall times to.
 """
 
 from __future__ import annotations
@@ -142,24 +143,26 @@ def report_run(label: str, run: Run) -> None:
     staged = staging_seconds(run)
     phases = f"staging done at {staged:.1f} s, then {run.seconds - staged:.1f} s of checks and apply" if staged else ""
     print(f"  {label}: {run.seconds:.1f} s, peak RSS {run.peak_rss_mb:.0f} MB; {phases}")
+    print(f"    CPU: lms {run.cpu_seconds:.1f} s, its database backends ≥ {run.server_cpu_seconds or 0:.1f} s")
     print(f"    {run.stdout.strip()}")
     print_statements(run)
 
 
 def summarize(results: list[SizeResult]) -> None:
-    header = ("run", "rows", "seconds", "s − start-up", "rows/s", "peak RSS MB", "× COPY")
+    header = ("run", "rows", "seconds", "s − start-up", "rows/s", "peak RSS MB", "× COPY", "CPU lms / server s")
     table = []
     for r in results:
         for label, run in (("lms roster import", r.first), ("lms roster import (again)", r.again)):
             table.append((label, f"{r.rows:,}", f"{run.seconds:.1f}", f"{run.seconds - r.startup.seconds:.1f}",
-                          rate(r.rows, run.seconds), f"{run.peak_rss_mb:.0f}", f"{run.seconds / r.copy_seconds:.1f}×"))
+                          rate(r.rows, run.seconds), f"{run.peak_rss_mb:.0f}", f"{run.seconds / r.copy_seconds:.1f}×",
+                          f"{run.cpu_seconds:.1f} / {run.server_cpu_seconds or 0:.1f}"))
         table.append(("COPY (plain table)", f"{r.rows:,}", f"{r.copy_seconds:.2f}", "",
-                      rate(r.rows, r.copy_seconds), "-", "1×"))
+                      rate(r.rows, r.copy_seconds), "-", "1×", ""))
     print()
     print_table(header, table)
     startup = results[0].startup
-    print(f"`lms --help` (interpreter + app start-up, in every lms time; best of 3): {startup.seconds:.1f} s, "
-          f"peak RSS {startup.peak_rss_mb:.0f} MB")
+    print(f"`lms --help` (interpreter + app start-up, in every lms time; best of 3): {startup.seconds:.1f} s "
+          f"({startup.cpu_seconds:.1f} s of CPU), peak RSS {startup.peak_rss_mb:.0f} MB")
     if len(results) > 1:
         big, small = max(results, key=lambda r: r.rows), min(results, key=lambda r: r.rows)
         print(f"Peak RSS at {big.rows:,} rows / at {small.rows:,} rows: "

@@ -87,6 +87,9 @@ class Run:
     stderr: list[tuple[float, str]] = field(default_factory=list)
     timed_out: bool = False
     statements: list[tuple[float, float, str]] = field(default_factory=list)
+    #: the child's own CPU (user + system, from wait4), and its database backends' (sampled, see StatementSampler)
+    cpu_seconds: float = 0.0
+    server_cpu_seconds: float | None = None
 
     def check(self) -> Run:
         if self.timed_out or self.returncode != 0:
@@ -127,7 +130,7 @@ def run_lms(args: list[str], env: dict[str, str], *, timeout: float = 900.0, sam
         out.seek(0)
         stdout = out.read()
     return Run(args, seconds, usage.ru_maxrss / 1024, child.returncode, stdout, lines, timed_out.is_set(),
-               statements)
+               statements, usage.ru_utime + usage.ru_stime, sampler.server_cpu() if sampler else None)
 
 
 def startup_run(env: dict[str, str], *, repeats: int = 3) -> Run:
@@ -142,7 +145,11 @@ def _collect(stream, lines: list[tuple[float, str]], start: float) -> None:
 
 class StatementSampler:
     """Polls pg_stat_activity of one database: every active statement seen, with how long it had been running
-    when last seen (a lower bound, within the polling interval). Enough to say which statement is slow."""
+    when last seen (a lower bound, within the polling interval). Enough to say which statement is slow.
+
+    Also the CPU of every backend of the database that started after the sampler (the command's connections),
+    read from /proc (server on this machine) at each poll: a lower bound, missing at most the last interval of
+    each backend; CPU, unlike wall time, hardly depends on what else the machine runs."""
 
     def __init__(self, url: str, interval: float = 0.2) -> None:
         self.url, self.interval = url, interval
@@ -150,6 +157,11 @@ class StatementSampler:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
         self._t0 = time.perf_counter()
+        self._cpu: dict[int, float] = {}
+        self._before: set[int] = set()
+
+    def server_cpu(self) -> float:
+        return sum(self._cpu.values())
 
     def start(self) -> None:
         self._t0 = time.perf_counter()
@@ -165,12 +177,28 @@ class StatementSampler:
         query = ("SELECT pid, query_start, extract(epoch FROM clock_timestamp() - query_start), query "
                  "FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' "
                  "AND pid <> pg_backend_pid()")
+        backends = ("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
         with psycopg.connect(self.url, autocommit=True) as conn:
+            self._before = {pid for (pid,) in conn.execute(backends)}
             while not self._stop.wait(self.interval):
                 elapsed = time.perf_counter() - self._t0
                 for pid, started, running, text in conn.execute(query):
                     running = float(running)
                     self._seen[(pid, started)] = (elapsed - running, running, _one_line(text))
+                for (pid,) in conn.execute(backends):
+                    if pid not in self._before and (cpu := _process_cpu(pid)) is not None:
+                        self._cpu[pid] = max(cpu, self._cpu.get(pid, 0.0))
+
+
+def _process_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of a process of this machine, None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _one_line(sql: str, width: int = 110) -> str:
