@@ -70,3 +70,13 @@ WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "TRUNCATE")
 def writes(statements: list[str]) -> list[str]:
     """The statements among ``statements`` that change data."""
     return [s for s in statements if s.lstrip().upper().startswith(WRITES)]
+
+
+def in_transaction(dbapi_connection) -> bool:
+    """PostgreSQL: inside a transaction block now. SQLite (whose driver begins one only before a write): in the
+    driver's transactional mode."""
+    if hasattr(dbapi_connection, "in_transaction"):  # sqlite3
+        return dbapi_connection.isolation_level is not None
+    from psycopg.pq import TransactionStatus
+
+    return dbapi_connection.info.transaction_status != TransactionStatus.IDLE

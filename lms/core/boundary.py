@@ -22,7 +22,9 @@ request handler). Views and services flush; they do not commit.
   or HEAD, runs its statements in autocommit: no ``BEGIN`` and no ``COMMIT``, two round trips of the two to four a
   read sends, and the server's work for them. Each statement still sees one consistent snapshot; a bookkeeping write
   (a token's last use) commits with its own statement. Not for a view that writes, locks rows, opens a savepoint or
-  streams with a server-side cursor: those need the transaction.
+  streams with a server-side cursor: those need the transaction. Its prepared statements run on a pooled connection
+  of the request's own, outside the session's transaction (``lms.core.prepared``), as do those of a request that
+  ``one_statement_write`` admits.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from lms.core.prepared import Prepared
 from lms.core.time import now_utc
 from lms.extensions import db
 from tests.learning import DURING
-from tests.queries import counted
+from tests.queries import counted, in_transaction
 
 
 def _user(name: str) -> User:
@@ -228,16 +228,6 @@ def test_a_request_that_owns_its_session_commits_without_expiring_and_one_in_a_k
         assert "name" not in user.__dict__  # expired: the next read sees what later requests commit
 
 
-def _in_transaction(dbapi_connection) -> bool:
-    """PostgreSQL: inside a transaction block now. SQLite (whose driver begins one only before a write): in the
-    driver's transactional mode."""
-    if hasattr(dbapi_connection, "in_transaction"):  # sqlite3
-        return dbapi_connection.isolation_level is not None
-    from psycopg.pq import TransactionStatus
-
-    return dbapi_connection.info.transaction_status != TransactionStatus.IDLE
-
-
 def test_a_reads_only_view_runs_in_autocommit_and_its_connection_goes_back_transactional(make_app):
     """GET on a ``reads_only`` view: no BEGIN, no COMMIT (each statement commits itself). Its pooled connection is
     back in transactional mode for the next request, and a view without the mark still runs in a transaction."""
@@ -248,7 +238,7 @@ def test_a_reads_only_view_runs_in_autocommit_and_its_connection_goes_back_trans
         dbapi = db.session.connection().connection.dbapi_connection
         db.session.execute(select(User.id)).all()
         seen.append(id(dbapi))
-        return {"in_transaction": _in_transaction(dbapi)}
+        return {"in_transaction": in_transaction(dbapi)}
 
     @app.get("/_uji/baca")
     @reads_only
@@ -275,7 +265,7 @@ def test_a_reads_only_view_in_a_session_already_in_a_transaction_keeps_it(make_a
     @app.get("/_uji/baca")
     @reads_only
     def read():
-        return {"in_transaction": _in_transaction(db.session.connection().connection.dbapi_connection)}
+        return {"in_transaction": in_transaction(db.session.connection().connection.dbapi_connection)}
 
     with app.app_context():
         db.session.execute(select(User.id)).all()
@@ -294,7 +284,7 @@ def test_the_progress_read_sends_no_begin_or_commit(pg_app, pg_learning, during)
     states = []
     with pg_app.app_context():
         event.listen(db.engine, "after_cursor_execute",
-                     lambda conn, cursor, *args: states.append(_in_transaction(conn.connection.dbapi_connection)))
+                     lambda conn, cursor, *args: states.append(in_transaction(conn.connection.dbapi_connection)))
     client = pg_app.test_client()
     assert client.get("/api/v1/me/progress", headers=headers).status_code == 200
     assert len(states) >= 4 and not any(states), states  # token, its use, enrollment, own rows
@@ -341,7 +331,7 @@ def test_a_reads_only_views_prepared_statements_run_outside_the_session_until_it
         session_connection = db.session.connection().connection.dbapi_connection  # the session's own transaction
         ids.rows(db.session(), {"after": 0})
         seen["after_begin"] = (session_connection, db.session.info["lms_connection"].connection.dbapi_connection)
-        return {"reads_in_transaction": _in_transaction(first), "same": first is second}
+        return {"reads_in_transaction": in_transaction(first), "same": first is second}
 
     @app.get("/_uji/siapkan-gagal")
     @reads_only
@@ -400,7 +390,7 @@ def test_a_pooled_connection_switches_mode_only_when_its_taker_needs_the_other(m
     @app.get("/_uji/biasa-siap")
     def ordinary():
         db.session.execute(select(User.id)).all()
-        return {"in_transaction": _in_transaction(db.session.connection().connection.dbapi_connection)}
+        return {"in_transaction": in_transaction(db.session.connection().connection.dbapi_connection)}
 
     switches = []
     switch = prepared._switch

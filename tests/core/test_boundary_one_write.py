@@ -11,7 +11,7 @@ from lms.core.boundary import one_statement_write
 from lms.core.errors import Invalid
 from lms.core.time import now_utc
 from lms.extensions import csrf, db
-from tests.core.test_boundary import _in_transaction
+from tests.queries import in_transaction
 
 
 def _app(make_app):
@@ -27,7 +27,7 @@ def _app(make_app):
                                      .values(name=request.json["name"])).rowcount
         if not changed:
             raise Invalid()
-        return {"in_transaction": _in_transaction(dbapi)}
+        return {"in_transaction": in_transaction(dbapi)}
 
     csrf.exempt(rename)
     with app.app_context():
@@ -53,7 +53,7 @@ def test_the_write_runs_in_autocommit_only_when_the_views_condition_holds(make_a
     # The pooled connection went back to transactional mode after the autocommitted request.
     with app.app_context():
         assert db.session.execute(text("SELECT 1")).scalar() == 1
-        assert _in_transaction(db.session.connection().connection.dbapi_connection)
+        assert in_transaction(db.session.connection().connection.dbapi_connection)
 
 
 def test_a_refusal_in_autocommit_changes_nothing(make_app):

@@ -11,9 +11,9 @@ from sqlalchemy import event, select
 from lms.extensions import db
 from lms.journal.models import JournalEntry
 from lms.progress.models import ProgressSummary
-from tests.core.test_boundary import _in_transaction
 from tests.journal.test_journal import LONG, LONG2, Participant
 from tests.learning import DURING
+from tests.queries import in_transaction
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def statements_seen(app):
     seen = []
 
     def record(conn, cursor, statement, *args):
-        seen.append((_in_transaction(conn.connection.dbapi_connection), statement.split()[0].upper()))
+        seen.append((in_transaction(conn.connection.dbapi_connection), statement.split()[0].upper()))
 
     with app.app_context():
         engine = db.engine
