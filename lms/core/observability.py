@@ -85,27 +85,29 @@ def _requests(endpoint: str, method: str, status: int):
 def _start_request() -> None:
     incoming = request.environ.get("HTTP_X_REQUEST_ID", "")
     request_id = incoming if _VALID_ID.match(incoming) else _new_request_id()
-    g.request_id = request_id
-    g.request_started = time.perf_counter()
-    g.request_id_token = request_id_var.set(request_id)
+    state = g._get_current_object()  # one look-up of the context-local, not one per attribute
+    state.request_id = request_id
+    state.request_started = time.perf_counter()
+    state.request_id_token = request_id_var.set(request_id)
 
 
 def _finish_request(response: Response) -> Response:
-    request_id = g.get("request_id")
+    state = g._get_current_object()
+    request_id = state.get("request_id")
     if request_id:
         response.headers[REQUEST_ID_HEADER] = request_id
-    started = g.get("request_started")
+    started = state.get("request_started")
     if started is not None:
-        endpoint, elapsed = request.endpoint or "unmatched", time.perf_counter() - started
-        method, status = request.method, response.status_code
+        req = request._get_current_object()
+        endpoint, elapsed = req.endpoint or "unmatched", time.perf_counter() - started
+        method, status = req.method, response.status_code
         if method not in _METHODS:
             method = "OTHER"  # a client's made-up method must not add a metric (and a cached child) per name
         _latency(endpoint, method).observe(elapsed)
         _requests(endpoint, method, status).inc()
         if current_app.config.get("LOG_FORMAT") == "json":
-            access_log.info("%s %s %s", request.method, request.path, response.status_code,
-                            extra={"status": response.status_code, "duration_ms": round(elapsed * 1000, 1),
-                                   "endpoint": endpoint})
+            access_log.info("%s %s %s", req.method, req.path, status,
+                            extra={"status": status, "duration_ms": round(elapsed * 1000, 1), "endpoint": endpoint})
     return response
 
 
