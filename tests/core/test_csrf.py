@@ -5,23 +5,13 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from flask import session
 from flask_wtf.csrf import generate_csrf
-from itsdangerous import TimestampSigner
 
 from lms.core import csrf
+from tests.core.conftest import SIGNER_T0
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-T0 = 1_790_000_000
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """The signer's clock (signing and checking a token's age), in whole seconds; set ``clock[0]`` to move it."""
-    now = [T0]
-    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: now[0])
-    return now
 
 
 def _token(client) -> str:
@@ -71,9 +61,9 @@ def test_the_time_limit_counts_from_the_render(app, clock):
     client = app.test_client()
     _token(client)
     early = _token(client)
-    clock[0] = T0 + 3000
+    clock[0] = SIGNER_T0 + 3000
     late = _token(client)
     assert late != early
-    clock[0] = T0 + 3601
+    clock[0] = SIGNER_T0 + 3601
     assert client.post("/lang", data={"lang": "en", "csrf_token": early}).status_code == 400  # expired
     assert client.post("/lang", data={"lang": "en", "next": "/healthz", "csrf_token": late}).status_code == 302

@@ -7,20 +7,10 @@ import pytest
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
-from itsdangerous.timed import TimestampSigner
 from markupsafe import Markup
 
 from lms.core.flaskapp import App, SessionJSON
 from lms.core.signing import KeptSigner, KeptSignerSerializer
-
-T0 = 1_790_000_000
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    now = [T0]
-    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: now[0])
-    return now
 
 
 def _apps_serializers(secret="kunci", fallbacks=()):

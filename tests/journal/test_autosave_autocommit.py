@@ -11,17 +11,9 @@ from sqlalchemy import event, select
 from lms.extensions import db
 from lms.journal.models import JournalEntry
 from lms.progress.models import ProgressSummary
-from tests.journal.test_journal import LONG, LONG2, Participant
+from tests.journal.test_journal import LONG, LONG2
 from tests.learning import DURING
 from tests.queries import in_transaction
-
-
-@pytest.fixture
-def ready(app, learning, during):
-    participant = Participant(app, learning, prompts=2)
-    participant.finish_materi()
-    participant.take_posttest()
-    return participant
 
 
 @contextmanager

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from lms.auth.models import User
@@ -31,14 +30,6 @@ class Other(Participant):
         self.enrollment_id = learning.participant(OTHER, cohort_id=cohort_id)
         self.headers = learning.headers(OTHER)
         self.modules = self.progress()["modules"]
-
-
-@pytest.fixture
-def ready(app, learning, during):
-    participant = Participant(app, learning, prompts=2)
-    participant.finish_materi()
-    participant.take_posttest()
-    return participant
 
 
 def stashes(app) -> int:

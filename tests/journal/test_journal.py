@@ -45,19 +45,6 @@ class Participant(ApiParticipant):
             return db.session.scalar(select(func.count(JournalEntry.id)))
 
 
-@pytest.fixture
-def participant(app, learning, during):
-    return Participant(app, learning, prompts=2)
-
-
-@pytest.fixture
-def ready(participant):
-    """Module 1: materi and post-test done, so its journal is open."""
-    participant.finish_materi()
-    participant.take_posttest()
-    return participant
-
-
 def test_get_shape_and_status_from_empty_to_draft_to_submitted(ready):
     body = ready.get().get_json()
     assert [p["text"] for p in body["prompts"]] == ["Refleksi 1.1", "Refleksi 1.2"]
