@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import os
 import random
 import subprocess
@@ -54,6 +55,7 @@ from bench.wrk import (  # noqa: E402
     wrk_command,
 )
 from lms import create_app  # noqa: E402
+from lms.auth import identity  # noqa: E402
 from lms.auth import services as auth_services  # noqa: E402
 from lms.auth.models import User  # noqa: E402
 from lms.auth.sessions import SESSION_KEY, start_session  # noqa: E402
@@ -62,6 +64,7 @@ from lms.core.time import now_utc  # noqa: E402
 from lms.curriculum.models import Module  # noqa: E402
 from lms.extensions import db  # noqa: E402
 from lms.journal.models import Prompt  # noqa: E402
+from lms.modules import progress  # noqa: E402
 from lms.posttest.models import Attempt  # noqa: E402
 
 ANSWER = ("Saya mencoba diskusi kelompok kecil di kelas IV: peserta didik menjelaskan cara mereka membagi "
@@ -173,11 +176,27 @@ class Scenario:
     requests: list[Request]
 
 
+def progress_statements(env: dict[str, str]) -> str:
+    """The two statements the app sends for ``GET /api/v1/me/progress`` (its identity statement, with whatever the
+    app includes in it, and the participant's own rows), as compiled for PostgreSQL, for ``bare_app``'s
+    ``/progress``: JSON."""
+    app = create_app(env=env)
+    with app.app_context():
+        dialect = db.engine.dialect
+        token = identity._statements(app.extensions.get(identity._INCLUDED))[0]._for(dialect)
+        own = progress._OWN_ROWS._for(dialect)
+        db.engine.dispose()
+    defaults = {k: v for k, v in token.defaults.items() if k != "token_hash"}
+    return json.dumps({"identity": token.sql, "defaults": defaults, "own_rows": own.sql,
+                       "enrollment_column": identity._TOKEN_SHAPE.width + 1})
+
+
 def scenarios(bare: Server, app: Server, v: Visitors) -> list[Scenario]:
     bearer = [{"Authorization": f"Bearer {t}"} for t in v.tokens]
     draft = json_body({"answers": v.journal_answers, "submit": False})
     return [
         Scenario("bare: GET /users/{id}", bare, [Request("GET", f"/users/{uid}") for uid in v.user_ids]),
+        Scenario("bare + the app's 2 progress statements", bare, [Request("GET", "/progress", h) for h in bearer]),
         Scenario("GET /api/v1/me/progress", app, [Request("GET", "/api/v1/me/progress", h) for h in bearer]),
         Scenario("  same, Accept-Encoding: br", app,
                  [Request("GET", "/api/v1/me/progress", {**h, "Accept-Encoding": "br, gzip"}) for h in bearer]),
@@ -313,7 +332,8 @@ def main() -> None:
         print(f"{len(visitors.tokens)} tokens and session cookies, {len(visitors.journal_tokens)} of them may write "
               f"module {visitors.journal_module}'s journal: {time.perf_counter() - start:.1f} s")
         compression_cost(env, visitors.tokens)
-        bare_env = {**os.environ, "BARE_DATABASE_URL": bench_db.url}
+        bare_env = {**os.environ, "BARE_DATABASE_URL": bench_db.url,
+                    "BARE_PROGRESS_STATEMENTS": progress_statements(env)}
         app = Server(env, args.workers, instance / "gunicorn-app.log")
         bare = Server(bare_env, args.workers, instance / "gunicorn-bare.log", app="bench.bare_app:create_app()")
         measured = []
