@@ -27,6 +27,7 @@ def create_app() -> Flask:
     app = Flask(__name__)
     url = os.environ["BARE_DATABASE_URL"]
     state: dict[str, psycopg.Connection] = {}
+    app.extensions["bare_connection"] = state  # the worker's connection, for whoever ends it early (a test)
 
     def connection() -> psycopg.Connection:
         conn = state.get("conn")

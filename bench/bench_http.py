@@ -176,16 +176,14 @@ class Scenario:
     requests: list[Request]
 
 
-def progress_statements(env: dict[str, str]) -> str:
+def progress_statements(app) -> str:
     """The two statements the app sends for ``GET /api/v1/me/progress`` (its identity statement, with whatever the
     app includes in it, and the participant's own rows), as compiled for PostgreSQL, for ``bare_app``'s
     ``/progress``: JSON."""
-    app = create_app(env=env)
     with app.app_context():
         dialect = db.engine.dialect
         token = identity._statements(app.extensions.get(identity._INCLUDED))[0]._for(dialect)
         own = progress._OWN_ROWS._for(dialect)
-        db.engine.dispose()
     defaults = {k: v for k, v in token.defaults.items() if k != "token_hash"}
     return json.dumps({"identity": token.sql, "defaults": defaults, "own_rows": own.sql,
                        "enrollment_column": identity._TOKEN_SHAPE.width + 1})
@@ -333,7 +331,7 @@ def main() -> None:
               f"module {visitors.journal_module}'s journal: {time.perf_counter() - start:.1f} s")
         compression_cost(env, visitors.tokens)
         bare_env = {**os.environ, "BARE_DATABASE_URL": bench_db.url,
-                    "BARE_PROGRESS_STATEMENTS": progress_statements(env)}
+                    "BARE_PROGRESS_STATEMENTS": progress_statements(create_app(env=env))}
         app = Server(env, args.workers, instance / "gunicorn-app.log")
         bare = Server(bare_env, args.workers, instance / "gunicorn-bare.log", app="bench.bare_app:create_app()")
         measured = []
