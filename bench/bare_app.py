@@ -11,6 +11,11 @@ statements of ``GET /api/v1/me/progress`` (JSON, from ``bench_http.progress_stat
 statement, then the participant's own progress rows, sent as the app sends them, and the rows returned as JSON
 with nothing computed. Flask plus the app's SQL: the ceiling of the ratio any code answering the progress read with
 these two statements could reach.
+
+``GET /dashboard`` (the app's session cookie), when ``BARE_DASHBOARD_STATEMENTS`` holds the app's two statements of
+``GET /sertifikasi/`` (``bench_http.dashboard_statements``): Flask's own session cookie, signed with the app's key,
+read as the app reads it; the live session's identity statement, then the page's rows (progress and the
+determination status); the rows returned as JSON, nothing computed and no page rendered.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import json
 import os
 
 import psycopg
-from flask import Flask, abort, jsonify, request
+from flask import Flask, abort, jsonify, request, session
 
 
 def create_app() -> Flask:
@@ -63,5 +68,27 @@ def create_app() -> Flask:
                 abort(404)
             rows = conn.execute(own_rows, {"enrollment_id": found[enrollment_column]}, prepare=True).fetchall()
             return jsonify({"user_id": found[1], "rows": [list(r) for r in rows]})
+
+    page = json.loads(os.environ.get("BARE_DASHBOARD_STATEMENTS", "null"))
+    if page:
+        app.secret_key = page["secret_key"]
+        app.config.update(SESSION_COOKIE_NAME=page["cookie_name"], SESSION_REFRESH_EACH_REQUEST=False)
+
+        @app.get("/dashboard")
+        def dashboard():
+            user_id, secret = session.get("_user_id"), session.get(page["session_key"])
+            if not user_id or not secret:
+                abort(401)
+            conn = connection()
+            found = conn.execute(page["identity"], {**page["defaults"], "user_id": int(user_id),
+                                                    "session_id": hashlib.sha256(secret.encode()).hexdigest()},
+                                 prepare=True).fetchone()
+            if found is None or found[page["enrollment_column"]] is None:
+                abort(404)
+            email = found[page["email_column"]].strip().lower()
+            rows = conn.execute(page["page_rows"], {**page["page_defaults"], "email": email,
+                                                    "enrollment_id": found[page["enrollment_column"]]},
+                                prepare=True).fetchall()
+            return jsonify({"user_id": found[0], "rows": [list(r) for r in rows]})
 
     return app

@@ -62,6 +62,7 @@ from lms.auth.sessions import SESSION_KEY, start_session  # noqa: E402
 from lms.cohorts.models import Cohort, Enrollment  # noqa: E402
 from lms.core.time import now_utc  # noqa: E402
 from lms.curriculum.models import Module  # noqa: E402
+from lms.dashboard import services as dashboard_services  # noqa: E402
 from lms.extensions import db  # noqa: E402
 from lms.journal.models import Prompt  # noqa: E402
 from lms.modules import progress  # noqa: E402
@@ -189,6 +190,21 @@ def progress_statements(app) -> str:
                        "enrollment_column": identity._TOKEN_SHAPE.width + 1})
 
 
+def dashboard_statements(app) -> str:
+    """The two statements the app sends for ``GET /sertifikasi/`` (the live session's identity statement and the
+    page's rows), with what ``bare_app``'s ``/dashboard`` needs to read the app's session cookie: JSON."""
+    with app.app_context():
+        dialect = db.engine.dialect
+        user = identity._statements(app.extensions.get(identity._INCLUDED))[1]._for(dialect)
+        page = dashboard_services._PAGE_ROWS._for(dialect)
+    email_column = [c.key for c in User.__table__.columns].index("email")
+    return json.dumps({"identity": user.sql, "page_rows": page.sql, "session_key": SESSION_KEY,
+                       "defaults": {k: v for k, v in user.defaults.items() if k not in ("user_id", "session_id")},
+                       "page_defaults": {k: v for k, v in page.defaults.items() if k not in ("enrollment_id", "email")},
+                       "enrollment_column": identity._USER_SHAPE.width + 1, "email_column": email_column,
+                       "secret_key": app.secret_key, "cookie_name": app.config["SESSION_COOKIE_NAME"]})
+
+
 def scenarios(bare: Server, app: Server, v: Visitors) -> list[Scenario]:
     bearer = [{"Authorization": f"Bearer {t}"} for t in v.tokens]
     draft = json_body({"answers": v.journal_answers, "submit": False})
@@ -198,6 +214,8 @@ def scenarios(bare: Server, app: Server, v: Visitors) -> list[Scenario]:
         Scenario("GET /api/v1/me/progress", app, [Request("GET", "/api/v1/me/progress", h) for h in bearer]),
         Scenario("  same, Accept-Encoding: br", app,
                  [Request("GET", "/api/v1/me/progress", {**h, "Accept-Encoding": "br, gzip"}) for h in bearer]),
+        Scenario("bare + the app's 2 dashboard statements", bare,
+                 [Request("GET", "/dashboard", {"Cookie": c}) for c in v.cookies]),
         Scenario("GET /sertifikasi/ (cookie)", app, [Request("GET", "/sertifikasi/", {"Cookie": c})
                                                      for c in v.cookies]),
         Scenario(f"PUT /api/v1/journals/{v.journal_module} (draft)", app,
@@ -331,7 +349,8 @@ def main() -> None:
               f"module {visitors.journal_module}'s journal: {time.perf_counter() - start:.1f} s")
         compression_cost(env, visitors.tokens)
         bare_env = {**os.environ, "BARE_DATABASE_URL": bench_db.url,
-                    "BARE_PROGRESS_STATEMENTS": progress_statements(create_app(env=env))}
+                    "BARE_PROGRESS_STATEMENTS": progress_statements(made := create_app(env=env)),
+                    "BARE_DASHBOARD_STATEMENTS": dashboard_statements(made)}
         app = Server(env, args.workers, instance / "gunicorn-app.log")
         bare = Server(bare_env, args.workers, instance / "gunicorn-bare.log", app="bench.bare_app:create_app()")
         measured = []

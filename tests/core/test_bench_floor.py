@@ -8,9 +8,11 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bench import bare_app
-from bench.bench_http import progress_statements
+from bench.bench_http import dashboard_statements, progress_statements
+from lms.dashboard.services import _PAGE_ROWS
 from lms.extensions import db
 from lms.modules.progress import _OWN_ROWS
+from tests.learning import ApiParticipant, log_in
 
 pytestmark = pytest.mark.postgres
 
@@ -44,3 +46,32 @@ def test_the_floor_answers_with_the_rows_the_app_reads_for_the_token(pg_app, pg_
     assert [0, materi_id] in [row[:2] for row in expected]
     assert unknown.status_code == 404
     assert anonymous.status_code == 401
+
+
+def test_the_dashboard_floor_reads_the_apps_session_cookie_and_answers_the_page_rows(pg_app, pg_learning, during,
+                                                                                   monkeypatch):
+    enrollment_id = pg_learning.participant()
+    browser = log_in(pg_app, ApiParticipant.email)
+    assert browser.get("/sertifikasi/").status_code == 200
+    cookie = browser.get_cookie(pg_app.config["SESSION_COOKIE_NAME"]).value
+    with pg_app.app_context():
+        url = make_url(str(db.engine.url)).set(drivername="postgresql").render_as_string(hide_password=False)
+        expected = sorted(_PAGE_ROWS.rows(db.session(), {"enrollment_id": enrollment_id,
+                                                        "email": ApiParticipant.email}), key=repr)
+        db.session.remove()
+    monkeypatch.setenv("BARE_DATABASE_URL", url)
+    monkeypatch.setenv("BARE_DASHBOARD_STATEMENTS", dashboard_statements(pg_app))
+    floor = bare_app.create_app()
+    bare = floor.test_client()
+    try:
+        bare.set_cookie(pg_app.config["SESSION_COOKIE_NAME"], cookie)
+        answer = bare.get("/dashboard")
+        bare.set_cookie(pg_app.config["SESSION_COOKIE_NAME"], cookie[:-2] + "xx")  # a forged signature
+        forged = bare.get("/dashboard")
+    finally:
+        floor.extensions["bare_connection"]["conn"].close()
+
+    assert answer.status_code == 200
+    assert sorted((tuple(r) for r in answer.get_json()["rows"]), key=repr) == [tuple(r) for r in expected]
+    assert [r[0] for r in expected].count(3) == 1  # the determination status row is among them
+    assert forged.status_code == 401
