@@ -42,4 +42,3 @@ def compact_text(value: Any, default: Callable[[Any], Any] | None = None, *, fal
         return orjson.dumps(value, default, _OPTIONS).decode("utf-8")
     except orjson.JSONEncodeError:
         return fallback(value)
-

@@ -177,7 +177,8 @@ def utc_time(created: float) -> str:
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request id, task, and the exception if any."""
+    """One JSON object per line: time, level, logger, message, request id, task, and the exception if any; written
+    compact by orjson (``jsontext.compact_text``), any value JSON has no type for as its ``str()``."""
 
     def format(self, record: logging.LogRecord) -> str:
         body = {"time": utc_time(record.created),
