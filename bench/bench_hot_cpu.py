@@ -2,7 +2,7 @@
 two trees run at the same time on a loaded machine.
 
     python bench/bench_hot_cpu.py [--participants 1000] [--sample 100] [--requests 400] [--rounds 3]
-                                  [--top SCENARIO [--callers PATTERN]] [--database-url URL] [--keep]
+                                  [--top SCENARIO [--callers PATTERN]] [--access-log] [--database-url URL] [--keep]
 
 A fresh database (migrated, ``lms demo --participants N``, VACUUM ANALYZE) and a random sample of the synthetic
 participants with a bearer token and a logged-in session cookie (``bench_http.make_visitors``). The scenarios, sent
@@ -18,6 +18,9 @@ round by round, in CPU time of this thread (``time.thread_time``: waiting for th
 lowest round is printed, with the SQL statements per request. One more pass per scenario under cProfile counts the
 Python function calls per request (the profiler's own overhead makes that pass's time meaningless, so it is not
 printed). ``--top`` prints the profile of one scenario (its name's first word: bare, progress, dashboard, draft).
+
+The access log (one JSON line per request in production) is off unless ``--access-log``: then it is written, by the
+root logger's handlers as in production, to ``/dev/null``.
 
 The tree measured is the one this file lives in, so an older commit's tree (``git worktree add``) can run its own
 copy of this script side by side, on the same machine at the same time.
@@ -53,6 +56,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--top", help="print the CPU profile of this scenario (bare, progress, dashboard, draft)")
     parser.add_argument("--callers", help="with --top: also print who calls the functions matching this pattern")
+    parser.add_argument("--access-log", action="store_true", help="write the access log to /dev/null (default: off)")
     parser.add_argument("--database-url", default=DEFAULT_URL, help=f"server to create the database on ({DEFAULT_URL})")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     return parser.parse_args()
@@ -139,7 +143,12 @@ def main() -> None:
     args = parse_args()
     with in_process(args, "lms_bench_hotcpu") as (bench_db, app, visitors):
         os.environ["BARE_DATABASE_URL"] = bench_db.url
-        logging.getLogger("lms.access").disabled = True  # one JSON line per request: not what is measured
+        if args.access_log:
+            devnull = open(os.devnull, "w")  # noqa: SIM115 - open for the whole run
+            for handler in logging.getLogger().handlers:  # production's: use_json_logs (LMS_LOG_FORMAT=json)
+                handler.setStream(devnull)
+        else:
+            logging.getLogger("lms.access").disabled = True  # one JSON line per request: not what is measured
         measure(app, bare_app.create_app(), visitors, args)
 
 

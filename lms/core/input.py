@@ -17,12 +17,13 @@ import json
 import math
 from urllib.parse import unquote_to_bytes
 
-from flask import Flask, Request, request
+from flask import Flask, Request, Response, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter, ValidationError
 
+from lms.core import jsontext
 from lms.core.errors import Invalid
 
 #: PostgreSQL ``integer``: every id column.
@@ -133,7 +134,20 @@ def _document(s) -> tuple[str, bool]:
 
 
 class StrictJSONProvider(DefaultJSONProvider):
-    """``loads`` refuses what JavaScript's JSON and PostgreSQL cannot hold; everything else is Flask's default."""
+    """``loads`` refuses what JavaScript's JSON and PostgreSQL cannot hold; ``response`` writes the compact JSON by
+    orjson (``jsontext.compact``: Flask's default types and sorted keys as before, non-ASCII characters as UTF-8);
+    ``dumps`` (the templates' ``tojson``, with the standard library's spaces) is Flask's default."""
+
+    def response(self, *args, **kwargs) -> Response:
+        if self.compact is False or (self.compact is None and self._app.debug):
+            return super().response(*args, **kwargs)  # indented, for reading: the standard library's
+        value = self._prepare_response_obj(args, kwargs)
+        body = jsontext.compact(value, self.default, sort_keys=self.sort_keys, fallback=self._stdlib_compact)
+        return self._app.response_class(body + b"\n", mimetype=self.mimetype)
+
+    def _stdlib_compact(self, value) -> str:
+        return json.dumps(value, default=self.default, ensure_ascii=self.ensure_ascii, sort_keys=self.sort_keys,
+                          separators=(",", ":"))
 
     def loads(self, s, **kwargs):
         plain = False

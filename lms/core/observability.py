@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import math
 import os
 import re
 import time
@@ -32,6 +33,8 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily
+
+from lms.core import jsontext
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -105,10 +108,17 @@ def _finish_request(response: Response) -> Response:
             method = "OTHER"  # a client's made-up method must not add a metric (and a cached child) per name
         _latency(endpoint, method).observe(elapsed)
         _requests(endpoint, method, status).inc()
-        if current_app.config.get("LOG_FORMAT") == "json":
-            access_log.info("%s %s %s", req.method, req.path, status,
-                            extra={"status": status, "duration_ms": round(elapsed * 1000, 1), "endpoint": endpoint})
+        if current_app.config.get("LOG_FORMAT") == "json" and access_log.isEnabledFor(logging.INFO):
+            # ``access_log.info(...)`` without its search of the stack for the caller (always this function, whose
+            # first line the record names): the same record, to the same handlers.
+            access_log.handle(access_log.makeRecord(
+                access_log.name, logging.INFO, __file__, _FINISH_LINE, "%s %s %s", (req.method, req.path, status),
+                None, "_finish_request",
+                {"status": status, "duration_ms": round(elapsed * 1000, 1), "endpoint": endpoint}))
     return response
+
+
+_FINISH_LINE = _finish_request.__code__.co_firstlineno
 
 
 def _end_request(exc: BaseException | None) -> None:
@@ -144,13 +154,34 @@ def run_task(name: str, task_id: str, request_id: str | None, body: Callable):
 # --- JSON logs --------------------------------------------------------------------------------------------------
 
 _EXTRA_FIELDS = ("status", "duration_ms", "endpoint")
+#: The last second written by ``utc_time`` and its text: one line after another mostly falls in the same second.
+_last_second: tuple[int, str] = (-1, "")
+
+
+def utc_time(created: float) -> str:
+    """``datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")``, the date and time of each second
+    made once: as ``fromtimestamp``, the fraction is rounded half to even to microseconds (a carry goes to the
+    second), then cut to milliseconds."""
+    global _last_second
+    second = math.floor(created)
+    micro = round((created - second) * 1e6)
+    if micro >= 1_000_000:
+        second, micro = second + 1, micro - 1_000_000
+    last = _last_second
+    if last[0] == second:
+        text = last[1]
+    else:
+        text = datetime.fromtimestamp(second, UTC).replace(tzinfo=None).isoformat()
+        _last_second = (second, text)
+    return f"{text}.{micro // 1000:03d}+00:00"
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request id, task, and the exception if any."""
+    """One JSON object per line: time, level, logger, message, request id, task, and the exception if any; written
+    compact by orjson (``jsontext.compact_text``), any value JSON has no type for as its ``str()``."""
 
     def format(self, record: logging.LogRecord) -> str:
-        body = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+        body = {"time": utc_time(record.created),
                 "level": record.levelname, "logger": record.name, "message": record.getMessage()}
         request_id = request_id_var.get()
         if request_id:
@@ -163,7 +194,11 @@ class JsonFormatter(logging.Formatter):
                 body[field] = getattr(record, field)
         if record.exc_info:
             body["exception"] = self.formatException(record.exc_info)
-        return json.dumps(body, ensure_ascii=False, default=str)
+        return jsontext.compact_text(body, str, fallback=_stdlib_line)
+
+
+def _stdlib_line(body: dict) -> str:
+    return json.dumps(body, ensure_ascii=False, default=str, separators=(",", ":"))
 
 
 def use_json_logs(logger: logging.Logger | None = None) -> None:
