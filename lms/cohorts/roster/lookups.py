@@ -52,8 +52,9 @@ class LookAhead:
         self._executor: ThreadPoolExecutor | None = None
 
     def __enter__(self) -> LookAhead:
-        self._connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        # The executor starts its thread at the first ``submit``: a failed connect leaves nothing to clean up.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="roster-lookup")
+        self._connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         return self
 
     def submit(self, hashes: list[str]) -> Future[set[str]]:
