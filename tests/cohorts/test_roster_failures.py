@@ -64,11 +64,11 @@ def test_failure_in_the_second_staging_batch(app, learning, monkeypatch):
     before = totals(app)
     real_flush, calls = staging._flush, []
 
-    def flaky_flush(run, batch):
+    def flaky_flush(run, batch, known):
         calls.append(len(batch))
         if len(calls) == 2:
             raise Boom("disk full")
-        real_flush(run, batch)
+        real_flush(run, batch, known)
 
     monkeypatch.setattr(staging, "_flush", flaky_flush)
     job_id = start(app, cohort_id)

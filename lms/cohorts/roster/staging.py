@@ -5,22 +5,24 @@ batch goes in with ``COPY ... FROM STDIN`` on the session's own connection (same
 with one multi-row INSERT. Both share the row check (``reading.check_row``).
 
 A NIK already on the roster of the programme year is not encrypted again: the apply phase only ever writes
-``nik_encrypted`` for a new entry, so the batch's NIK hashes are looked up first (one indexed query per batch; or,
-when the year held at most one batch of entries as the import began, in a set read once) and only the unknown
-ones pay for Fernet (``nik_encryptor``: the batch's tokens at once, well under half the CPU of
-``Fernet.encrypt``). The batch then goes to COPY as one preformatted text. Memory holds one batch at a time,
-whatever the file's size.
+``nik_encrypted`` for a new entry, so the batch's NIK hashes are looked up first (one indexed query per batch, on
+PostgreSQL sent one batch ahead from a thread of its own, see ``lookups``; or, when the year held at most one batch
+of entries as the import began, in a set read once) and only the unknown ones pay for Fernet (``nik_encryptor``:
+the batch's tokens at once, well under half the CPU of ``Fernet.encrypt``). The batch then goes to COPY as one
+preformatted text. Memory holds one batch at a time (three with the look-ahead), whatever the file's size.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, text
 
+from lms.cohorts.roster.lookups import LookAhead, known_hashes
 from lms.cohorts.roster.reading import (
     CheckedRow,
     RosterFileError,
@@ -65,27 +67,61 @@ def stage(job: RosterImport, programme_year: int, stream, on_progress=None) -> S
     staging = Staging(job, job.id, programme_year, nik_encryptor(), on_progress,
                       copy=dialect.name == "postgresql" and dialect.driver == "psycopg",
                       year_hashes=_few_year_hashes(programme_year))
-    batch: list[CheckedRow] = []
+    batches = _batches(reader, ctx)
     try:
-        for fields in reader:
-            if not "".join(fields).strip():
-                continue
-            batch.append(check_row(reader.line_num, fields, ctx))
-            if len(batch) >= BATCH_SIZE:
-                _flush(staging, batch)
-                batch = []
+        if _looks_ahead(staging):
+            with LookAhead(db.engine, programme_year) as lookups:
+                _stage_looking_ahead(staging, batches, lookups)
+        else:
+            for batch in batches:
+                _flush(staging, batch, _known_hashes(staging, _hashes(batch)))
     except csv.Error as exc:
         raise csv_problem(exc, reader.line_num) from exc
-    if batch:
-        _flush(staging, batch)
     if job.rows_read == 0:
         raise RosterFileError(str(_l("Berkas tidak berisi data peserta (hanya baris judul).")))
     return staging
 
 
-def _flush(staging: Staging, batch: list[CheckedRow]) -> None:
+def _batches(reader, ctx: RowContext) -> Iterator[list[CheckedRow]]:
+    """The file's checked rows, ``BATCH_SIZE`` at a time (blank lines skipped)."""
+    batch: list[CheckedRow] = []
+    for fields in reader:
+        if not "".join(fields).strip():
+            continue
+        batch.append(check_row(reader.line_num, fields, ctx))
+        if len(batch) >= BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _hashes(batch: list[CheckedRow]) -> list[str]:
+    return [row[2] for row in batch if row[2]]
+
+
+def _looks_ahead(staging: Staging) -> bool:
+    """Look each batch's known NIKs up one batch ahead (``lookups``): on PostgreSQL, when there is something to
+    find batch by batch (the year held more than one batch of entries as the import began)."""
+    return staging.copy and staging.year_hashes is None
+
+
+def _stage_looking_ahead(staging: Staging, batches: Iterator[list[CheckedRow]], lookups: LookAhead) -> None:
+    """Stage each batch once its look-up is back; the next batch's look-up runs meanwhile (and while the batch
+    after it is read). An error of a look-up is raised here, by ``result()``, and fails the staging."""
+    ahead: tuple[list[CheckedRow], Future[set[str]]] | None = None
+    for batch in batches:
+        looked_up = lookups.submit(_hashes(batch))
+        if ahead is not None:
+            _flush(staging, ahead[0], ahead[1].result())
+        ahead = (batch, looked_up)
+    if ahead is not None:
+        _flush(staging, ahead[0], ahead[1].result())
+
+
+def _flush(staging: Staging, batch: list[CheckedRow], known: set[str]) -> None:
     job = staging.job
-    ciphers = _ciphers(staging, batch, _known_hashes(staging, [row[2] for row in batch if row[2]]))
+    ciphers = _ciphers(staging, batch, known)
     if staging.copy:
         _copy(_copy_text(staging.job_id, batch, ciphers))
         # The staged rows are UNLOGGED (gone after a server crash whatever this commit did) and the progress
@@ -125,13 +161,7 @@ def _known_hashes(staging: Staging, hashes: list[str]) -> set[str]:
     if not hashes:
         return set()
     if staging.copy:
-        # One index probe per hash, whatever the planner thinks of a large ``= ANY(...)`` (it prefers a scan of
-        # the whole year, and its statistics are stale right after a big import). The hashes (hex) go as one
-        # comma-separated text: the driver's array adaptation cost more than the query.
-        return set(db.session.scalars(text(
-            "SELECT e.nik_hash FROM unnest(string_to_array(:hashes, ',')) AS h(nik_hash) CROSS JOIN LATERAL "
-            "(SELECT nik_hash FROM roster_entries WHERE programme_year = :year AND nik_hash = h.nik_hash LIMIT 1) e"
-        ), {"hashes": ",".join(hashes), "year": staging.programme_year}))
+        return known_hashes(db.session.connection(), staging.programme_year, hashes)
     column = RosterEntry.nik_hash
     return set(db.session.scalars(select(column).where(RosterEntry.programme_year == staging.programme_year,
                                                        column.in_(hashes))))
