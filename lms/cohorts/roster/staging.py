@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, text
 
-from lms.cohorts.roster.lookups import LookAhead, known_hashes
+from lms.cohorts.roster.lookups import LookAhead
 from lms.cohorts.roster.reading import (
     CheckedRow,
     RosterFileError,
@@ -155,13 +155,12 @@ def _few_year_hashes(programme_year: int) -> set[str] | None:
 
 
 def _known_hashes(staging: Staging, hashes: list[str]) -> set[str]:
-    """Which of ``hashes`` are on the roster of the programme year already."""
+    """Which of ``hashes`` are on the roster of the programme year already, in the session: SQLite, and a year of
+    at most one batch of entries (PostgreSQL otherwise looks ahead, ``lookups``)."""
     if staging.year_hashes is not None:
         return staging.year_hashes.intersection(hashes)
     if not hashes:
         return set()
-    if staging.copy:
-        return known_hashes(db.session.connection(), staging.programme_year, hashes)
     column = RosterEntry.nik_hash
     return set(db.session.scalars(select(column).where(RosterEntry.programme_year == staging.programme_year,
                                                        column.in_(hashes))))
